@@ -1,0 +1,1 @@
+"""Side effects of CONNECT's workflows: database projections, audit, notifications, email, SMS."""

@@ -1,0 +1,90 @@
+"""MOU signatures and notices: the database side of the MOU renewal workflow."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.notices import notify_users
+from connect.settings import Settings
+from models import audit
+from models.accounts import AdminRegion, Membership, User, UserMou
+from models.audit import AuditEvent
+from models.db import transaction
+from models.org import AgencyMou, Program
+from workflows.mou_contracts import MouKind, MouNotice, RecordMouSignature
+
+
+def gatekeeper_ids(db: Session, program_id: int) -> list[int]:
+    return list(db.scalars(select(Membership.user_id).where(
+        Membership.program_id == program_id, Membership.is_gatekeeper)))
+
+
+def region_admin_ids(db: Session, region: int) -> list[int]:
+    return list(db.scalars(select(AdminRegion.user_id).where(AdminRegion.region == region)))
+
+
+class MouActivities:
+    def __init__(self, session_factory: sessionmaker[Session], settings: Settings):
+        self._db = session_factory
+        self._settings = settings
+
+    @activity.defn
+    async def record_mou_signature(self, request: RecordMouSignature) -> None:
+        await asyncio.to_thread(self._record, request)
+
+    def _record(self, r: RecordMouSignature) -> None:
+        with transaction(self._db) as db:
+            if db.scalar(select(AuditEvent.id).where(AuditEvent.idempotency_key == r.idempotency_key)):
+                return
+            if r.kind is MouKind.USER:
+                user = db.get(User, r.subject_id)
+                db.add(UserMou(user_id=user.id, signed_name=r.sign.signed_name, version=r.sign.version,
+                               text_sha256=r.sign.text_sha256, signed_at=r.signed_at,
+                               expires_on=r.expires_on))
+                user.mou_expires_on = r.expires_on
+            else:
+                program = db.get(Program, r.subject_id)
+                if r.sign.signer_user_id not in gatekeeper_ids(db, program.id):
+                    raise ApplicationError("Only a gatekeeper of this program can sign its agency MOU.",
+                                           type="NotAllowed", non_retryable=True)
+                db.add(AgencyMou(program_id=program.id, signed_by_id=r.sign.signer_user_id,
+                                 signed_name=r.sign.signed_name, version=r.sign.version,
+                                 text_sha256=r.sign.text_sha256, signed_at=r.signed_at,
+                                 expires_on=r.expires_on))
+                program.mou_expires_on = r.expires_on
+            audit.record(db, action=f"{r.kind.value}_mou.signed", entity_type=f"{r.kind.value}_mou",
+                         entity_id=r.subject_id, user_id=r.sign.signer_user_id,
+                         program_id=r.sign.program_id, idempotency_key=r.idempotency_key,
+                         version=r.sign.version, expires_on=r.expires_on.isoformat())
+
+    @activity.defn
+    async def mou_notice(self, notice: MouNotice) -> list[int]:
+        return await asyncio.to_thread(self._notice, notice)
+
+    def _notice(self, n: MouNotice) -> list[int]:
+        key = f"{n.kind.value}-mou-{n.subject_id}:{n.expires_on.isoformat()}:{n.event}:{n.days_left}"
+        common = dict(key=key, public_url=self._settings.public_url,
+                      from_address=self._settings.email_from)
+        with transaction(self._db) as db:
+            if n.kind is MouKind.USER:
+                when = "has lapsed" if n.event == "lapsed" else f"is due in {n.days_left} days"
+                return notify_users(
+                    db, [n.subject_id], kind="user_mou", link="/mou",
+                    text=f"Your CONNECT User MOU {when}. Sign it to keep access to clients and referrals.",
+                    email_template="user_mou_notice", context={"event": n.event, "days_left": n.days_left},
+                    **common)
+            program = db.get(Program, n.subject_id)
+            when = "has lapsed: the program is hidden from the directory and cannot receive referrals" \
+                if n.event == "lapsed" else f"is due in {n.days_left} days"
+            recipients = gatekeeper_ids(db, program.id) + region_admin_ids(db, program.region)
+            return notify_users(
+                db, recipients, kind="agency_mou", link=f"/agency/mou/{program.id}",
+                text=f"The agency MOU of {program.display_name} {when}.",
+                email_template="agency_mou_notice",
+                context={"program": program.display_name, "event": n.event, "days_left": n.days_left},
+                **common)

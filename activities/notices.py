@@ -1,0 +1,82 @@
+"""Composing notifications inside an activity's transaction: bell rows plus queued emails.
+
+The emails are only queued here (an outbox row); `deliver_message` hands each to the configured
+backend in its own activity, so a slow mail server never holds a database transaction and a
+retried delivery never sends twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models.accounts import User
+from models.messages import Notification, OutboxMessage
+
+_EMAILS = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates" / "email"),
+    undefined=StrictUndefined,
+    autoescape=select_autoescape(enabled_extensions=("html",)),
+    keep_trailing_newline=True,
+)
+
+
+def render_email(template: str, context: dict) -> tuple[str, str]:
+    """Renders `<template>.txt`, whose first line is `Subject: ...`; returns (subject, body)."""
+    text = _EMAILS.get_template(f"{template}.txt").render(**context)
+    first, _, body = text.partition("\n")
+    if not first.startswith("Subject:"):
+        raise ValueError(f"email template {template} must start with a Subject: line")
+    return first.removeprefix("Subject:").strip(), body.lstrip("\n")
+
+
+def queue_email(
+    db: Session, *, to: str, from_address: str, template: str, context: dict, key: str
+) -> int | None:
+    """Queues one email once per key; returns the outbox id to deliver (None if already queued)."""
+    if db.scalar(select(OutboxMessage.id).where(OutboxMessage.idempotency_key == key)):
+        return None
+    subject, body = render_email(template, context)
+    row = OutboxMessage(
+        channel="email", to_address=to, from_address=from_address, subject=subject, body=body,
+        idempotency_key=key,
+    )
+    db.add(row)
+    db.flush()
+    return row.id
+
+
+def notify_users(
+    db: Session,
+    user_ids: Iterable[int],
+    *,
+    kind: str,
+    text: str,
+    link: str,
+    key: str,
+    email_template: str | None = None,
+    context: dict | None = None,
+    public_url: str = "",
+    from_address: str = "",
+) -> list[int]:
+    """A bell entry for each active user, plus an email if a template is given.
+
+    Idempotent on `key` (one row per user and key). Returns outbox ids to deliver.
+    """
+    to_deliver: list[int] = []
+    for user in db.scalars(select(User).where(User.id.in_(set(user_ids)), User.is_active)):
+        user_key = f"{key}:u{user.id}"
+        if not db.scalar(select(Notification.id).where(Notification.idempotency_key == user_key)):
+            db.add(Notification(user_id=user.id, kind=kind, text=text, link=link,
+                                idempotency_key=user_key))
+        if email_template:
+            ctx = {"user": user, "text": text, "link": f"{public_url}{link}", **(context or {})}
+            outbox_id = queue_email(db, to=user.email, from_address=from_address,
+                                    template=email_template, context=ctx, key=f"email:{user_key}")
+            if outbox_id:
+                to_deliver.append(outbox_id)
+    return to_deliver

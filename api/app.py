@@ -1,0 +1,83 @@
+"""`create_app(settings)`: the FastAPI application, built from settings, never at import time."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import asynccontextmanager
+from datetime import datetime
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio.client import Client
+
+from api import errors, security_headers
+from api.routes import ROUTERS
+from api.templating import make_templates
+from connect.settings import Settings
+from models.base import utcnow
+from models.db import make_engine, make_session_factory
+
+ROOT = Path(__file__).resolve().parent.parent
+NODE_MODULES = ROOT / "node_modules"
+
+
+class TemporalHolder:
+    """Connects to Temporal on first use, so the web stays up while Temporal starts."""
+
+    def __init__(self, settings: Settings, client: Client | None = None):
+        self._settings = settings
+        self._client = client
+
+    async def get(self) -> Client:
+        if self._client is None:
+            from connect.temporal import connect_client
+
+            self._client = await connect_client(self._settings)
+        return self._client
+
+
+def create_app(
+    settings: Settings,
+    *,
+    session_factory: sessionmaker[Session] | None = None,
+    temporal_client: Client | None = None,
+    clock: Callable[[], datetime] = utcnow,
+) -> FastAPI:
+    engine = None
+    if session_factory is None:
+        engine = make_engine(settings.database_url)
+        session_factory = make_session_factory(engine)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        yield
+        if engine is not None:
+            engine.dispose()
+
+    app = FastAPI(
+        title="CONNECT",
+        summary="Closed-loop referrals between health and social-service programs.",
+        version="0.1.0",
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.session_factory = session_factory
+    app.state.temporal = TemporalHolder(settings, temporal_client)
+    app.state.clock = clock
+    app.state.templates = make_templates(settings)
+
+    errors.install(app)
+    security_headers.install(app, settings)
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    for name, sub in (("uswds", "@uswds/uswds/dist"), ("htmx", "htmx.org/dist"),
+                      ("swagger", "swagger-ui-dist")):
+        folder = NODE_MODULES / sub
+        if folder.is_dir():
+            app.mount(f"/assets/{name}", StaticFiles(directory=folder), name=name)
+    for router in ROUTERS:
+        app.include_router(router)
+    return app

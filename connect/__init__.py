@@ -1,0 +1,1 @@
+"""CONNECT platform glue: settings, the Temporal client, the payload codec, the launcher."""

@@ -1,0 +1,55 @@
+"""The `connect` command: dev | api | worker | migrate | seed | setup-temporal."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="connect", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("dev", help="run the whole system locally with demo data")
+    api = sub.add_parser("api", help="run the web/API server")
+    api.add_argument("--host", default="0.0.0.0")
+    api.add_argument("--port", type=int, default=8000)
+    api.add_argument("--workers", type=int, default=1)
+    sub.add_parser("worker", help="run a Temporal worker (run more to scale out)")
+    sub.add_parser("migrate", help="migrate the database to the latest schema")
+    sub.add_parser("seed", help="load the Montana demo data into an empty database")
+    sub.add_parser("setup-temporal", help="register CONNECT's search attributes on the cluster")
+    args = parser.parse_args(argv)
+
+    from connect.settings import load_settings
+
+    if args.command == "dev":
+        from connect.dev import run_dev
+
+        run_dev()
+    elif args.command == "api":
+        import uvicorn
+
+        uvicorn.run("api.main:build", factory=True, host=args.host, port=args.port,
+                    workers=args.workers, proxy_headers=True)
+    elif args.command == "worker":
+        from worker import main as worker_main
+
+        worker_main()
+    elif args.command == "migrate":
+        from connect.migrate import migrate
+
+        migrate(load_settings().database_url)
+    elif args.command == "seed":
+        from connect.seed import seed_if_empty
+
+        for email, role, _ in seed_if_empty(load_settings()):
+            print(email, role)
+    elif args.command == "setup-temporal":
+        from connect.temporal_setup import ensure_search_attributes
+
+        added = asyncio.run(ensure_search_attributes(load_settings()))
+        print("added:", ", ".join(added) or "nothing (all present)")
+
+
+if __name__ == "__main__":
+    main()

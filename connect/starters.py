@@ -1,0 +1,50 @@
+"""Starting and driving workflows from the API, the CLI and the seed: one place for ids,
+conflict policies and search attributes at start."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from temporalio.client import Client, WithStartWorkflowOperation
+from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy
+
+from connect.settings import Settings
+from workflows import search_attributes as sa
+from workflows.ids import agency_mou_workflow_id, user_mou_workflow_id
+from workflows.mou import MouRenewalWorkflow
+from workflows.mou_contracts import MouInput, MouKind, MouSigned, SignMou
+from workflows.policy import TimerPolicy
+
+
+def mou_workflow_id(kind: MouKind, subject_id: int) -> str:
+    return user_mou_workflow_id(subject_id) if kind is MouKind.USER else agency_mou_workflow_id(subject_id)
+
+
+def _mou_start_options(settings: Settings, kind: MouKind, subject_id: int) -> dict:
+    return dict(
+        id=mou_workflow_id(kind, subject_id),
+        task_queue=settings.temporal_task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        search_attributes=TypedSearchAttributes([SearchAttributePair(sa.CONNECT_KIND, f"{kind.value}-mou")]),
+    )
+
+
+async def ensure_mou_workflow(client: Client, settings: Settings, kind: MouKind, subject_id: int,
+                              expires_on: date | None, policy: TimerPolicy | None = None) -> None:
+    """Starts the MOU renewal workflow unless it already runs."""
+    await client.start_workflow(
+        MouRenewalWorkflow.run, MouInput(kind, subject_id, expires_on, policy or TimerPolicy()),
+        **_mou_start_options(settings, kind, subject_id),
+    )
+
+
+async def sign_mou(client: Client, settings: Settings, kind: MouKind, subject_id: int,
+                   request: SignMou, policy: TimerPolicy | None = None) -> MouSigned:
+    """Signs through the workflow, starting it first if it does not run yet."""
+    op = WithStartWorkflowOperation(
+        MouRenewalWorkflow.run, MouInput(kind, subject_id, None, policy or TimerPolicy()),
+        **_mou_start_options(settings, kind, subject_id),
+    )
+    return await client.execute_update_with_start_workflow(
+        MouRenewalWorkflow.sign, request, start_workflow_operation=op
+    )

@@ -1,0 +1,1 @@
+"""Pure domain rules of CONNECT: standard library only, "now" is always passed in."""

@@ -1,0 +1,50 @@
+"""Typed failures of domain rules.
+
+Every error carries a ``reason`` written for the person who hit it (what is wrong and what to do
+about it) and a short machine ``code`` that the API maps to a 4xx response in one handler.
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A rule of CONNECT refused a request.
+
+    ``reason`` is a sentence a user can act on; ``code`` is a short, stable machine string.
+    Subclasses set a default ``code``; callers may pass a more specific one.
+    """
+
+    default_code = "domain_error"
+
+    def __init__(self, reason: str, *, code: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.code = code or self.default_code
+
+    def __str__(self) -> str:
+        return self.reason
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(code={self.code!r}, reason={self.reason!r})"
+
+
+class InvalidTransition(DomainError):
+    """The thing is not in a state where the requested action is possible."""
+
+    default_code = "invalid_transition"
+
+
+class NotAllowed(DomainError):
+    """The person acting may not do this (permission, membership, consent)."""
+
+    default_code = "not_allowed"
+
+
+class ValidationFailed(DomainError):
+    """An input value is wrong; ``field`` names the form field to highlight, if there is one."""
+
+    default_code = "validation_failed"
+
+    def __init__(self, reason: str, *, field: str | None = None, code: str | None = None) -> None:
+        super().__init__(reason, code=code)
+        self.field = field

@@ -1,0 +1,6 @@
+"""SQLAlchemy models. Importing this package registers every table on `Base.metadata`."""
+
+from models import accounts, audit, messages, org  # noqa: F401
+from models.base import Base
+
+__all__ = ["Base"]

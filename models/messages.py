@@ -1,0 +1,47 @@
+"""Bell notifications and the message outbox (email and SMS, both directions)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, utcnow
+
+
+class Notification(Base):
+    __tablename__ = "notification"
+    __table_args__ = (Index("ix_notification_user_unread", "user_id", "read_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(40))
+    text: Mapped[str] = mapped_column(String(500))
+    link: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    read_at: Mapped[datetime | None]
+    idempotency_key: Mapped[str | None] = mapped_column(String(160), unique=True)
+
+
+class OutboxMessage(Base):
+    """Every email and SMS CONNECT sent or received, whatever the backend.
+
+    With the `outbox` backends this is where messages end up; with Twilio and SMTP it is the
+    record of what was handed over (status and provider id).
+    """
+
+    __tablename__ = "outbox_message"
+    __table_args__ = (Index("ix_outbox_channel_created", "channel", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(5))  # email | sms
+    direction: Mapped[str] = mapped_column(String(3), default="out")  # out | in
+    to_address: Mapped[str] = mapped_column(String(254), index=True)
+    from_address: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(300), default="")
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="queued")
+    provider_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    idempotency_key: Mapped[str | None] = mapped_column(String(160), unique=True)

@@ -1,0 +1,154 @@
+"""Shared fixtures: settings, a migrated database per session (SQLite or PostgreSQL), the real
+Temporal dev server with a worker, the app, and factories.
+
+Database choice: `CONNECT_TEST_DATABASE_URL` (a PostgreSQL URL) or a SQLite file by default.
+Each test starts from empty tables.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio.client import Client
+from temporalio.testing import WorkflowEnvironment
+
+from api.app import create_app
+from connect.migrate import migrate
+from connect.settings import Environment, Settings
+from connect.temporal import data_converter
+from models.base import Base
+from models.db import make_engine, make_session_factory
+from tests.fakes import RecordingEmailSender, RecordingSmsSender
+from workflows import search_attributes as sa
+
+BIN = Path(sys.executable).parent
+ON_CI = os.environ.get("CI") == "true"
+
+
+def pytest_report_header(config) -> list[str]:
+    return [f"database: {os.environ.get('CONNECT_TEST_DATABASE_URL') or 'sqlite (temporary file)'}"]
+
+
+@pytest.fixture(scope="session")
+def var_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("var")
+
+
+@pytest.fixture(scope="session")
+def task_queue() -> str:
+    return f"connect-test-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture(scope="session")
+def database_url(var_dir: Path) -> str:
+    return os.environ.get("CONNECT_TEST_DATABASE_URL") or f"sqlite:///{var_dir / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def settings(var_dir: Path, database_url: str, task_queue: str) -> Settings:
+    return Settings(
+        environment=Environment.TEST,
+        var_dir=var_dir,
+        database_url=database_url,
+        secret_key=secrets.token_urlsafe(32),
+        payload_key=secrets.token_hex(32),
+        temporal_task_queue=task_queue,
+        public_url="http://testserver",
+    )
+
+
+@pytest.fixture(scope="session")
+def engine(settings: Settings) -> Iterator[Engine]:
+    engine = make_engine(settings.database_url)
+    if not settings.is_sqlite:
+        with engine.begin() as conn:  # a clean schema for this run
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    migrate(settings.database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return make_session_factory(engine)
+
+
+def _empty_tables(engine: Engine) -> None:
+    tables = [t for t in reversed(Base.metadata.sorted_tables)]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for t in tables:
+                conn.execute(t.delete())
+
+
+@pytest.fixture
+def db(engine: Engine, session_factory) -> Iterator[Session]:
+    """A session on empty tables; the tables are emptied again after the test."""
+    _empty_tables(engine)
+    with session_factory() as session:
+        yield session
+    _empty_tables(engine)
+
+
+@pytest.fixture(scope="session")
+async def temporal_env(settings: Settings) -> AsyncIterator[WorkflowEnvironment]:
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=str(BIN / "temporal"),
+        search_attributes=sa.ALL,
+        data_converter=data_converter(settings),
+        dev_server_log_level="error",
+    )
+    yield env
+    await env.shutdown()
+
+
+@pytest.fixture(scope="session")
+def temporal_client(temporal_env: WorkflowEnvironment) -> Client:
+    return temporal_env.client
+
+
+@pytest.fixture(scope="session")
+def email_outbox() -> RecordingEmailSender:
+    return RecordingEmailSender()
+
+
+@pytest.fixture(scope="session")
+def sms_outbox() -> RecordingSmsSender:
+    return RecordingSmsSender()
+
+
+@pytest.fixture(scope="session")
+async def worker(temporal_client, settings, session_factory, email_outbox, sms_outbox):
+    from worker import build_worker
+
+    w = build_worker(temporal_client, settings, session_factory=session_factory,
+                     email=email_outbox, sms=sms_outbox)
+    async with w:
+        yield w
+
+
+@pytest.fixture
+def app(settings, session_factory, temporal_client):
+    return create_app(settings, session_factory=session_factory, temporal_client=temporal_client)
+
+
+@pytest.fixture
+async def client(app, db, worker) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client on the app, with the database emptied and the worker running."""
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+    ) as c:
+        yield c

@@ -1,0 +1,58 @@
+from datetime import date
+
+import pytest
+
+from domain.mou import MouStatus, mou_expires_on, mou_status, reminder_dates
+
+
+@pytest.mark.parametrize(
+    ("signed_on", "expires_on"),
+    [
+        (date(2025, 7, 1), date(2026, 7, 1)),
+        (date(2024, 2, 29), date(2025, 2, 28)),
+        (date(2025, 12, 31), date(2026, 12, 31)),
+    ],
+)
+def test_mou_expires_on(signed_on, expires_on):
+    assert mou_expires_on(signed_on) == expires_on
+
+
+@pytest.mark.parametrize(
+    ("expires_on", "days_before", "dates"),
+    [
+        (date(2026, 7, 1), (30, 7), (date(2026, 6, 1), date(2026, 6, 24))),
+        (date(2026, 7, 1), (7, 30), (date(2026, 6, 1), date(2026, 6, 24))),
+        (date(2026, 3, 3), (30,), (date(2026, 2, 1),)),
+        (date(2026, 7, 1), (7, 7), (date(2026, 6, 24),)),
+        (date(2026, 7, 1), (), ()),
+    ],
+)
+def test_reminder_dates(expires_on, days_before, dates):
+    assert reminder_dates(expires_on, days_before) == dates
+
+
+def test_reminder_dates_default_to_thirty_and_seven_days():
+    assert reminder_dates(date(2026, 7, 1)) == (date(2026, 6, 1), date(2026, 6, 24))
+
+
+@pytest.mark.parametrize(
+    ("signed_on", "today", "status"),
+    [
+        (None, date(2025, 7, 1), MouStatus.MISSING),
+        (date(2025, 7, 1), date(2025, 7, 1), MouStatus.VALID),
+        (date(2025, 7, 1), date(2026, 5, 31), MouStatus.VALID),
+        (date(2025, 7, 1), date(2026, 6, 1), MouStatus.DUE_SOON),  # 30 days before
+        (date(2025, 7, 1), date(2026, 6, 30), MouStatus.DUE_SOON),
+        (date(2025, 7, 1), date(2026, 7, 1), MouStatus.LAPSED),  # lapses on its expiry day
+        (date(2025, 7, 1), date(2027, 1, 1), MouStatus.LAPSED),
+        (date(2024, 2, 29), date(2025, 2, 27), MouStatus.DUE_SOON),
+        (date(2024, 2, 29), date(2025, 2, 28), MouStatus.LAPSED),
+    ],
+)
+def test_mou_status(signed_on, today, status):
+    assert mou_status(signed_on, today) is status
+
+
+@pytest.mark.parametrize("value", ["missing", "valid", "due_soon", "lapsed"])
+def test_statuses_compare_equal_to_their_strings(value):
+    assert MouStatus(value) == value

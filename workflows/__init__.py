@@ -1,0 +1,1 @@
+"""Deterministic workflow classes and the contracts they exchange."""

@@ -1,0 +1,19 @@
+"""Workflow ids from business keys: the one place that spells them."""
+
+from __future__ import annotations
+
+
+def roi_workflow_id(roi_id: int) -> str:
+    return f"roi-{roi_id}"
+
+
+def referral_workflow_id(referral_id: int) -> str:
+    return f"referral-{referral_id}"
+
+
+def user_mou_workflow_id(user_id: int) -> str:
+    return f"user-mou-{user_id}"
+
+
+def agency_mou_workflow_id(program_id: int) -> str:
+    return f"agency-mou-{program_id}"

@@ -1,0 +1,26 @@
+"""Every duration the workflows wait for, in one object passed in their input.
+
+Production uses the defaults (the guide's and DOMAIN.md's figures); tests pass shorter ones.
+Seconds as integers keep the payloads plain JSON.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class TimerPolicy:
+    sms_code_ttl_seconds: int = 12 * 3600
+    reminder_days_before: tuple[int, ...] = (30, 7)
+    roi_reminder_days_before: int = 30
+    escalation_business_days: int = 5
+    nudge_local_hour: int = 17
+    reminder_local_hour: int = 9
+    # Tests only: when set, a "one calendar year" validity lasts this many seconds instead, and
+    # reminders fire at the same fractions of it.
+    year_override_seconds: int | None = None
+    extra: dict[str, int] = field(default_factory=dict)
+
+
+DEFAULT_POLICY = TimerPolicy()

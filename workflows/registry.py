@@ -1,0 +1,5 @@
+"""Every workflow class the worker runs."""
+
+from workflows.mou import MouRenewalWorkflow
+
+WORKFLOWS = [MouRenewalWorkflow]
