@@ -85,3 +85,53 @@ async def login(client: httpx.AsyncClient, email: str, password: str = PASSWORD)
     home = await client.get("/", headers={"accept": "text/html"})
     found = re.search(r'data-csrf="([^"]+)"', home.text)
     return found.group(1) if found else ""
+
+
+def make_client(
+    db: Session,
+    program: Program,
+    user: User,
+    *,
+    first_name: str = "Alex",
+    last_name: str = "Rivera",
+    dob: date = date(1990, 4, 12),
+    phone: str | None = "+14065551234",
+    county: str = "Lewis and Clark",
+):
+    """A client created by `program`, with its search keys."""
+    from domain.matching import search_keys
+    from models.clients import Client, ClientPhone
+
+    client = Client(
+        first_name=first_name, last_name=last_name, dob=dob, gender_identity="prefer_not_to_say",
+        races=["prefer_not_to_say"], military_service="never_served", address="12 Last Chance Gulch",
+        city="Helena", county=county, zip="59601", created_by_program_id=program.id,
+        created_by_user_id=user.id, **search_keys(first_name, last_name),
+    )
+    if phone:
+        client.phones = [ClientPhone(e164=phone, label="mobile")]
+    db.add(client)
+    db.flush()
+    return client
+
+
+def make_signed_roi(db: Session, client, sending: Program, receiving: tuple[Program, ...], user: User,
+                    *, signed_on: date | None = None, state: str = "signed"):
+    """A signed ROI row (as the ROI workflow would project it), covering sender and receivers."""
+    from datetime import datetime, timezone
+
+    from models.roi import ReleaseOfInformation, RoiProgram
+
+    signed_on = signed_on or date.today()
+    roi = ReleaseOfInformation(
+        client_id=client.id, sending_program_id=sending.id, created_by_user_id=user.id, state=state,
+        information_types=["contact_information", "demographics", "reason_for_referral"],
+        purpose="Referral for services", authorizer_kind="self", authorizer_name=client.full_name,
+        signature_method="esign", signature_name=client.full_name,
+        signed_at=datetime(signed_on.year, signed_on.month, signed_on.day, 17, tzinfo=timezone.utc),
+        expires_on=add_years(signed_on), rendered_text="(test)", text_sha256="0" * 64,
+    )
+    roi.programs = [RoiProgram(program_id=p.id) for p in {sending, *receiving}]
+    db.add(roi)
+    db.flush()
+    return roi

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 21:57:49.846117
+Create Date: 2026-11-25 21:58:42.486111
 """
 from alembic import op
 import sqlalchemy as sa
