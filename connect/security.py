@@ -9,11 +9,14 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from domain.passwords import normalize_password
+
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    # NFKC first, so the same keystrokes verify whatever form the browser sent them in.
+    return _hasher.hash(normalize_password(password))
 
 
 def verify_password(stored_hash: str, password: str) -> bool:
@@ -22,7 +25,7 @@ def verify_password(stored_hash: str, password: str) -> bool:
         _safe_dummy(password)
         return False
     try:
-        return _hasher.verify(stored_hash, password)
+        return _hasher.verify(stored_hash, normalize_password(password))
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 

@@ -18,9 +18,11 @@ Near, exactly (every case needs the date of birth or the names to match exactly)
 
 - same date of birth, and each name is the same or related to the existing record's: a nickname
   (first name only), a typo (edit distance <= 1 for names of up to 5 letters, <= 2 for longer
-  ones, an adjacent swap counting 1), the same phonetic key (``phonetic_key``, keys of 3 or more
-  sounds, so "Catherine" finds "Kathryn"), or one part of a compound name ("Garcia" and
-  "Garcia Lopez");
+  ones, an adjacent swap counting 1), for last names the same phonetic key (``phonetic_key``,
+  keys of 3 or more sounds: "Phillips" and "Filips"), or one part of a compound name ("Garcia"
+  and "Garcia Lopez"). First names do not use the phonetic key: it drops vowels and so joins
+  names of different people ("William" and "Wilma"); their spelling variants ("Catherine",
+  "Kathryn") are in the nickname groups;
 - same date of birth, first and last names swapped (each the same, a nickname or a typo);
 - same date of birth and first name (or a nickname), a different last name, but the same phone or
   street address: the last name may have changed (marriage, divorce). This case is ours, not the
@@ -343,7 +345,10 @@ def _is_adjacent_swap(a: str, b: str) -> bool:
     if len(a) != len(b):
         return False
     diff = [i for i, (x, y) in enumerate(zip(a, b)) if x != y]
-    return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+    if len(diff) != 2 or diff[1] != diff[0] + 1:
+        return False
+    i, j = diff
+    return a[i] == b[j] and a[j] == b[i]
 
 
 def typo_limit(a: str, b: str) -> int:
@@ -508,13 +513,16 @@ class _Relation:
     reason: str
 
 
-def _relate(candidate: str, existing: str, label: str, *, nicknames: bool) -> _Relation | None:
-    """How the candidate's folded name relates to the existing record's, if it does."""
+def _relate(candidate: str, existing: str, label: str, *, first: bool) -> _Relation | None:
+    """How the candidate's folded name relates to the existing record's, if it does.
+
+    ``first`` says the names are first names: nicknames count, phonetic keys do not.
+    """
     if not candidate or not existing:
         return None
     if candidate == existing:
         return _Relation("same", f"{label} matches")
-    if nicknames and candidate in name_variants(existing):
+    if first and candidate in name_variants(existing):
         if _is_nickname_of(candidate, existing):
             return _Relation("nickname", f"{label} is a nickname of the existing record's")
         if _is_nickname_of(existing, candidate):
@@ -527,7 +535,7 @@ def _relate(candidate: str, existing: str, label: str, *, nicknames: bool) -> _R
         else:
             what = "differs by one letter" if distance == 1 else "differs by two letters"
         return _Relation("typo", f"{label} {what}")
-    key = phonetic_key(candidate)
+    key = "" if first else phonetic_key(candidate)
     if len(key) >= 3 and key == phonetic_key(existing):
         return _Relation("phonetic", f"{label} sounds like the existing record's")
     a, b = set(candidate.split()), set(existing.split())
@@ -602,8 +610,8 @@ def match(candidate: Identity, existing: Identity) -> MatchResult:
     contact, comparable = _contact(candidate, existing)
     same_dob = candidate.dob == existing.dob
 
-    first = _relate(cf, ef, "first name", nicknames=True)
-    last = _relate(cl, el, "last name", nicknames=False)
+    first = _relate(cf, ef, "first name", first=True)
+    last = _relate(cl, el, "last name", first=False)
     names_same = bool(first and last and first.kind == "same" and last.kind == "same")
 
     if names_same and same_dob:
@@ -628,8 +636,8 @@ def match(candidate: Identity, existing: Identity) -> MatchResult:
             reasons += [r.reason for r in (first, last) if r.kind == "same"]
             return MatchResult("near", [*reasons, "date of birth matches", *contact])
 
-        swapped_first = _relate(cf, el, "first name (read as the last name)", nicknames=False)
-        swapped_last = _relate(cl, ef, "last name (read as the first name)", nicknames=True)
+        swapped_first = _relate(cf, el, "first name (read as the last name)", first=False)
+        swapped_last = _relate(cl, ef, "last name (read as the first name)", first=True)
         if (
             swapped_first
             and swapped_last

@@ -40,7 +40,7 @@ PASSPHRASE_LENGTH = 16
 
 SYSTEM_NAME = "connect"
 MIN_NAME_PART = 3
-"""Name and email parts shorter than this are too short to forbid (a user named "Al" may type "al")."""
+"""Name and email parts shorter than this are not forbidden (a user named "Al" may type "al")."""
 
 RESET_TOKEN_TTL = timedelta(hours=1)
 """How long a "Forgot Password" link stays valid."""
@@ -191,7 +191,8 @@ def check_password(password: str, *, email: str = "", names: Sequence[str] = ())
             missing.append("a symbol")
         if missing:
             reasons.append(
-                f"Add {_join(missing)}, or use a passphrase of {PASSPHRASE_LENGTH} characters or more."
+                f"Add {_join(missing)}, "
+                f"or use a passphrase of {PASSPHRASE_LENGTH} characters or more."
             )
 
     lowered = _fold(password)

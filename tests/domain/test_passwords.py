@@ -121,7 +121,9 @@ def test_common_list_is_large_and_lowercase():
     assert {"password", "123456", "qwerty", "welcome", "summer"} <= COMMON_PASSWORDS
 
 
-@pytest.mark.parametrize("password", ["Aa1!Aa1!", "Xy9$Xy9$Xy9$", "Abcdefg1!", "Qwertyuiop1!", "Zyxwvu9!"])
+@pytest.mark.parametrize(
+    "password", ["Aa1!Aa1!", "Xy9$Xy9$Xy9$", "Abcdefg1!", "Qwertyuiop1!", "Zyxwvu9!"]
+)
 def test_repeats_and_sequences_are_refused(password):
     reasons = check_password(password)
     assert any("too common" in r or "repeated or sequential" in r for r in reasons), reasons
@@ -180,7 +182,10 @@ def test_require_valid_password_accepts_a_good_one():
 
 @pytest.mark.parametrize(
     ("failures", "seconds"),
-    [(0, 0), (1, 0), (4, 0), (5, 2), (6, 4), (7, 8), (10, 64), (13, 512), (14, 900), (15, 900), (1000, 900)],
+    [
+        (0, 0), (1, 0), (4, 0), (5, 2), (6, 4), (7, 8), (10, 64), (13, 512),
+        (14, 900), (15, 900), (1000, 900),
+    ],
 )
 def test_throttle_delay(failures, seconds):
     assert throttle_delay(failures) == timedelta(seconds=seconds)

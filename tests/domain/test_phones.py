@@ -28,7 +28,14 @@ def test_accepted_forms(text):
 
 @pytest.mark.parametrize(
     "text",
-    ["(999)-999-9999", "(999) 999-9999", "999-999-9999", "9999999999", "+1 999 999 9999", "1-999-999-9999"],
+    [
+        "(999)-999-9999",
+        "(999) 999-9999",
+        "999-999-9999",
+        "9999999999",
+        "+1 999 999 9999",
+        "1-999-999-9999",
+    ],
 )
 def test_no_phone_is_accepted(text):
     assert normalize_phone(text) == NO_PHONE
@@ -65,7 +72,9 @@ def test_refused_with_a_reason(text, expected):
     assert expected in caught.value.reason
 
 
-@pytest.mark.parametrize("text", [None, "", "(406) 555-1234", "999-9999", "not a phone", "+19999999998"])
+@pytest.mark.parametrize(
+    "text", [None, "", "(406) 555-1234", "999-9999", "not a phone", "+19999999998"]
+)
 def test_is_no_phone_false(text):
     assert not is_no_phone(text)
 

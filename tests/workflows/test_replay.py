@@ -1,0 +1,56 @@
+"""Replays recorded workflow histories with today's workflow code, so a change that would break
+running workflows fails here. Record new ones with `RECORD_HISTORIES=1 pytest tests/workflows/test_replay.py`
+after a deliberate change (and guard the change with `workflow.patched`)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+
+import pytest
+from temporalio.client import WorkflowHistory
+from temporalio.worker import Replayer
+
+from connect.starters import mou_workflow_id, sign_mou
+from connect.temporal import data_converter
+from tests.factories import make_program, make_user
+from workflows.mou import MouRenewalWorkflow
+from workflows.mou_contracts import MOU_VERSION, MouKind, SignMou
+from workflows.policy import TimerPolicy
+from workflows.registry import WORKFLOWS
+
+HISTORIES = Path(__file__).parent.parent / "histories"
+
+
+def recorded() -> list[Path]:
+    return sorted(HISTORIES.glob("*.json"))
+
+
+@pytest.mark.parametrize("path", recorded(), ids=lambda p: p.stem)
+async def test_replay(path: Path, settings):
+    history = WorkflowHistory.from_json(path.stem.split("__")[0], path.read_text())
+    replayer = Replayer(workflows=WORKFLOWS, data_converter=data_converter(settings))
+    await replayer.replay_workflow(history)
+
+
+def test_histories_are_recorded():
+    assert recorded(), "tests/histories holds no recorded histories"
+
+
+@pytest.mark.skipif(os.environ.get("RECORD_HISTORIES") != "1", reason="records only on request")
+async def test_record_agency_mou_history(db, worker, temporal_client, settings):
+    program = make_program(db, mou_valid=False)
+    gk = make_user(db, gatekeeper_of=(program,))
+    db.commit()
+    await sign_mou(temporal_client, settings, MouKind.AGENCY, program.id,
+                   SignMou(gk.id, "Recorded Signer", MOU_VERSION, "h", program.id),
+                   TimerPolicy(year_override_seconds=2, reminder_days_before=(30,)))
+    handle = temporal_client.get_workflow_handle(mou_workflow_id(MouKind.AGENCY, program.id))
+
+    for _ in range(100):
+        if (await handle.query(MouRenewalWorkflow.state)).status == "lapsed":
+            break
+        await asyncio.sleep(0.1)
+    history = await handle.fetch_history()
+    (HISTORIES / "agency-mou__signed-reminded-lapsed.json").write_text(history.to_json())
