@@ -8,6 +8,7 @@ Each test starts from empty tables.
 from __future__ import annotations
 
 import os
+import secrets
 import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
