@@ -42,7 +42,9 @@ def check_ports(settings: Settings) -> None:
         )
 
 
-def temporal_command(settings: Settings) -> list[str]:
+def temporal_command(settings: Settings, *, port: int = TEMPORAL_PORT, ui_port: int = TEMPORAL_UI_PORT,
+                     api_port: int = API_PORT) -> list[str]:
+    """`temporal server start-dev`, persisted in var/, with the codec endpoint and attributes."""
     from workflows.search_attributes import dev_server_flags
 
     return [
@@ -50,21 +52,21 @@ def temporal_command(settings: Settings) -> list[str]:
         "--db-filename", str(settings.var_dir / "temporal.db"),
         "--sqlite-pragma", "journal_mode=wal",
         "--sqlite-pragma", "synchronous=normal",
-        "--ip", "127.0.0.1", "--port", str(TEMPORAL_PORT), "--ui-port", str(TEMPORAL_UI_PORT),
-        "--ui-codec-endpoint", f"http://127.0.0.1:{API_PORT}/codec",
+        "--ip", "127.0.0.1", "--port", str(port), "--ui-port", str(ui_port),
+        "--ui-codec-endpoint", f"http://127.0.0.1:{api_port}/codec",
         "--namespace", settings.temporal_namespace,
         "--log-level", "warn",
         *dev_server_flags(),
     ]
 
 
-def wait_for_temporal(settings: Settings, timeout: float = 60) -> None:
+def wait_for_temporal(settings: Settings, timeout: float = 60, address: str | None = None) -> None:
     from connect.temporal import connect_client
 
     deadline = time.monotonic() + timeout
     while True:
         try:
-            asyncio.run(connect_client(settings))
+            asyncio.run(connect_client(settings, address=address))
             return
         except Exception:
             if time.monotonic() > deadline:

@@ -1,0 +1,92 @@
+"""`python -m bench` — CONNECT's benchmark suite (see BENCHMARKS.md).
+
+Starts a private stack (Temporal dev server persisted to a file, worker, API) per database, runs
+each section with progress shown, and prints one table per section. `--smoke` runs tiny sizes so
+the suite can check that the benchmark still works.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import platform
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from bench import sections
+from bench.stack import rss_mb, start_stack
+from bench.stats import table
+
+DATABASES = {
+    "sqlite": lambda var: f"sqlite:///{var / 'bench.db'}",
+    "postgres": lambda var: "postgresql+psycopg://postgres@127.0.0.1:5432/connect_bench",
+}
+
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    p.add_argument("--database", choices=[*DATABASES, "both"], default="both")
+    p.add_argument("--smoke", action="store_true", help="tiny sizes: checks the benchmark runs")
+    p.add_argument("--concurrency", type=int, default=20, help="concurrent journeys / API clients")
+    p.add_argument("--runs", type=int, default=200, help="journeys (and raw ceiling runs)")
+    p.add_argument("--only", nargs="*", default=None, help=f"sections: {', '.join(sections.NAMES)}")
+    p.add_argument("--keep", action="store_true", help="keep the stack's var/ directory")
+    args = p.parse_args(argv)
+    if args.smoke:
+        args.concurrency, args.runs = 2, 4
+    return args
+
+
+def reset_postgres(url: str) -> None:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    target = make_url(url)
+    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{target.database}"'))
+    admin.dispose()
+
+
+def run(args: argparse.Namespace) -> str:
+    chosen = list(DATABASES) if args.database == "both" else [args.database]
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    report = [
+        f"Run {dt.datetime.now().isoformat(timespec='minutes')} on {platform.node()} "
+        f"({platform.processor() or platform.machine()}, {shutil.os.cpu_count()} cores), commit {commit or '?'}, "
+        f"concurrency {args.concurrency}, runs {args.runs}{' (smoke)' if args.smoke else ''}",
+    ]
+    for name in chosen:
+        var = Path(tempfile.mkdtemp(prefix=f"connect-bench-{name}-"))
+        url = DATABASES[name](var)
+        if name == "postgres":
+            reset_postgres(url)
+        print(f"\n== {name}: starting a private stack in {var}", flush=True)
+        stack = start_stack(var, url)
+        try:
+            results = asyncio.run(sections.run_all(stack, args))
+            results.memory = [
+                {"name": "API", "rss": rss_mb(stack.procs["api"].pid)},
+                {"name": "worker", "rss": rss_mb(stack.procs["worker-0"].pid)},
+            ]
+        finally:
+            stack.stop()
+            if not args.keep:
+                shutil.rmtree(var, ignore_errors=True)
+        report.append(f"\n### {name}\n")
+        report.append(results.render())
+    text = "\n".join(report)
+    print("\n" + text)
+    return text
+
+
+def main(argv: list[str] | None = None) -> None:
+    run(parse(argv))
+
+
+if __name__ == "__main__":
+    main()
