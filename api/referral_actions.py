@@ -11,7 +11,6 @@ from datetime import date, datetime, timezone
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -191,8 +190,9 @@ class ReferralSteps:
         if key is not None and not (0 < len(key) <= 100):
             raise ValidationFailed("The Idempotency-Key header must be 1 to 100 characters.", code="bad_key")
         await update_referral(await self._temporal(), self._settings, referral, update, payload, update_id=key)
-        self.db.expire_all()
-        return self.db.scalar(select(Referral).where(Referral.id == referral.id))
+        self.db.commit()  # end the read transaction: the activity committed the projection meanwhile
+        self.db.expire(referral)
+        return referral
 
 
 def referral_steps(request: Request, db: DbSession, actor: MouActor, moment: Now) -> ReferralSteps:
