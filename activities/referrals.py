@@ -26,6 +26,7 @@ from domain.referral_status import ReferralAction, ReferralState, ServiceStatus
 from models import audit
 from models.accounts import User
 from models.audit import AuditEvent
+from models.base import utcnow
 from models.db import transaction
 from models.messages import OutboxMessage
 from models.org import Program
@@ -40,7 +41,7 @@ from models.referral_queries import (
     require_valid_roi,
 )
 from models.referrals import Escalation, Referral, ReferralNote, ReferralProgress
-from workflows.referral_contracts import ReferralChange, ReferralTimerFired, TimerKind
+from workflows.referral_contracts import ReferralChange, ReferralRoiRevoked, ReferralTimerFired, TimerKind
 
 A, S = ReferralAction, ReferralState
 EMAIL_TEMPLATE = "referral_notice"
@@ -207,6 +208,29 @@ class ReferralActivities:
                 context={"subject": subject, "suggestions": []}, public_url=self._settings.public_url,
                 from_address=self._settings.email_from)
         return outbox
+
+    # --- external events -------------------------------------------------------------------
+
+    @activity.defn
+    async def referral_roi_revoked(self, event: ReferralRoiRevoked) -> list[int]:
+        """Tells the sender of a pending referral that it can no longer be sent, unless another
+        signed ROI still covers the program."""
+        return await asyncio.to_thread(self._roi_revoked, event)
+
+    def _roi_revoked(self, e: ReferralRoiRevoked) -> list[int]:
+        with transaction(self._db) as db:
+            referral = db.get(Referral, e.referral_id)
+            if referral is None or referral.state != S.PENDING.value:
+                return []
+            try:
+                require_valid_roi(db, client_id=referral.client_id, sending_program_id=referral.sending_program_id,
+                                  receiving_program_id=referral.receiving_program_id, today=local_today(utcnow()))
+                return []
+            except DomainError as refusal:
+                reason = refusal.reason
+            return notify_users(
+                db, [referral.sender_user_id], kind="referral_roi_revoked", link=f"/referrals/{referral.id}",
+                text=f"Pending referral #{referral.id} cannot be sent: {reason}", key=e.idempotency_key)
 
     # --- the timers ------------------------------------------------------------------------
 

@@ -24,4 +24,4 @@ def build_activities(
     mou = MouActivities(session_factory, settings)
     referrals = ReferralActivities(session_factory, settings)
     return [messaging.deliver_message, mou.record_mou_signature, mou.mou_notice,
-            referrals.apply_referral_change, referrals.referral_timer_fired]
+            referrals.apply_referral_change, referrals.referral_timer_fired, referrals.referral_roi_revoked]

@@ -222,7 +222,7 @@ def _optional_date(value: str, name: str) -> date | None:
 
 
 def parse_filters(status: str = STATUS_OPEN, date_from: str = "", date_to: str = "", program_id: str = "",
-                  staff_id: str = "", page: int = 1) -> ReferralFilters:
+                  staff_id: str = "", q: str = "", page: int = 1) -> ReferralFilters:
     """The list filters of Parts 5 and 7, from the query string (blank means "any")."""
     allowed = {value for value, _label in status_choices()}
     if status not in allowed:
@@ -231,7 +231,7 @@ def parse_filters(status: str = STATUS_OPEN, date_from: str = "", date_to: str =
     f = ReferralFilters(status=status, date_from=_optional_date(date_from, "date_from"),
                         date_to=_optional_date(date_to, "date_to"),
                         program_id=_optional_int(program_id, "program_id"),
-                        staff_id=_optional_int(staff_id, "staff_id"), page=max(1, page))
+                        staff_id=_optional_int(staff_id, "staff_id"), q=q[:100], page=max(1, page))
     if f.date_from and f.date_to and f.date_from > f.date_to:
         raise ValidationFailed("The start of the date range is after its end.", field="date_from",
                                code="bad_range")

@@ -16,6 +16,7 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from domain.errors import InvalidTransition, NotAllowed
+from domain.matching import fold
 from domain.montana import TIMEZONE
 from domain.referral_form import FieldKind, FormField, personal_info_gaps
 from domain.referral_permissions import Acting
@@ -256,6 +257,7 @@ class ReferralFilters:
     date_to: date | None = None
     program_id: int | None = None  # the other end: receiving program (sent list), sender (incoming)
     staff_id: int | None = None  # gatekeepers only: the sender (sent list) or the assignee (incoming)
+    q: str = ""  # a referral number, or the start of the client's first or last name
     page: int = 1
 
 
@@ -293,6 +295,14 @@ def _filtered(query: Select, f: ReferralFilters, *, program_col, staff_col, may_
         query = query.where(program_col == f.program_id)
     if f.staff_id and may_filter_staff:
         query = query.where(staff_col == f.staff_id)
+    text = f.q.strip().lstrip("#")
+    if text.isdigit():
+        query = query.where(Referral.id == int(text))
+    elif text:
+        words = [fold(w) for w in text.split() if fold(w)]
+        query = query.join(Client, Client.id == Referral.client_id)
+        for word in words:
+            query = query.where(or_(Client.first_folded.startswith(word), Client.last_folded.startswith(word)))
     return query
 
 

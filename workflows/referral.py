@@ -23,7 +23,7 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from domain.business_days import add_business_days, next_business_day_at
-    from domain.errors import DomainError, NotAllowed, ValidationFailed
+    from domain.errors import DomainError, ValidationFailed
     from domain.referral_form import clean_text
     from domain.referral_permissions import Acting, check_assignee, check_permission
     from domain.referral_status import (
@@ -45,6 +45,7 @@ with workflow.unsafe.imports_passed_through():
         ReferralChange,
         ReferralInput,
         ReferralOutcome,
+        ReferralRoiRevoked,
         ReferralTimerFired,
         ReferralWorkflowState,
         ReopenReferral,
@@ -230,10 +231,6 @@ class ReferralWorkflow:
     @send.validator
     def _validate_send(self, request: SendReferral) -> None:
         self._check(A.SEND, request.acting)
-        if self._s.roi_revoked:
-            raise refusal(NotAllowed(
-                "The client revoked the release of information this referral was started under. "
-                "A new ROI must be signed before it can be sent.", code="roi_revoked"))
         if not request.insurance_confirmed:
             raise refusal(ValidationFailed(
                 "Confirm that insurance will not be a barrier for the client to receive services at "
@@ -339,9 +336,16 @@ class ReferralWorkflow:
     # --- external events and supervision ------------------------------------------------------
 
     @workflow.signal
-    def roi_revoked(self, event: RoiRevoked) -> None:
-        self._s.roi_revoked = True
-        self._version += 1
+    async def roi_revoked(self, event: RoiRevoked) -> None:
+        """The client revoked an ROI. Sending stays refused by the send activity unless another
+        valid ROI covers the program; here the sender of a pending referral is told at once."""
+        if self._s.state is not S.PENDING:
+            return
+        key = f"{workflow.info().workflow_id}:roi-revoked:{event.roi_id}"
+        outbox_ids = await workflow.execute_activity(
+            "referral_roi_revoked", ReferralRoiRevoked(self._s.referral_id, event.roi_id, key),
+            result_type=list[int], **DB_ACTIVITY)
+        self._deliver(outbox_ids)
 
     @workflow.query
     def state(self) -> ReferralWorkflowState:

@@ -26,6 +26,7 @@ __all__ = [
     "ReferralForm",
     "ReferralInput",
     "ReferralOutcome",
+    "ReferralRoiRevoked",
     "ReferralTimerFired",
     "ReferralWorkflowState",
     "ReopenReferral",
@@ -57,7 +58,6 @@ class ReferralWorkflowState:
     escalate_at: datetime | None = None
     nudged: bool = False
     escalated: bool = False
-    roi_revoked: bool = False
 
     @property
     def parties(self) -> Parties:
@@ -182,6 +182,13 @@ class ReferralChange:
     outcome: ContactOutcome | None = None
     nudge_at: datetime | None = None
     escalate_at: datetime | None = None
+
+
+@dataclass
+class ReferralRoiRevoked:
+    referral_id: int
+    roi_id: int
+    idempotency_key: str
 
 
 class TimerKind(StrEnum):

@@ -159,7 +159,7 @@ def _list(request: Request, steps: ReferralSteps, filters: ReferralFilters, *, o
     staff_programs = agency_program_ids(db, who.program_id) if outgoing else [who.program_id]
     query = {k: v for k, v in dict(status=filters.status, date_from=filters.date_from or "",
                                    date_to=filters.date_to or "", program_id=filters.program_id or "",
-                                   staff_id=filters.staff_id or "").items() if v}
+                                   staff_id=filters.staff_id or "", q=filters.q).items() if v}
     return render(request, "referrals/list.html", {
         "title": "Sent Referrals" if outgoing else f"Referrals to {steps.actor.program.display_name}",
         "intro": ("Referrals sent from your agency, and what became of them." if outgoing and who.is_gatekeeper

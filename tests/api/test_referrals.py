@@ -135,13 +135,16 @@ async def test_the_whole_loop(client, db, email_outbox, temporal_client, setting
 
 async def test_a_second_referral_to_the_same_program_is_refused(client, db):
     net = make_network(db)
+    at_once = await asyncio.gather(*(_create(client, bearer(db, net.sender, net.sending), net, program=net.sending)
+                                     for _ in range(2)))
+    assert sorted(a.status_code for a in at_once) == [201, 409]  # an internal referral, twice at once
     first = await _sent(client, db, net)
     again = await _create(client, bearer(db, net.sending_gatekeeper, net.sending), net, send=True)
     assert again.status_code == 409
     assert again.json()["detail"] == (
         f"You cannot create a new referral to {net.receiving.display_name}, since the client has an active "
         "and pending referral there.")
-    assert db.scalar(select(func.count()).select_from(Referral)) == 1
+    assert db.scalar(select(func.count()).select_from(Referral)) == 2
     cards = (await client.get(f"{API}/cards", params={"client_id": net.client.id},
                               headers=bearer(db, net.sender, net.sending))).json()
     assert cards[1]["kind"] == "active" and cards[1]["referral_id"] == first["id"]
@@ -281,6 +284,13 @@ async def test_sent_referrals_filters_and_visibility(client, db):
     later = (await client.get(f"{API}/sent", params={"status": "any", "date_from": tomorrow},
                               headers=colleague_gk)).json()
     assert later["total"] == 0
+    by_name = (await client.get(f"{API}/sent", params={"status": "any", "q": "quarter"}, headers=colleague_gk)).json()
+    assert by_name["total"] == 2
+    by_number = (await client.get(f"{API}/sent", params={"status": "any", "q": f"#{first['id']}"},
+                                  headers=colleague_gk)).json()
+    assert [r["id"] for r in by_number["items"]] == [first["id"]]
+    nobody = (await client.get(f"{API}/sent", params={"status": "any", "q": "Smith"}, headers=colleague_gk)).json()
+    assert nobody["total"] == 0
     bad = await client.get(f"{API}/sent", params={"status": "nonsense"}, headers=colleague_gk)
     assert bad.status_code == 422
     # The provider's staff filter is ignored: they only ever see their own.
@@ -311,3 +321,21 @@ async def test_history_holds_no_client_data(client, db, temporal_client, setting
     for secret in ("Zelda", "Quartermaine", "Xylophonic", "counselling", "MT-12345"):
         assert secret not in dump
     assert db.scalar(select(ReferralNote.text).where(ReferralNote.referral_id == rid)).endswith("therapy")
+
+
+async def test_a_revoked_roi_stops_a_pending_referral_and_the_sender_is_told(client, db, temporal_client):
+    from connect.referral_workflows import tell_referrals_roi_revoked
+
+    net = make_network(db)
+    sender = bearer(db, net.sender, net.sending)
+    rid = (await _create(client, sender, net)).json()["id"]
+    net.roi.state, net.roi.revoked_at = "revoked", datetime.now(timezone.utc)
+    db.commit()
+    assert await tell_referrals_roi_revoked(temporal_client, db, net.roi.id) == 1
+    bell = await eventually(lambda: db.expire_all() or db.scalar(select(Notification).where(
+        Notification.user_id == net.sender.id, Notification.kind == "referral_roi_revoked")))
+    assert f"#{rid} cannot be sent" in bell.text and "revoked" in bell.text
+    refused = await client.post(f"{API}/{rid}/send", json={"insurance_confirmed": True}, headers=sender)
+    assert refused.status_code == 403 and refused.json()["error"] == "roi_revoked"
+    db.expire_all()
+    assert db.get(Referral, rid).state == "pending"

@@ -6,10 +6,17 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select
+import pytest
 
+from sqlalchemy import select
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.worker import Replayer
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
+
+import connect.temporal
 from connect.referral_workflows import update_referral
 from domain.business_days import LOCAL, is_business_day
+from domain.referral_status import ContactMethod, ContactOutcome, ServiceStatus
 from models.messages import Notification
 from models.org import ProgramService
 from models.referrals import Escalation, Referral
@@ -18,7 +25,16 @@ from tests.referral_network import eventually, make_network
 from workflows import search_attributes as sa
 from workflows.ids import referral_workflow_id
 from workflows.referral import ReferralWorkflow
-from workflows.referral_contracts import Acting, AssignReferral, SendReferral
+from workflows.referral_contracts import (
+    Acting,
+    AddNote,
+    AssignReferral,
+    DeclineReferral,
+    ReopenReferral,
+    SendReferral,
+    UpdateServiceStatus,
+)
+from worker import PASSTHROUGH
 
 
 def _before_a_holiday(today: date) -> tuple[date, date]:
@@ -132,3 +148,39 @@ async def test_assignment_cancels_the_timers(db, time_skipping_env, settings):
     assert db.scalar(select(Escalation).where(Escalation.referral_id == row.id)) is None
     db.expire_all()
     assert db.get(Referral, row.id).nudged_at is None
+
+
+async def test_histories_replay(db, time_skipping_env, settings):
+    """A history with every kind of step replays against the current workflow code (a change that
+    breaks running referrals fails here; change them with workflow.patched)."""
+    env = time_skipping_env
+    net = make_network(db)
+    sender = Acting(net.sender.id, net.sending.id, False, True)
+    gatekeeper = Acting(net.gatekeeper.id, net.receiving.id, True, False)
+    row = _pending_row(db, net)
+    await update_referral(env.client, settings, row, ReferralWorkflow.send, SendReferral(sender, True))
+    handle = env.client.get_workflow_handle(referral_workflow_id(row.id))
+    await _move_to(env, (await handle.query(ReferralWorkflow.state)).nudge_at + timedelta(hours=1))
+    await update_referral(env.client, settings, row, ReferralWorkflow.assign,
+                          AssignReferral(gatekeeper, net.gatekeeper.id, net.gatekeeper.full_name, [net.receiving.id]))
+    await update_referral(env.client, settings, row, ReferralWorkflow.add_note,
+                          AddNote(gatekeeper, await env.get_current_time(), ContactMethod.PHONE, ContactOutcome.REACHED))
+    with pytest.raises(WorkflowUpdateFailedError):  # refused by the validator: not in the history
+        await update_referral(env.client, settings, row, ReferralWorkflow.decline, DeclineReferral(gatekeeper, "x"))
+    await update_referral(env.client, settings, row, ReferralWorkflow.update_status,
+                          UpdateServiceStatus(gatekeeper, ServiceStatus.CLOSED_SUCCESSFUL_COMPLETION))
+    await handle.result()
+    first_run = (await handle.describe()).run_id
+    db.expire_all()
+    await update_referral(env.client, settings, db.get(Referral, row.id), ReferralWorkflow.reopen,
+                          ReopenReferral(gatekeeper, "came back"))
+    replayer = Replayer(workflows=[ReferralWorkflow], data_converter=connect.temporal.data_converter(settings),
+                        workflow_runner=_sandbox())
+    latest = env.client.get_workflow_handle(referral_workflow_id(row.id))
+    assert (await latest.describe()).run_id != first_run  # reopening started a new run
+    for run in (env.client.get_workflow_handle(latest.id, run_id=first_run), latest):
+        await replayer.replay_workflow(await run.fetch_history())
+
+
+def _sandbox() -> SandboxedWorkflowRunner:
+    return SandboxedWorkflowRunner(restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH))
