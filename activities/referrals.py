@@ -183,7 +183,7 @@ class ReferralActivities:
                              f"{receiving} {verb} your referral {number} to {provider.full_name}.", True))
         elif c.action is A.DECLINE:
             messages.append(([referral.sender_user_id], f"Your referral {number} was declined",
-                             f"{receiving} declined your referral {number}. Reason: {c.text}", True))
+                             f"{receiving} declined your referral {number}. Open it in CONNECT to see why.", True))
         elif c.action is A.WITHDRAW and c.state_before is S.SENT:
             messages.append((gatekeeper_ids(db, referral.receiving_program_id), "",
                              f"{sending} withdrew referral {number}.", False))

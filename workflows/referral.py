@@ -32,6 +32,7 @@ with workflow.unsafe.imports_passed_through():
         ReferralState,
         ServiceStatus,
         check_transition,
+        state_after_status,
     )
     from workflows import search_attributes as sa
     from workflows.clock import until
@@ -85,6 +86,14 @@ class ReferralWorkflow:
     @workflow.run
     async def run(self, inp: ReferralInput) -> ReferralWorkflowState:
         self._sync_search_attributes()
+        while True:
+            await self._until_final()
+            await self._settle()
+            if self._in_flight == 0 and self._s.state in FINAL_STATES:  # not reopened meanwhile
+                return self._s
+
+    async def _until_final(self) -> None:
+        """Waits for people and keeps the timers until the referral is closed, declined or withdrawn."""
         while not (self._in_flight == 0 and self._s.state in FINAL_STATES):
             seen = self._version
             due = self._next_timer()
@@ -103,8 +112,6 @@ class ReferralWorkflow:
             if workflow.info().is_continue_as_new_suggested() and self._in_flight == 0:
                 await self._settle()
                 workflow.continue_as_new(ReferralInput(self._s, self._policy))
-        await self._settle()
-        return self._s
 
     def _next_timer(self) -> tuple[datetime, TimerKind] | None:
         """The next deadline to wait for: only while sent and not yet acknowledged."""
@@ -291,9 +298,8 @@ class ReferralWorkflow:
 
     @workflow.update
     async def update_status(self, request: UpdateServiceStatus) -> ReferralOutcome:
-        after = check_transition(self._s.state, A.UPDATE_STATUS, request.status)
         return await self._change(A.UPDATE_STATUS, request.acting,
-                                  dict(state=after, service_status=request.status),
+                                  dict(state=state_after_status(request.status), service_status=request.status),
                                   status=request.status, text=request.comment)
 
     @update_status.validator

@@ -6,7 +6,7 @@ import asyncio
 from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import func, select
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowExecutionStatus
 
 from domain.referral_status import ServiceStatus
 from models.audit import AuditEvent
@@ -131,6 +131,7 @@ async def test_the_whole_loop(client, db, email_outbox, temporal_client, setting
     reopened = await client.post(f"{API}/{rid}/reopen", json={"reason": "Client came back"}, headers=gatekeeper)
     assert reopened.status_code == 200 and reopened.json()["state"] == "assigned", reopened.text
     assert (await handle.query(ReferralWorkflow.state)).state == "assigned"
+    assert (await handle.describe()).status == WorkflowExecutionStatus.RUNNING  # waits for the provider again
 
 
 async def test_a_second_referral_to_the_same_program_is_refused(client, db):
@@ -212,7 +213,9 @@ async def test_decline_with_a_reason_tells_the_sender(client, db, email_outbox):
     assert declined.status_code == 200 and declined.json()["state"] == "declined"
     mail = await eventually(lambda: [e for e in email_outbox.sent if e.to == net.sender.email
                                      and "declined" in e.subject])
-    assert "Our waiting list is closed" in mail[0].text
+    assert "Our waiting list is closed" not in mail[0].text  # free text stays in CONNECT, not in email
+    seen = (await client.get(f"{API}/{rid}", headers=bearer(db, net.sender, net.sending))).json()
+    assert seen["decline_reason"] == "Our waiting list is closed" and seen["declined_at"]
     assign = await client.post(f"{API}/{rid}/assign", json={"provider_id": net.provider.id}, headers=gatekeeper)
     assert assign.status_code == 409
     # A declined referral is no longer open: the sender may refer the client there again.

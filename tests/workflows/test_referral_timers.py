@@ -18,7 +18,6 @@ from connect.referral_workflows import update_referral
 from domain.business_days import LOCAL, is_business_day
 from domain.referral_status import ContactMethod, ContactOutcome, ServiceStatus
 from models.messages import Notification
-from models.org import ProgramService
 from models.referrals import Escalation, Referral
 from tests.factories import make_program, make_signed_roi, make_user
 from tests.referral_network import eventually, make_network
