@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from activities.messaging import MessagingActivities
 from activities.mou import MouActivities
+from activities.referrals import ReferralActivities
 from connect.mailer import EmailSender
 from connect.settings import Settings
 from connect.sms import SmsSender
@@ -21,4 +22,6 @@ def build_activities(
 ) -> list[Callable]:
     messaging = MessagingActivities(session_factory, email, sms)
     mou = MouActivities(session_factory, settings)
-    return [messaging.deliver_message, mou.record_mou_signature, mou.mou_notice]
+    referrals = ReferralActivities(session_factory, settings)
+    return [messaging.deliver_message, mou.record_mou_signature, mou.mou_notice,
+            referrals.apply_referral_change, referrals.referral_timer_fired, referrals.referral_roi_revoked]

@@ -45,6 +45,7 @@ def get_db(request: Request) -> Iterator[Session]:
     try:
         yield session
     except Exception:
+        session.expunge_all()  # detached, not expired: the error page can still show the actor
         session.rollback()
         raise
     finally:
@@ -130,6 +131,9 @@ async def current_actor(request: Request, db: DbSession, moment: Now) -> Actor:
             code="password_change_required",
             link="/password/change",
         )
+    # Load what every page shows (the nav and the profile bar), so that an error page rendered
+    # after the request's session is gone can still read it.
+    _ = actor.user.admin_regions, actor.program.agency.name if actor.program else None
     request.state.actor = actor
     db.commit()
     return actor

@@ -6,6 +6,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
 
 from domain.errors import DomainError, InvalidTransition, NotAllowed, ValidationFailed
 
@@ -46,6 +48,38 @@ def status_of(exc: DomainError) -> int:
     return 400
 
 
+# A workflow update refused by its validator or handler: ApplicationError type -> HTTP status.
+UPDATE_FAILURE_STATUS = {
+    "NotAllowed": 403,
+    "ValidationFailed": 422,
+    "InvalidTransition": 409,
+    "Conflict": 409,
+    "NotFound": 404,
+}
+
+
+def failure_answer(exc: Exception) -> tuple[int, dict]:
+    """The status and body for an expected failure: an ApiError, a DomainError, or a workflow
+    update refused with one of the types above. Pages use it to re-render a form with the reason."""
+    if isinstance(exc, ApiError):
+        return exc.status, {"error": exc.code, "detail": exc.reason, **exc.extra}
+    if isinstance(exc, DomainError):
+        body = {"error": exc.code, "detail": exc.reason}
+        if getattr(exc, "field", None):
+            body["field"] = exc.field
+        return status_of(exc), body
+    if isinstance(exc, WorkflowUpdateFailedError):
+        cause = exc.cause
+        if isinstance(cause, ApplicationError) and cause.type in UPDATE_FAILURE_STATUS:
+            details = cause.details[0] if cause.details and isinstance(cause.details[0], dict) else {}
+            extra = {k: v for k, v in details.items() if k != "code" and v is not None}
+            return UPDATE_FAILURE_STATUS[cause.type], {
+                "error": details.get("code") or cause.type, "detail": cause.message, **extra}
+        return 503, {"error": "update_failed",
+                     "detail": "CONNECT could not complete this change right now. Please try again."}
+    raise TypeError(f"not an expected failure: {exc!r}")
+
+
 def wants_html(request: Request) -> bool:
     if request.url.path.startswith(("/api/", "/codec/", "/twilio/")):
         return False
@@ -64,8 +98,8 @@ def _answer(request: Request, status: int, body: dict):
 def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError):
-        body = {"error": exc.code, "detail": exc.reason, **exc.extra}
-        response = _answer(request, exc.status, body)
+        status, body = failure_answer(exc)
+        response = _answer(request, status, body)
         if exc.status == 401 and wants_html(request):
             from fastapi.responses import RedirectResponse
 
@@ -74,11 +108,11 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def _domain_error(request: Request, exc: DomainError):
-        body = {"error": exc.code, "detail": exc.reason}
-        field = getattr(exc, "field", None)
-        if field:
-            body["field"] = field
-        return _answer(request, status_of(exc), body)
+        return _answer(request, *failure_answer(exc))
+
+    @app.exception_handler(WorkflowUpdateFailedError)
+    async def _update_failed(request: Request, exc: WorkflowUpdateFailedError):
+        return _answer(request, *failure_answer(exc))
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError):

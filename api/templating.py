@@ -6,6 +6,7 @@ from pathlib import Path
 
 from fastapi.templating import Jinja2Templates
 
+from api import referral_display
 from connect.settings import Settings
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -20,4 +21,5 @@ def make_templates(settings: Settings) -> Jinja2Templates:
     templates = Jinja2Templates(directory=TEMPLATES, context_processors=[_context])
     templates.env.globals["temporal_ui_url"] = settings.temporal_ui_url
     templates.env.globals["environment"] = settings.environment.value
+    referral_display.install(templates.env)
     return templates

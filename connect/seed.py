@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from connect import demo_data as demo
+from connect.demo_referrals import seed_referrals
 from connect.security import hash_password
 from connect.settings import Settings
 from domain.calendar import add_years
@@ -100,6 +101,7 @@ def seed(db: Session, today: date) -> list[Login]:
         else:
             signed_on = today - timedelta(days=60)
         _sign_program_mou(db, program, signer, signed_on)
+    seed_referrals(db, today, programs, users)
     return logins
 
 
@@ -135,3 +137,15 @@ async def start_demo_workflows(settings: Settings) -> None:
         await ensure_mou_workflow(client, settings, MouKind.USER, uid, expires)
     for pid, expires in programs:
         await ensure_mou_workflow(client, settings, MouKind.AGENCY, pid, expires)
+    await _start_referral_workflows(client, settings)
+
+
+async def _start_referral_workflows(client, settings: Settings) -> None:
+    from connect.demo_referrals import start_referral_workflows
+
+    engine = make_engine(settings.database_url)
+    try:
+        with make_session_factory(engine)() as db:
+            await start_referral_workflows(client, settings, db)
+    finally:
+        engine.dispose()

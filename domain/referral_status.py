@@ -17,6 +17,7 @@ from domain.errors import InvalidTransition, ValidationFailed
 from domain.taxonomy import LabelledStrEnum
 
 __all__ = [
+    "FINAL_STATES",
     "OPEN_STATES",
     "SERVICE_STATUSES",
     "TRANSITIONS",
@@ -58,6 +59,8 @@ class ReferralAction(StrEnum):
     DECLINE = "decline"
     WITHDRAW = "withdraw"
     REOPEN = "reopen"
+    ADD_PROGRESS = "add_progress"
+    ADD_NOTE = "add_note"
 
 
 S, A = ReferralState, ReferralAction
@@ -67,12 +70,19 @@ S, A = ReferralState, ReferralAction
 TRANSITIONS: dict[ReferralState | None, dict[ReferralAction, ReferralState]] = {
     None: {A.SAVE: S.PENDING, A.SEND: S.SENT},
     S.PENDING: {A.SAVE: S.PENDING, A.SEND: S.SENT, A.WITHDRAW: S.WITHDRAWN},
-    S.SENT: {A.ASSIGN: S.ASSIGNED, A.DECLINE: S.DECLINED, A.WITHDRAW: S.WITHDRAWN},
-    S.ASSIGNED: {A.REASSIGN: S.ASSIGNED, A.UPDATE_STATUS: S.ASSIGNED},
+    # A gatekeeper may log a call to set up a first appointment before assigning (Part 1, A.II).
+    S.SENT: {A.ASSIGN: S.ASSIGNED, A.DECLINE: S.DECLINED, A.WITHDRAW: S.WITHDRAWN,
+             A.ADD_NOTE: S.SENT},
+    S.ASSIGNED: {A.REASSIGN: S.ASSIGNED, A.UPDATE_STATUS: S.ASSIGNED,
+                 A.ADD_PROGRESS: S.ASSIGNED, A.ADD_NOTE: S.ASSIGNED},
     S.CLOSED: {A.REOPEN: S.ASSIGNED},
     S.DECLINED: {},
     S.WITHDRAWN: {},
 }
+
+# States after which the referral's workflow has nothing left to wait for (a closed referral
+# can still be reopened: a new run of its workflow starts from the projection).
+FINAL_STATES = frozenset({S.CLOSED, S.DECLINED, S.WITHDRAWN})
 
 # States that count against "at most one open referral per client and receiving program".
 OPEN_STATES = frozenset({S.PENDING, S.SENT, S.ASSIGNED})
@@ -87,6 +97,8 @@ _VERB = {
     A.DECLINE: "decline",
     A.WITHDRAW: "withdraw",
     A.REOPEN: "reopen",
+    A.ADD_PROGRESS: "add progress to",
+    A.ADD_NOTE: "add a note to",
 }
 _POSSIBLE = {
     A.SAVE: "save it",
@@ -97,6 +109,8 @@ _POSSIBLE = {
     A.DECLINE: "decline it",
     A.WITHDRAW: "withdraw it",
     A.REOPEN: "reopen it",
+    A.ADD_PROGRESS: "add progress",
+    A.ADD_NOTE: "add a call-log note",
 }
 _DESCRIPTION = {
     None: "it has not been saved or sent yet",

@@ -22,6 +22,9 @@ class Referral(Base):
         Index("uq_referral_open", "client_id", "receiving_program_id", unique=True,
               postgresql_where=text("state IN ('pending', 'sent', 'assigned')"),
               sqlite_where=text("state IN ('pending', 'sent', 'assigned')")),
+        # The id names the workflow (`referral-<id>`): SQLite must never reuse one (PostgreSQL's
+        # sequences never do).
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -51,9 +54,18 @@ class Referral(Base):
     declined_at: Mapped[datetime | None]
     escalated_at: Mapped[datetime | None]
     nudged_at: Mapped[datetime | None]
+    # Deadlines the workflow computed once, when the referral was sent (business days).
+    nudge_due_at: Mapped[datetime | None]
+    escalation_due_at: Mapped[datetime | None]
 
     progress: Mapped[list["ReferralProgress"]] = relationship(order_by="ReferralProgress.at")
-    notes: Mapped[list["ReferralNote"]] = relationship(order_by="ReferralNote.at")
+    notes: Mapped[list["ReferralNote"]] = relationship(order_by="ReferralNote.contacted_at")
+    client: Mapped["Client"] = relationship()  # noqa: F821
+    sending_program: Mapped["Program"] = relationship(foreign_keys=[sending_program_id])  # noqa: F821
+    receiving_program: Mapped["Program"] = relationship(foreign_keys=[receiving_program_id])  # noqa: F821
+    sender: Mapped["User"] = relationship(foreign_keys=[sender_user_id])  # noqa: F821
+    assignee: Mapped["User | None"] = relationship(foreign_keys=[assigned_provider_id])  # noqa: F821
+    escalation: Mapped["Escalation | None"] = relationship(back_populates="referral", uselist=False)
 
 
 class ReferralProgress(Base):
@@ -68,6 +80,8 @@ class ReferralProgress(Base):
     status: Mapped[str | None] = mapped_column(String(60))
     text: Mapped[str] = mapped_column(Text, default="")
     idempotency_key: Mapped[str | None] = mapped_column(String(160), unique=True)
+
+    user: Mapped["User"] = relationship()  # noqa: F821
 
 
 class ReferralNote(Base):
@@ -84,6 +98,8 @@ class ReferralNote(Base):
     outcome: Mapped[str] = mapped_column(String(20))  # domain.referral_status.ContactOutcome
     text: Mapped[str] = mapped_column(Text, default="")
     idempotency_key: Mapped[str | None] = mapped_column(String(160), unique=True)
+
+    user: Mapped["User"] = relationship()  # noqa: F821
 
 
 class Escalation(Base):
@@ -104,6 +120,9 @@ class Escalation(Base):
     suggestions: Mapped[list[int]] = mapped_column(JSON, default=list)  # program ids on the client's ROIs
 
     comments: Mapped[list["EscalationComment"]] = relationship(order_by="EscalationComment.at")
+    referral: Mapped[Referral] = relationship(back_populates="escalation")
+    claimed_by: Mapped["User | None"] = relationship(foreign_keys=[claimed_by_user_id])  # noqa: F821
+    resolved_by: Mapped["User | None"] = relationship(foreign_keys=[resolved_by_user_id])  # noqa: F821
 
 
 class EscalationComment(Base):
@@ -114,3 +133,5 @@ class EscalationComment(Base):
     at: Mapped[datetime] = mapped_column(default=utcnow)
     user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
     text: Mapped[str] = mapped_column(Text)
+
+    user: Mapped["User"] = relationship()  # noqa: F821

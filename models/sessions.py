@@ -67,7 +67,7 @@ def create_api_token(
     db: Session, user: User, name: str, program_id: int | None, now: datetime
 ) -> tuple[ApiToken, str]:
     """Returns the row and the full secret, which is shown once and never stored."""
-    prefix = new_token(6)[:8]
+    prefix = new_token(6)[:8].replace("_", "x")  # "_" separates the parts of the token
     secret = new_token()
     row = ApiToken(
         user_id=user.id,

@@ -1,5 +1,6 @@
 """Every workflow class the worker runs."""
 
 from workflows.mou import MouRenewalWorkflow
+from workflows.referral import ReferralWorkflow
 
-WORKFLOWS = [MouRenewalWorkflow]
+WORKFLOWS = [MouRenewalWorkflow, ReferralWorkflow]

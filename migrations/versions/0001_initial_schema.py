@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 21:58:42.486111
+Create Date: 2026-11-25 22:14:00.165984
 """
 from alembic import op
 import sqlalchemy as sa
@@ -416,6 +416,8 @@ def upgrade() -> None:
     sa.Column('declined_at', models.base.UtcDateTime(timezone=True), nullable=True),
     sa.Column('escalated_at', models.base.UtcDateTime(timezone=True), nullable=True),
     sa.Column('nudged_at', models.base.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('nudge_due_at', models.base.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('escalation_due_at', models.base.UtcDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['assigned_by_user_id'], ['app_user.id'], name=op.f('fk_referral_assigned_by_user_id_app_user')),
     sa.ForeignKeyConstraint(['assigned_provider_id'], ['app_user.id'], name=op.f('fk_referral_assigned_provider_id_app_user')),
     sa.ForeignKeyConstraint(['client_id'], ['client.id'], name=op.f('fk_referral_client_id_client')),
@@ -423,7 +425,8 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['roi_id'], ['roi.id'], name=op.f('fk_referral_roi_id_roi')),
     sa.ForeignKeyConstraint(['sender_user_id'], ['app_user.id'], name=op.f('fk_referral_sender_user_id_app_user')),
     sa.ForeignKeyConstraint(['sending_program_id'], ['program.id'], name=op.f('fk_referral_sending_program_id_program')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_referral'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_referral')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('referral', schema=None) as batch_op:
         batch_op.create_index('ix_referral_client_receiving', ['client_id', 'receiving_program_id'], unique=False)

@@ -48,6 +48,9 @@ ALLOWED = [
     (S.SENT, A.DECLINE, S.DECLINED),
     (S.SENT, A.WITHDRAW, S.WITHDRAWN),
     (S.ASSIGNED, A.REASSIGN, S.ASSIGNED),
+    (S.ASSIGNED, A.ADD_PROGRESS, S.ASSIGNED),
+    (S.ASSIGNED, A.ADD_NOTE, S.ASSIGNED),
+    (S.SENT, A.ADD_NOTE, S.SENT),
     (S.CLOSED, A.REOPEN, S.ASSIGNED),
 ]
 
@@ -82,6 +85,8 @@ def test_every_other_pair_is_refused_with_a_reason(current, action):
     ("current", "action", "hint"),
     [
         (S.CLOSED, A.UPDATE_STATUS, "A gatekeeper can reopen it"),
+        (S.CLOSED, A.ADD_NOTE, "A gatekeeper can reopen it"),
+        (S.SENT, A.ADD_PROGRESS, "add a call-log note"),
         (S.SENT, A.UPDATE_STATUS, "assign it to a provider"),
         (S.ASSIGNED, A.DECLINE, "update its status"),
         (S.ASSIGNED, A.WITHDRAW, "reassign it"),

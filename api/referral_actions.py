@@ -1,0 +1,241 @@
+"""Every step of a referral, once, for the JSON API and the pages alike.
+
+Routes stay thin: they parse input and call these. Reads come from the database; each change is
+an update on `referral-<id>` (its validator decides), and the row is re-read afterwards, so the
+answer shows the projection the update left behind.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from api.deps import Actor, DbSession, MouActor, Now
+from api.errors import Conflict, NotFound
+from connect.referral_workflows import ensure_referral_workflow, update_referral
+from domain.errors import ValidationFailed
+from domain.referral_form import check_ready_to_send, clean_reason, clean_values
+from domain.referral_permissions import Acting
+from domain.referral_status import ContactMethod, ContactOutcome, ReferralAction, ServiceStatus, check_transition
+from models import audit
+from models.accounts import User
+from models.clients import Client
+from models.org import Program
+from models.referral_queries import (
+    LOCAL,
+    STATUS_OPEN,
+    ReferralFilters,
+    client_gaps,
+    duplicate_message,
+    form_fields,
+    local_today,
+    member_program_ids,
+    require_accepts_referrals,
+    require_no_open_referral,
+    require_valid_roi,
+    status_choices,
+    visible_referral,
+)
+from models.referrals import Referral
+from workflows.referral import ReferralWorkflow
+from workflows.referral_contracts import (
+    AddNote,
+    AddProgress,
+    AssignReferral,
+    DeclineReferral,
+    ReferralForm,
+    ReopenReferral,
+    SaveReferral,
+    SendReferral,
+    UpdateServiceStatus,
+    WithdrawReferral,
+)
+
+IDEMPOTENCY_HEADER = "idempotency-key"
+
+
+def acting_of(actor: Actor) -> Acting:
+    """The facts about the person acting that the referral rules need."""
+    assert actor.program is not None
+    return Acting(user_id=actor.user.id, program_id=actor.program.id,
+                  is_gatekeeper=actor.is_gatekeeper, is_provider=actor.is_provider)
+
+
+def montana_time(moment: datetime) -> datetime:
+    """A time typed without an offset is Montana time."""
+    return moment.replace(tzinfo=LOCAL).astimezone(timezone.utc) if moment.tzinfo is None else moment
+
+
+def find_client(db: Session, client_id: int) -> Client:
+    client = db.get(Client, client_id)
+    if client is None or client.merged_into_id is not None:
+        raise NotFound("That client")
+    return client
+
+
+def find_program(db: Session, program_id: int) -> Program:
+    program = db.get(Program, program_id)
+    if program is None:
+        raise NotFound("That program")
+    return program
+
+
+class ReferralSteps:
+    """The referral steps one person can take in one request."""
+
+    def __init__(self, request: Request, db: Session, actor: Actor, now: datetime):
+        self.request, self.db, self.actor, self.now = request, db, actor, now
+        self.who = acting_of(actor)
+        self.today = local_today(now)
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def get(self, referral_id: int) -> Referral:
+        """The referral, if this person may see it; 404 otherwise, as if it did not exist."""
+        referral = visible_referral(self.db, self.who, referral_id)
+        if referral is None:
+            raise NotFound("That referral")
+        return referral
+
+    # --- the sender ------------------------------------------------------------------------
+
+    async def create(self, client_id: int, program_id: int, form: ReferralForm, *, send: bool,
+                     insurance_confirmed: bool = False) -> Referral:
+        """Start a referral: save it as Pending, or send it at once. Everything is checked before
+        the row is written, so a refusal leaves nothing behind."""
+        client = find_client(self.db, client_id)
+        program = find_program(self.db, program_id)
+        check_transition(None, ReferralAction.SEND if send else ReferralAction.SAVE)
+        require_accepts_referrals(program, self.today)
+        roi = require_valid_roi(self.db, client_id=client.id, sending_program_id=self.who.program_id,
+                                receiving_program_id=program.id, today=self.today)
+        require_no_open_referral(self.db, client.id, program)
+        fields = form_fields(program)
+        values, reason = clean_values(fields, form.fields), clean_reason(form.reason)
+        if send:
+            check_ready_to_send(fields, values, reason, insurance_confirmed=insurance_confirmed,
+                                profile_gaps=client_gaps(client))
+        referral = Referral(client_id=client.id, roi_id=roi.id, sending_program_id=self.who.program_id,
+                            receiving_program_id=program.id, sender_user_id=self.who.user_id,
+                            state="pending", reason=reason, form_data=values)
+        self.db.add(referral)
+        try:
+            self.db.flush()
+        except IntegrityError:  # a concurrent start for the same client and program
+            self.db.rollback()
+            raise Conflict(duplicate_message(program), code="referral_already_open") from None
+        audit.record(self.db, action="referral.created", entity_type="referral", entity_id=referral.id,
+                     user_id=self.who.user_id, program_id=self.who.program_id, client_id=client.id,
+                     receiving_program_id=program.id)
+        self.db.commit()
+        if send:
+            return await self._update(referral, ReferralWorkflow.send,
+                                      SendReferral(self.who, insurance_confirmed=insurance_confirmed))
+        await ensure_referral_workflow(await self._temporal(), self._settings, referral)
+        return referral
+
+    async def save(self, referral: Referral, form: ReferralForm) -> Referral:
+        return await self._update(referral, ReferralWorkflow.save, SaveReferral(self.who, form))
+
+    async def send(self, referral: Referral, form: ReferralForm | None, insurance_confirmed: bool) -> Referral:
+        return await self._update(referral, ReferralWorkflow.send,
+                                  SendReferral(self.who, insurance_confirmed=insurance_confirmed, form=form))
+
+    async def withdraw(self, referral: Referral, reason: str = "") -> Referral:
+        return await self._update(referral, ReferralWorkflow.withdraw, WithdrawReferral(self.who, reason))
+
+    # --- the receiving program -------------------------------------------------------------
+
+    async def assign(self, referral: Referral, provider_id: int, *, reassign: bool = False) -> Referral:
+        person = self.db.get(User, provider_id)
+        if person is None:
+            raise ValidationFailed("Choose a provider from the list.", field="provider_id", code="no_provider")
+        request = AssignReferral(self.who, person.id, person.full_name, member_program_ids(self.db, person.id))
+        update = ReferralWorkflow.reassign if reassign else ReferralWorkflow.assign
+        return await self._update(referral, update, request)
+
+    async def decline(self, referral: Referral, reason: str) -> Referral:
+        return await self._update(referral, ReferralWorkflow.decline, DeclineReferral(self.who, reason))
+
+    async def update_status(self, referral: Referral, status: ServiceStatus, comment: str = "") -> Referral:
+        return await self._update(referral, ReferralWorkflow.update_status,
+                                  UpdateServiceStatus(self.who, ServiceStatus(status), comment))
+
+    async def add_progress(self, referral: Referral, text: str) -> Referral:
+        return await self._update(referral, ReferralWorkflow.add_progress, AddProgress(self.who, text))
+
+    async def add_note(self, referral: Referral, contacted_at: datetime, method: ContactMethod,
+                       outcome: ContactOutcome, text: str = "") -> Referral:
+        return await self._update(referral, ReferralWorkflow.add_note,
+                                  AddNote(self.who, contacted_at, ContactMethod(method), ContactOutcome(outcome), text))
+
+    async def reopen(self, referral: Referral, reason: str) -> Referral:
+        return await self._update(referral, ReferralWorkflow.reopen, ReopenReferral(self.who, reason))
+
+    # --- plumbing --------------------------------------------------------------------------
+
+    @property
+    def _settings(self):
+        return self.request.app.state.settings
+
+    async def _temporal(self):
+        return await self.request.app.state.temporal.get()
+
+    async def _update(self, referral: Referral, update, payload) -> Referral:
+        key = self.request.headers.get(IDEMPOTENCY_HEADER) or None
+        if key is not None and not (0 < len(key) <= 100):
+            raise ValidationFailed("The Idempotency-Key header must be 1 to 100 characters.", code="bad_key")
+        await update_referral(await self._temporal(), self._settings, referral, update, payload, update_id=key)
+        self.db.commit()  # end the read transaction: the activity committed the projection meanwhile
+        self.db.expire(referral)
+        return referral
+
+
+def referral_steps(request: Request, db: DbSession, actor: MouActor, moment: Now) -> ReferralSteps:
+    return ReferralSteps(request, db, actor, moment)
+
+
+Steps = Annotated[ReferralSteps, Depends(referral_steps)]
+
+
+def _optional_int(value: str, name: str) -> int | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    if not value.isdigit():
+        raise ValidationFailed(f"{name} must be a number.", field=name, code="not_a_number")
+    return int(value)
+
+
+def _optional_date(value: str, name: str) -> date | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValidationFailed(f"{name}: enter a date as YYYY-MM-DD.", field=name, code="not_a_date") from None
+
+
+def parse_filters(status: str = STATUS_OPEN, date_from: str = "", date_to: str = "", program_id: str = "",
+                  staff_id: str = "", q: str = "", page: int = 1) -> ReferralFilters:
+    """The list filters of Parts 5 and 7, from the query string (blank means "any")."""
+    allowed = {value for value, _label in status_choices()}
+    if status not in allowed:
+        raise ValidationFailed(f"Status must be one of: {', '.join(sorted(allowed))}.", field="status",
+                               code="unknown_status")
+    f = ReferralFilters(status=status, date_from=_optional_date(date_from, "date_from"),
+                        date_to=_optional_date(date_to, "date_to"),
+                        program_id=_optional_int(program_id, "program_id"),
+                        staff_id=_optional_int(staff_id, "staff_id"), q=q[:100], page=max(1, page))
+    if f.date_from and f.date_to and f.date_from > f.date_to:
+        raise ValidationFailed("The start of the date range is after its end.", field="date_from",
+                               code="bad_range")
+    return f
+
+
+Filters = Annotated[ReferralFilters, Depends(parse_filters)]

@@ -1,0 +1,101 @@
+"""A small referral network for tests: two agencies, their people, a client and a signed ROI."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from models.accounts import User
+from models.clients import Client
+from models.org import Program, ProgramFormField
+from models.roi import ReleaseOfInformation
+from models.sessions import create_api_token
+from tests.factories import make_client, make_program, make_signed_roi, make_user
+
+
+@dataclass
+class Network:
+    sending: Program  # Helena Food Share
+    receiving: Program  # PureView Behavioral Health (another agency)
+    sender: User  # a provider of the sending program
+    sending_gatekeeper: User
+    gatekeeper: User  # of the receiving program
+    provider: User  # of the receiving program
+    provider2: User
+    outsider: User  # a provider of a third program
+    outside: Program
+    client: Client
+    roi: ReleaseOfInformation
+
+
+_id_blocks = itertools.count(1)
+
+
+def fresh_referral_ids(db: Session) -> None:
+    """Each test empties the tables, but the Temporal server lives for the whole session: start
+    this test's referral ids where no earlier test's `referral-<id>` workflow can be running."""
+    start = next(_id_blocks) * 10_000
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(text("SELECT setval(pg_get_serial_sequence('referral', 'id'), :n)"), {"n": start})
+    else:
+        db.execute(text("DELETE FROM sqlite_sequence WHERE name = 'referral'"))
+        db.execute(text("INSERT INTO sqlite_sequence (name, seq) VALUES ('referral', :n)"), {"n": start})
+    db.commit()
+
+
+def make_network(db: Session, *, form_fields: bool = True) -> Network:
+    fresh_referral_ids(db)
+    sending = make_program(db, "Helena Food Share", services=("food_nutrition",))
+    receiving = make_program(db, "Behavioral Health", services=("mental_health", "food_nutrition"))
+    outside = make_program(db, "Outpatient Recovery", services=("substance_use",))
+    if form_fields:
+        receiving.form_fields = [
+            ProgramFormField(tab="Screening", key="urgent", label="Is this urgent?", kind="yesno",
+                             required=True, position=1),
+            ProgramFormField(tab="Screening", key="preferred_time", label="Preferred time", kind="choice",
+                             choices=["Morning", "Afternoon"], required=False, position=2),
+            ProgramFormField(tab="Insurance", key="member_id", label="Member ID", kind="text",
+                             required=True, position=1),
+        ]
+    net = Network(
+        sending=sending, receiving=receiving, outside=outside,
+        sender=make_user(db, "sender@food.example", name="Sam Sender", provider_of=(sending,)),
+        sending_gatekeeper=make_user(db, "gk@food.example", name="Fran Foodgate", gatekeeper_of=(sending,)),
+        gatekeeper=make_user(db, "gk@pureview.example", name="Quinn Gatekeeper", gatekeeper_of=(receiving,)),
+        provider=make_user(db, "therapist@pureview.example", name="Morgan Therapist", provider_of=(receiving,)),
+        provider2=make_user(db, "counselor@pureview.example", name="Casey Counselor", provider_of=(receiving,)),
+        outsider=make_user(db, "peer@recovery.example", name="Olly Outsider", provider_of=(outside,)),
+        client=None, roi=None,  # type: ignore[arg-type]
+    )
+    net.client = make_client(db, sending, net.sender, first_name="Zelda", last_name="Quartermaine")
+    net.roi = make_signed_roi(db, net.client, sending, (receiving,), net.sender)
+    db.commit()
+    return net
+
+
+COMPLETE_FORM = {"reason": "Client asked for counselling after losing her job.",
+                 "fields": {"urgent": "no", "preferred_time": "Morning", "member_id": "MT-12345"}}
+
+
+def bearer(db: Session, user: User, program: Program) -> dict[str, str]:
+    """Headers of an API client using the user's personal token, acting as ``program``."""
+    _row, secret = create_api_token(db, user, "tests", program.id, datetime.now(timezone.utc))
+    db.commit()
+    return {"Authorization": f"Bearer {secret}"}
+
+
+async def eventually(check, timeout: float = 15.0):
+    """Polls ``check`` until it returns something truthy."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.1)
