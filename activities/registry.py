@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from activities.messaging import MessagingActivities
 from activities.mou import MouActivities
+from activities.roi import RoiActivities
 from connect.mailer import EmailSender
 from connect.settings import Settings
 from connect.sms import SmsSender
@@ -21,4 +22,11 @@ def build_activities(
 ) -> list[Callable]:
     messaging = MessagingActivities(session_factory, email, sms)
     mou = MouActivities(session_factory, settings)
-    return [messaging.deliver_message, mou.record_mou_signature, mou.mou_notice]
+    roi = RoiActivities(session_factory, settings, sms.from_number)
+    return [
+        messaging.deliver_message, mou.record_mou_signature, mou.mou_notice,
+        roi.record_roi_programs, roi.record_roi_completion, roi.record_roi_signature_started,
+        roi.issue_roi_sms_code, roi.record_roi_code_attempt, roi.record_roi_signature,
+        roi.record_roi_attachment, roi.record_roi_attachment_deleted, roi.record_roi_revocation,
+        roi.record_roi_abandoned, roi.roi_notice,
+    ]
