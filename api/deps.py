@@ -130,6 +130,9 @@ async def current_actor(request: Request, db: DbSession, moment: Now) -> Actor:
             code="password_change_required",
             link="/password/change",
         )
+    # Load what the page layout reads (nav, profile bar) now: an error page is rendered after this
+    # request's session has closed, when lazy loading is no longer possible.
+    _ = actor.user.admin_regions, actor.program.agency if actor.program else None
     request.state.actor = actor
     db.commit()
     return actor

@@ -6,8 +6,12 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
 
 from domain.errors import DomainError, InvalidTransition, NotAllowed, ValidationFailed
+from domain.errors import NotFound as DomainNotFound
 
 
 class ApiError(Exception):
@@ -43,7 +47,42 @@ def status_of(exc: DomainError) -> int:
         return 403
     if isinstance(exc, InvalidTransition):
         return 409
+    if isinstance(exc, DomainNotFound):
+        return 404
     return 400
+
+
+# What a workflow's refusal means for the caller, by the ApplicationError type the workflow raised
+# (workflows.failures.business_failure names it after the domain error class).
+WORKFLOW_FAILURE_STATUS = {
+    "NotAllowed": 403,
+    "ValidationFailed": 422,
+    "InvalidTransition": 409,
+    "Conflict": 409,
+    "NotFound": 404,
+    "DomainError": 400,
+}
+
+
+def from_workflow_failure(exc: Exception) -> ApiError | None:
+    """The 4xx answer for a refused workflow update (its validator's or handler's reason), or for
+    a workflow that has ended; None when the failure is not an expected one (a bug: let it 500)."""
+    if isinstance(exc, WorkflowUpdateFailedError):
+        cause = exc.cause
+        if isinstance(cause, ApplicationError) and cause.type in WORKFLOW_FAILURE_STATUS:
+            details = cause.details[0] if cause.details and isinstance(cause.details[0], dict) else {}
+            extra = {"field": details["field"]} if details.get("field") else {}
+            code = details.get("code") or cause.type
+            return ApiError(WORKFLOW_FAILURE_STATUS[cause.type], cause.message, code=code, **extra)
+        return None
+    if isinstance(exc, RPCError):
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            return ApiError(409, "This record's workflow has ended, so it can no longer change.",
+                            code="workflow_ended")
+        if exc.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
+            return ApiError(503, "CONNECT's workflow service is not reachable right now; try again in a "
+                                 "minute.", code="temporal_unavailable")
+    return None
 
 
 def wants_html(request: Request) -> bool:
@@ -79,6 +118,14 @@ def install(app: FastAPI) -> None:
         if field:
             body["field"] = field
         return _answer(request, status_of(exc), body)
+
+    @app.exception_handler(WorkflowUpdateFailedError)
+    @app.exception_handler(RPCError)
+    async def _workflow_failure(request: Request, exc: Exception):
+        mapped = from_workflow_failure(exc)
+        if mapped is None:
+            raise exc
+        return await _api_error(request, mapped)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError):

@@ -1,5 +1,6 @@
 """Every router of the app, in the order they are mounted."""
 
-from api.routes import auth, codec, health, home
+from api.routes import auth, blank_roi, codec, health, home, outbox, roi_api, roi_pages, twilio_sms
 
 ROUTERS = [health.router, codec.router, auth.router, home.router]
+ROUTERS += [roi_api.router, roi_pages.router, twilio_sms.router, outbox.router, blank_roi.router]
