@@ -30,6 +30,7 @@ from domain.roi import (
     check_authorizer,
     check_information_types,
     check_purpose,
+    check_signable,
     normalize_sms_code,
 )
 from models import audit
@@ -191,9 +192,7 @@ async def start_sms(request: Request, db: Session, actor: Actor, roi: ReleaseOfI
     """Texts the consent request to the number typed (kept as the client's mobile) or, if none is
     typed, to the client's mobile on file."""
     client = client_for_roi(db, roi.client_id)
-    if RoiState(roi.state) not in (RoiState.DRAFT, RoiState.AWAITING_SIGNATURE):
-        raise ValidationFailed(f"This release of information is {RoiState(roi.state).label.lower()}; "
-                               "it can no longer be signed.", field="phone")
+    check_signable(RoiState(roi.state), bool(roi.text_sha256))
     if phone_text and phone_text.strip():
         e164 = normalize_phone(phone_text)
         if e164 == NO_PHONE:

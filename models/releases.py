@@ -156,14 +156,16 @@ def program_may_see_client(db: Session, client_id: int, program_id: int, today: 
     ))))
 
 
-def client_rois(db: Session, client_id: int, program_id: int) -> list[ReleaseOfInformation]:
-    """The client's ROIs that cover `program_id`, newest first (the sender's and the receivers')."""
-    return list(db.scalars(
+def client_rois(db: Session, client_id: int, program_id: int, today: date) -> list[ReleaseOfInformation]:
+    """The client's ROIs that `program_id` may open (see `check_roi_access`), newest first."""
+    found = db.scalars(
         select(ReleaseOfInformation)
         .join(RoiProgram, RoiProgram.roi_id == ReleaseOfInformation.id)
         .where(ReleaseOfInformation.client_id == client_id, RoiProgram.program_id == program_id)
         .order_by(ReleaseOfInformation.id.desc())
-    ))
+    )
+    return [roi for roi in found if roi.sending_program_id == program_id
+            or is_roi_valid(roi.state, roi.expires_on, today)]
 
 
 # --- what referrals read ---------------------------------------------------------------------

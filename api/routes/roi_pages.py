@@ -127,16 +127,9 @@ async def start_rois(client_id: int, request: Request, actor: MouActor, db: DbSe
 @router.get("/clients/{client_id}/roi")
 async def client_roi_list(client_id: int, request: Request, actor: MouActor, db: DbSession, moment: Now):
     client = act.client_for_roi(db, client_id)
-    today = today_local(moment)
-    rows = []
-    for roi in client_rois(db, client_id, actor.program_id):
-        if roi.sending_program_id != actor.program_id and roi.state != RoiState.SIGNED.value:
-            continue
-        if roi.expires_on and roi.state == RoiState.SIGNED.value and roi.expires_on <= today and \
-                roi.sending_program_id != actor.program_id:
-            continue
-        rows.append({"roi": roi, "state_label": RoiState(roi.state).label,
-                     "programs": [p.display_name for p in roi_programs(db, roi)]})
+    rows = [{"roi": roi, "state_label": RoiState(roi.state).label,
+             "programs": [p.display_name for p in roi_programs(db, roi)]}
+            for roi in client_rois(db, client_id, actor.program_id, today_local(moment))]
     return render(request, "roi/client_rois.html",
                   {"client": client, "client_label": client_label(client), "rows": rows})
 
