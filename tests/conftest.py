@@ -32,6 +32,8 @@ from tests.fakes import RecordingEmailSender, RecordingSmsSender
 from workflows import search_attributes as sa
 
 BIN = Path(sys.executable).parent
+# A fixed, test-only payload key, so recorded workflow histories (tests/histories) stay replayable.
+TEST_PAYLOAD_KEY = "5e1f0c0a9d3b4c7e8f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6"
 ON_CI = os.environ.get("CI") == "true"
 
 
@@ -61,7 +63,7 @@ def settings(var_dir: Path, database_url: str, task_queue: str) -> Settings:
         var_dir=var_dir,
         database_url=database_url,
         secret_key=secrets.token_urlsafe(32),
-        payload_key=secrets.token_hex(32),
+        payload_key=TEST_PAYLOAD_KEY,
         temporal_task_queue=task_queue,
         public_url="http://testserver",
     )
