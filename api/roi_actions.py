@@ -15,14 +15,14 @@ from pypdf import PdfReader
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from temporalio.client import Client as TemporalClient, WorkflowUpdateFailedError
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import Actor, today_local
 from api.errors import from_workflow_failure
 from connect.security import keyed_hash
 from connect.settings import Settings
 from connect.starters import start_roi_workflow
-from domain.errors import NotAllowed, NotFound, ValidationFailed
+from domain.errors import InvalidTransition, NotAllowed, NotFound, ValidationFailed
 from domain.phones import NO_PHONE, normalize_phone
 from domain.roi import (
     AuthorizerKind,
@@ -96,16 +96,38 @@ def roi_for(db: Session, roi_id: int, actor: Actor, moment: datetime, *, manage:
     return roi
 
 
-async def update_roi(request: Request, roi_id: int, update, argument) -> RoiStatus:
-    """Runs a workflow update; a refusal becomes a 4xx ApiError carrying the workflow's reason."""
-    handle = (await temporal_of(request)).get_workflow_handle(roi_workflow_id(roi_id))
+async def update_roi(request: Request, roi: ReleaseOfInformation, update, argument) -> RoiStatus:
+    """Runs a workflow update; a refusal becomes a 4xx ApiError carrying the workflow's reason.
+
+    A draft whose workflow never started (Temporal was down when the row was created) gets it
+    started here, so the draft is not lost.
+    """
+    temporal = await temporal_of(request)
+    handle = temporal.get_workflow_handle(roi_workflow_id(roi.id))
     try:
-        return await handle.execute_update(update, argument)
+        try:
+            return await handle.execute_update(update, argument)
+        except RPCError as exc:
+            if exc.status != RPCStatusCode.NOT_FOUND:
+                raise
+            if roi.state != RoiState.DRAFT.value:  # its workflow has ended with it
+                raise InvalidTransition(f"This release of information is {RoiState(roi.state).label.lower()}; "
+                                        "it can no longer change.", code="roi_final") from None
+            await start_roi_workflow(temporal, settings_of(request), roi.id, roi.sending_program_id,
+                                     timer_policy(request))
+            return await handle.execute_update(update, argument)
     except (WorkflowUpdateFailedError, RPCError) as exc:
         mapped = from_workflow_failure(exc)
         if mapped is None:
             raise
         raise mapped from None
+
+
+def audit_client_view(db: Session, actor: Actor, roi: ReleaseOfInformation, via: str) -> None:
+    """The ROI's text names the client: reading it is a view of the client's details."""
+    audit.record(db, action="client.viewed", entity_type="client", entity_id=roi.client_id, user_id=actor.user.id,
+                 program_id=actor.program_id, via=via)
+    db.commit()
 
 
 # --- starting and completing -----------------------------------------------------------------
@@ -129,7 +151,7 @@ async def choose_programs(request: Request, actor: Actor, roi: ReleaseOfInformat
     from models.releases import check_receiving_programs
 
     wanted = check_receiving_programs(db, roi.sending_program_id, program_ids, today_local(moment))
-    return await update_roi(request, roi.id, RoiWorkflow.choose_programs, ChoosePrograms(roi_actor(actor), wanted))
+    return await update_roi(request, roi, RoiWorkflow.choose_programs, ChoosePrograms(roi_actor(actor), wanted))
 
 
 @dataclass
@@ -163,7 +185,7 @@ async def complete_roi(request: Request, db: Session, actor: Actor, roi: Release
             raise NotAllowed("Your program does not have this client's consent to see or change their "
                              "stored details yet; you can only add a new phone number.")
     self_signs = kind is AuthorizerKind.SELF
-    status = await update_roi(request, roi.id, RoiWorkflow.complete, CompleteRoi(
+    status = await update_roi(request, roi, RoiWorkflow.complete, CompleteRoi(
         actor=roi_actor(actor),
         information_types=list(data.information_types),
         sensitive_consent=list(data.sensitive_consent),
@@ -183,7 +205,7 @@ async def complete_roi(request: Request, db: Session, actor: Actor, roi: Release
 
 async def sign_esign(request: Request, actor: Actor, roi: ReleaseOfInformation, typed_name: str,
                      confirmed: bool) -> RoiStatus:
-    return await update_roi(request, roi.id, RoiWorkflow.sign_esign,
+    return await update_roi(request, roi, RoiWorkflow.sign_esign,
                             SignEsign(roi_actor(actor), typed_name or "", bool(confirmed)))
 
 
@@ -213,22 +235,22 @@ async def start_sms(request: Request, db: Session, actor: Actor, roi: ReleaseOfI
         if phone is None:
             raise ValidationFailed("The client has no mobile number on file; enter the number to text.",
                                    field="phone", code="no_mobile")
-    return await update_roi(request, roi.id, RoiWorkflow.start_sms, StartSms(roi_actor(actor), phone.id))
+    return await update_roi(request, roi, RoiWorkflow.start_sms, StartSms(roi_actor(actor), phone.id))
 
 
 async def enter_code(request: Request, actor: Actor, roi: ReleaseOfInformation, code_text: str) -> RoiStatus:
     code = normalize_sms_code(code_text)
     # Only the HMAC leaves the API: the code itself never reaches Temporal.
     digest = keyed_hash(settings_of(request).secret_key, code)
-    return await update_roi(request, roi.id, RoiWorkflow.enter_code, EnterCode(roi_actor(actor), digest))
+    return await update_roi(request, roi, RoiWorkflow.enter_code, EnterCode(roi_actor(actor), digest))
 
 
 async def resend_code(request: Request, actor: Actor, roi: ReleaseOfInformation) -> RoiStatus:
-    return await update_roi(request, roi.id, RoiWorkflow.resend_code, ResendCode(roi_actor(actor)))
+    return await update_roi(request, roi, RoiWorkflow.resend_code, ResendCode(roi_actor(actor)))
 
 
 async def mark_upload_pending(request: Request, actor: Actor, roi: ReleaseOfInformation) -> RoiStatus:
-    return await update_roi(request, roi.id, RoiWorkflow.mark_upload_pending, MarkUploadPending(roi_actor(actor)))
+    return await update_roi(request, roi, RoiWorkflow.mark_upload_pending, MarkUploadPending(roi_actor(actor)))
 
 
 # --- uploads -----------------------------------------------------------------------------------
@@ -291,7 +313,7 @@ async def attach_upload(request: Request, db: Session, actor: Actor, roi: Releas
     settings = settings_of(request)
     stored = await store_pdf(settings, roi.id, upload)
     try:
-        return await update_roi(request, roi.id, RoiWorkflow.attach_upload,
+        return await update_roi(request, roi, RoiWorkflow.attach_upload,
                                 AttachUpload(roi_actor(actor), stored.storage_key, stored.sha256, stored.size_bytes))
     except Exception:
         db.rollback()
@@ -322,7 +344,7 @@ def attachment_path(settings: Settings, db: Session, actor: Actor, roi: ReleaseO
 async def delete_attachment(request: Request, db: Session, actor: Actor, roi: ReleaseOfInformation,
                             attachment_id: int) -> RoiStatus:
     attachment_for(db, roi, attachment_id)
-    return await update_roi(request, roi.id, RoiWorkflow.delete_attachment,
+    return await update_roi(request, roi, RoiWorkflow.delete_attachment,
                             DeleteAttachment(roi_actor(actor), attachment_id))
 
 
@@ -330,8 +352,8 @@ async def delete_attachment(request: Request, db: Session, actor: Actor, roi: Re
 
 
 async def revoke(request: Request, actor: Actor, roi: ReleaseOfInformation, reason: str) -> RoiStatus:
-    return await update_roi(request, roi.id, RoiWorkflow.revoke, RevokeRoi(roi_actor(actor), reason or ""))
+    return await update_roi(request, roi, RoiWorkflow.revoke, RevokeRoi(roi_actor(actor), reason or ""))
 
 
 async def abandon(request: Request, actor: Actor, roi: ReleaseOfInformation) -> RoiStatus:
-    return await update_roi(request, roi.id, RoiWorkflow.abandon, AbandonRoi(roi_actor(actor)))
+    return await update_roi(request, roi, RoiWorkflow.abandon, AbandonRoi(roi_actor(actor)))

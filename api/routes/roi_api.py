@@ -144,7 +144,9 @@ async def create(body: StartRoisIn, request: Request, actor: MouActor, db: DbSes
 
 @router.get("/{roi_id}", summary="Read an ROI")
 async def read(roi_id: int, actor: MouActor, db: DbSession, moment: Now):
-    return roi_json(db, act.roi_for(db, roi_id, actor, moment))
+    roi = act.roi_for(db, roi_id, actor, moment)
+    act.audit_client_view(db, actor, roi, f"api:roi:{roi.id}")
+    return roi_json(db, roi)
 
 
 @router.put("/{roi_id}/programs", summary="Choose the programs of a draft ROI")

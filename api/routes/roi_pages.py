@@ -21,7 +21,6 @@ from domain.montana import county_names
 from domain.phones import format_phone
 from domain.roi import AuthorizerKind, InformationType, RoiState, SignatureMethod, part2_programs_exposed
 from domain.taxonomy import INSURANCE_TYPES, SERVICES
-from models import audit
 from models.client_contact import ContactChanges, client_mobile
 from models.clients import Client
 from models.directory import DirectoryFilters, directory_programs_by_id, search_directory
@@ -204,10 +203,8 @@ def _page_context(request: Request, db: Session, actor: Actor, roi: ReleaseOfInf
 async def roi_page(roi_id: int, request: Request, actor: MouActor, db: DbSession, moment: Now):
     roi = act.roi_for(db, roi_id, actor, moment)
     context = _page_context(request, db, actor, roi, moment)
-    if context["sees_client"]:
-        audit.record(db, action="client.viewed", entity_type="client", entity_id=roi.client_id, user_id=actor.user.id,
-                     program_id=actor.program_id, via=f"roi:{roi.id}")
-        db.commit()
+    if context["sees_client"] or roi.rendered_text:
+        act.audit_client_view(db, actor, roi, f"roi:{roi.id}")
     return render(request, "roi/page.html", context)
 
 

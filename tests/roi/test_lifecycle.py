@@ -227,3 +227,27 @@ async def test_history_holds_no_client_data(client, db, temporal_client, setting
     for secret in ("Marisol", "Quintanilla", "1988-07-14", "07/14/1988", "5551234", "555-1234", code, wrong):
         assert secret not in dump, secret
     assert "binary/encrypted" in dump or "YmluYXJ5L2VuY3J5cHRlZA" in dump
+
+
+async def test_a_draft_whose_workflow_never_started_is_not_lost(client, db):
+    """Temporal was down when the draft was saved: the next action starts its workflow."""
+    from models.releases import create_roi_drafts
+
+    scene = make_scene(db)
+    [roi] = create_roi_drafts(db, client=scene.client, sending_program_id=scene.sender.id, user_id=scene.user.id,
+                              program_ids=[scene.receiver.id], one_per_program=False, today=date.today())
+    db.commit()
+    headers = await signed_in(client, scene)
+    r = await client.post(f"/api/v1/roi/{roi.id}/complete", json=COMPLETE_BODY, headers=headers)
+    assert r.status_code == 200 and r.json()["completed"]
+
+
+async def test_an_ended_roi_says_why_it_cannot_change(client, db, temporal_client):
+    scene = make_scene(db)
+    headers = await signed_in(client, scene)
+    roi_id = await _signed(client, scene, headers)
+    await client.post(f"/api/v1/roi/{roi_id}/revoke", json={"reason": "Client asked"}, headers=headers)
+    await temporal_client.get_workflow_handle(roi_workflow_id(roi_id)).result()  # the workflow has ended
+    r = await client.post(f"/api/v1/roi/{roi_id}/revoke", json={"reason": "again"}, headers=headers)
+    assert r.status_code == 409 and r.json()["detail"] == ("This release of information is revoked; it can no "
+                                                           "longer change.")

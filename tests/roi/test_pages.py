@@ -145,3 +145,20 @@ def test_every_roi_route_is_behind_the_user_mou_gate():
     assert len(routes) > 20
     ungated = [r.path for r in routes if not depends_on(r.dependant, mou_actor)]
     assert ungated == []
+
+
+async def test_the_dev_outbox_does_not_exist_in_production(settings, session_factory, temporal_client, db):
+    import httpx
+
+    from api.app import create_app
+    from connect.settings import Environment
+    from tests.factories import login, make_user
+
+    production = settings.model_copy(update={"environment": Environment.PRODUCTION})
+    app = create_app(production, session_factory=session_factory, temporal_client=temporal_client)
+    user = make_user(db)
+    db.commit()
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http:
+        csrf = await login(http, user.email)
+        assert (await http.get("/outbox")).status_code == 404
+        assert (await http.post("/outbox/1/reply", data={"csrf_token": csrf, "body": "YES"})).status_code == 404
