@@ -479,8 +479,9 @@ class RoiWorkflow:
                           "ValidationFailed", code="upload_incomplete", field="file")
         if self._s.status is RoiState.SIGNED:
             if self._s.method is not SignatureMethod.UPLOAD:
-                raise _refuse(f"This ROI was signed by {self._s.method.label.lower() if self._s.method else 'another method'}; "
-                              "there is no scan to replace.", code="roi_not_uploaded")
+                method = self._s.method.label.lower() if self._s.method else "another method"
+                raise _refuse(f"This ROI was signed by {method}; there is no scan to replace.",
+                              code="roi_not_uploaded")
             return
         with domain_rules():
             check_signable(self._s.status, self._s.completed)

@@ -62,8 +62,9 @@ async def test_sms_yes_code_signs(db, worker, temporal_client, settings):
 
     await handle.signal(RoiWorkflow.client_said_yes, ClientSaidYes(inbound_sms_id=1))
     [code] = await eventually(lambda: codes_sent(db, phone.e164))
+    wrong_code = "000000" if code != "000000" else "111111"
     with pytest.raises(WorkflowUpdateFailedError) as wrong:
-        await handle.execute_update(RoiWorkflow.enter_code, EnterCode(scene.actor, code_hmac(settings, "000000" if code != "000000" else "111111")))
+        await handle.execute_update(RoiWorkflow.enter_code, EnterCode(scene.actor, code_hmac(settings, wrong_code)))
     assert "4 tries left" in wrong.value.cause.message
     signed = await handle.execute_update(RoiWorkflow.enter_code, EnterCode(scene.actor, code_hmac(settings, code)))
     assert signed.state is RoiState.SIGNED
