@@ -46,6 +46,8 @@ class MessagingActivities:
                 msg = db.get(OutboxMessage, request.outbox_id)
                 msg.status = status
                 msg.provider_id = provider_id
+                if status == "sent" and msg.body_after_send is not None:
+                    msg.body = msg.body_after_send
 
         await asyncio.to_thread(mark)
         return status

@@ -41,7 +41,14 @@ from models.referral_queries import (
     require_valid_roi,
 )
 from models.referrals import Escalation, Referral, ReferralNote, ReferralProgress
-from workflows.referral_contracts import ReferralChange, ReferralRoiRevoked, ReferralTimerFired, TimerKind
+from workflows.ids import referral_workflow_id
+from workflows.referral_contracts import (
+    ReferralChange,
+    ReferralRoiRevoked,
+    ReferralTimerFired,
+    RoiRevoked,
+    TimerKind,
+)
 
 A, S = ReferralAction, ReferralState
 EMAIL_TEMPLATE = "referral_notice"
@@ -302,6 +309,22 @@ class ReferralActivities:
             context={"subject": f"Referral {number} escalated: please assign it", "suggestions": []},
             **self._common())
         return outbox
+
+    @activity.defn
+    async def tell_referrals_roi_revoked(self, event: RoiRevoked) -> int:
+        """Signals each pending referral saved under a revoked ROI (the ROI workflow's revoke
+        step), so none of them can be sent. Signals are idempotent in effect, so a retry is safe."""
+
+        def pending() -> list[int]:
+            with self._db() as db:
+                return list(db.scalars(select(Referral.id).where(
+                    Referral.roi_id == event.roi_id, Referral.state == ReferralState.PENDING.value)))
+
+        ids = await asyncio.to_thread(pending)
+        client = activity.client()
+        for referral_id in ids:
+            await client.get_workflow_handle(referral_workflow_id(referral_id)).signal("roi_revoked", event)
+        return len(ids)
 
 
 _WRITERS = {

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from activities.messaging import MessagingActivities
 from activities.mou import MouActivities
 from activities.referrals import ReferralActivities
+from activities.roi import RoiActivities
 from connect.mailer import EmailSender
 from connect.settings import Settings
 from connect.sms import SmsSender
@@ -23,5 +24,13 @@ def build_activities(
     messaging = MessagingActivities(session_factory, email, sms)
     mou = MouActivities(session_factory, settings)
     referrals = ReferralActivities(session_factory, settings)
-    return [messaging.deliver_message, mou.record_mou_signature, mou.mou_notice,
-            referrals.apply_referral_change, referrals.referral_timer_fired, referrals.referral_roi_revoked]
+    roi = RoiActivities(session_factory, settings, sms.from_number)
+    return [
+        messaging.deliver_message, mou.record_mou_signature, mou.mou_notice,
+        referrals.apply_referral_change, referrals.referral_timer_fired, referrals.referral_roi_revoked,
+        referrals.tell_referrals_roi_revoked,
+        roi.record_roi_programs, roi.record_roi_completion, roi.record_roi_signature_started,
+        roi.issue_roi_sms_code, roi.record_roi_code_attempt, roi.record_roi_signature,
+        roi.record_roi_attachment, roi.record_roi_attachment_deleted, roi.record_roi_revocation,
+        roi.record_roi_abandoned, roi.roi_notice,
+    ]

@@ -6,10 +6,12 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from temporalio.service import RPCError, RPCStatusCode
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
 from domain.errors import DomainError, InvalidTransition, NotAllowed, ValidationFailed
+from domain.errors import NotFound as DomainNotFound
 
 
 class ApiError(Exception):
@@ -45,22 +47,53 @@ def status_of(exc: DomainError) -> int:
         return 403
     if isinstance(exc, InvalidTransition):
         return 409
+    if isinstance(exc, DomainNotFound):
+        return 404
     return 400
 
 
-# A workflow update refused by its validator or handler: ApplicationError type -> HTTP status.
+# A workflow update refused by its validator or handler: ApplicationError type -> HTTP status
+# (workflows name the type after the domain error class they refuse with).
 UPDATE_FAILURE_STATUS = {
     "NotAllowed": 403,
     "ValidationFailed": 422,
     "InvalidTransition": 409,
     "Conflict": 409,
     "NotFound": 404,
+    "DomainError": 400,
 }
+
+
+def from_workflow_failure(exc: Exception) -> ApiError | None:
+    """The 4xx answer for a refused workflow update (its validator's or handler's reason), or for
+    a workflow that has ended or a Temporal that is unreachable; None for anything else."""
+    if isinstance(exc, WorkflowUpdateFailedError):
+        cause = exc.cause
+        if isinstance(cause, ApplicationError) and cause.type in UPDATE_FAILURE_STATUS:
+            details = cause.details[0] if cause.details and isinstance(cause.details[0], dict) else {}
+            extra = {k: v for k, v in details.items() if k != "code" and v is not None}
+            return ApiError(UPDATE_FAILURE_STATUS[cause.type], cause.message,
+                            code=details.get("code") or cause.type, **extra)
+        return None
+    if isinstance(exc, RPCError):
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            return ApiError(409, "This record's workflow has ended, so it can no longer change.",
+                            code="workflow_ended")
+        if exc.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
+            return ApiError(503, "CONNECT's workflow service is not reachable right now; try again in a "
+                                 "minute.", code="temporal_unavailable")
+    return None
 
 
 def failure_answer(exc: Exception) -> tuple[int, dict]:
     """The status and body for an expected failure: an ApiError, a DomainError, or a workflow
-    update refused with one of the types above. Pages use it to re-render a form with the reason."""
+    failure as above. Pages use it to re-render a form with the reason."""
+    if isinstance(exc, WorkflowUpdateFailedError | RPCError):
+        mapped = from_workflow_failure(exc)
+        if mapped is None:
+            return 503, {"error": "update_failed",
+                         "detail": "CONNECT could not complete this change right now. Please try again."}
+        exc = mapped
     if isinstance(exc, ApiError):
         return exc.status, {"error": exc.code, "detail": exc.reason, **exc.extra}
     if isinstance(exc, DomainError):
@@ -68,15 +101,6 @@ def failure_answer(exc: Exception) -> tuple[int, dict]:
         if getattr(exc, "field", None):
             body["field"] = exc.field
         return status_of(exc), body
-    if isinstance(exc, WorkflowUpdateFailedError):
-        cause = exc.cause
-        if isinstance(cause, ApplicationError) and cause.type in UPDATE_FAILURE_STATUS:
-            details = cause.details[0] if cause.details and isinstance(cause.details[0], dict) else {}
-            extra = {k: v for k, v in details.items() if k != "code" and v is not None}
-            return UPDATE_FAILURE_STATUS[cause.type], {
-                "error": details.get("code") or cause.type, "detail": cause.message, **extra}
-        return 503, {"error": "update_failed",
-                     "detail": "CONNECT could not complete this change right now. Please try again."}
     raise TypeError(f"not an expected failure: {exc!r}")
 
 
@@ -111,7 +135,8 @@ def install(app: FastAPI) -> None:
         return _answer(request, *failure_answer(exc))
 
     @app.exception_handler(WorkflowUpdateFailedError)
-    async def _update_failed(request: Request, exc: WorkflowUpdateFailedError):
+    @app.exception_handler(RPCError)
+    async def _workflow_failure(request: Request, exc: Exception):
         return _answer(request, *failure_answer(exc))
 
     @app.exception_handler(RequestValidationError)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from fastapi.templating import Jinja2Templates
 
@@ -17,9 +19,18 @@ def _context(request) -> dict:
     return {"actor": actor, "csrf_token": actor.session.csrf_token if actor and actor.session else ""}
 
 
+def localtime(moment: datetime | None) -> str:
+    """A stored UTC instant as Montana reads it: "04/12/2026 3:05 PM MDT"."""
+    if moment is None:
+        return ""
+    local = moment.astimezone(ZoneInfo("America/Denver"))
+    return local.strftime("%m/%d/%Y %I:%M %p %Z").replace(" 0", " ")
+
+
 def make_templates(settings: Settings) -> Jinja2Templates:
     templates = Jinja2Templates(directory=TEMPLATES, context_processors=[_context])
     templates.env.globals["temporal_ui_url"] = settings.temporal_ui_url
     templates.env.globals["environment"] = settings.environment.value
     referral_display.install(templates.env)
+    templates.env.filters["localtime"] = localtime
     return templates

@@ -10,8 +10,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 from temporalio.client import Client, WithStartWorkflowOperation
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy
 
@@ -23,7 +21,7 @@ from workflows import search_attributes as sa
 from workflows.ids import referral_workflow_id
 from workflows.policy import TimerPolicy
 from workflows.referral import ReferralWorkflow
-from workflows.referral_contracts import ReferralInput, ReferralOutcome, ReferralWorkflowState, RoiRevoked
+from workflows.referral_contracts import ReferralInput, ReferralOutcome, ReferralWorkflowState
 
 
 def workflow_input(row: Referral, policy: TimerPolicy | None = None) -> ReferralInput:
@@ -73,17 +71,6 @@ async def ensure_referral_workflow(client: Client, settings: Settings, row: Refe
                                    policy: TimerPolicy | None = None) -> None:
     """Starts `referral-<id>` from the projection unless it already runs."""
     await client.start_workflow(ReferralWorkflow.run, workflow_input(row, policy), **_start_options(settings, row))
-
-
-async def tell_referrals_roi_revoked(client: Client, db: Session, roi_id: int) -> int:
-    """The external event of a revoked ROI, signalled to each pending referral saved under it
-    (for the ROI workflow's revoke step). Returns how many were told."""
-    ids = list(db.scalars(select(Referral.id).where(Referral.roi_id == roi_id,
-                                                    Referral.state == ReferralState.PENDING.value)))
-    for referral_id in ids:
-        await client.get_workflow_handle(referral_workflow_id(referral_id)).signal(
-            ReferralWorkflow.roi_revoked, RoiRevoked(roi_id))
-    return len(ids)
 
 
 async def update_referral(client: Client, settings: Settings, row: Referral, update, request,

@@ -10,7 +10,7 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes, Workfl
 
 from connect.settings import Settings
 from workflows import search_attributes as sa
-from workflows.ids import agency_mou_workflow_id, user_mou_workflow_id
+from workflows.ids import agency_mou_workflow_id, roi_workflow_id, user_mou_workflow_id
 from workflows.mou import MouRenewalWorkflow
 from workflows.mou_contracts import MouInput, MouKind, MouSigned, SignMou
 from workflows.policy import TimerPolicy
@@ -47,4 +47,23 @@ async def sign_mou(client: Client, settings: Settings, kind: MouKind, subject_id
     )
     return await client.execute_update_with_start_workflow(
         MouRenewalWorkflow.sign, request, start_workflow_operation=op
+    )
+
+
+async def start_roi_workflow(client: Client, settings: Settings, roi_id: int, sending_program_id: int,
+                             policy: TimerPolicy | None = None) -> None:
+    """Starts `roi-<id>` for a draft ROI row; a retry reuses the running workflow."""
+    from workflows.roi import RoiWorkflow
+    from workflows.roi_contracts import RoiInput
+
+    await client.start_workflow(
+        RoiWorkflow.run, RoiInput(roi_id, sending_program_id, policy or TimerPolicy()),
+        id=roi_workflow_id(roi_id),
+        task_queue=settings.temporal_task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        search_attributes=TypedSearchAttributes([
+            SearchAttributePair(sa.CONNECT_KIND, "roi"),
+            SearchAttributePair(sa.ROI_STATUS, "draft"),
+            SearchAttributePair(sa.SENDING_PROGRAM, str(sending_program_id)),
+        ]),
     )

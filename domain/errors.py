@@ -48,3 +48,9 @@ class ValidationFailed(DomainError):
     def __init__(self, reason: str, *, field: str | None = None, code: str | None = None) -> None:
         super().__init__(reason, code=code)
         self.field = field
+
+
+class NotFound(DomainError):
+    """The record asked for does not exist, or is not visible to the person asking."""
+
+    default_code = "not_found"

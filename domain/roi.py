@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import unicodedata
-from datetime import date, timedelta
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime, timedelta
 
 from domain.calendar import add_years
 from domain.errors import InvalidTransition, ValidationFailed
@@ -30,7 +31,10 @@ ROI_TRANSITIONS: dict[RoiState, frozenset[RoiState]] = {
     RoiState.DRAFT: frozenset({RoiState.AWAITING_SIGNATURE, RoiState.ABANDONED}),
     # Abandoned from here too: a text-message signature the client never completes.
     RoiState.AWAITING_SIGNATURE: frozenset({RoiState.SIGNED, RoiState.ABANDONED}),
-    RoiState.SIGNED: frozenset({RoiState.EXPIRED, RoiState.REVOKED}),
+    # Back to awaiting signature only when the scan of a physical signature is deleted (the guide
+    # lets staff delete a wrong upload "at any time"): without its evidence the ROI is not signed.
+    # `check_signature_withdrawal` holds that condition.
+    RoiState.SIGNED: frozenset({RoiState.EXPIRED, RoiState.REVOKED, RoiState.AWAITING_SIGNATURE}),
     RoiState.EXPIRED: frozenset(),
     RoiState.REVOKED: frozenset(),
     RoiState.ABANDONED: frozenset(),
@@ -185,4 +189,153 @@ def check_signer(authorizer_name: str, typed_name: str) -> None:
             "must sign with their own full name, as entered under 'Authorization by'.",
             field="signature_name",
             code="signature_mismatch",
+        )
+
+
+def check_signature_withdrawal(state: RoiState, method: SignatureMethod | None) -> RoiState:
+    """Deleting the scan of a physically signed ROI withdraws its signature: the ROI goes back to
+    awaiting an upload. Only uploaded signatures can be withdrawn this way.
+    """
+    if method is None or SignatureMethod(method) is not SignatureMethod.UPLOAD:
+        raise InvalidTransition(
+            "Only the scan of a physically signed release of information can be deleted; "
+            "an e-signed or texted signature stays on record. Revoke the ROI instead.",
+            code="roi_signature_not_uploaded",
+        )
+    return check_roi_transition(state, RoiState.AWAITING_SIGNATURE)
+
+
+def check_information_types(
+    chosen: Iterable[str], explicitly_consented: Iterable[str] = ()
+) -> tuple[InformationType, ...]:
+    """The information types an ROI discloses, in the list's order.
+
+    At least one is needed; a sensitive type (HIV/STI, substance use, mental health, reproductive
+    health) is allowed only if it is also in ``explicitly_consented`` (the client's explicit
+    consent to that type). Raises ValidationFailed on field ``information_types``.
+    """
+    chosen_set = set(chosen)
+    unknown = sorted(chosen_set - {t.value for t in InformationType})
+    if unknown:
+        raise ValidationFailed(
+            f"'{unknown[0]}' is not an information type; choose from the list.",
+            field="information_types",
+            code="unknown_information_type",
+        )
+    if not chosen_set:
+        raise ValidationFailed(
+            "Choose the information the programs may share, one type at a time.",
+            field="information_types",
+            code="information_types_missing",
+        )
+    consented = set(explicitly_consented)
+    for kind in InformationType:
+        if kind in chosen_set and kind.sensitive and kind not in consented:
+            raise ValidationFailed(
+                f"{kind.label} information may be shared only if the client explicitly consents "
+                "to it: tick the consent box for it, or leave it out.",
+                field="information_types",
+                code="sensitive_consent_missing",
+            )
+    return tuple(kind for kind in InformationType if kind in chosen_set)
+
+
+PURPOSE_MAX_LENGTH = 500
+
+
+def check_purpose(purpose: str | None) -> str:
+    """The purpose of the disclosure, trimmed; required and at most 500 characters."""
+    text = " ".join((purpose or "").split())
+    if not text:
+        raise ValidationFailed(
+            "Say what the information will be used for (for example 'referral for food "
+            "assistance and follow-up').",
+            field="purpose",
+            code="purpose_missing",
+        )
+    if len(text) > PURPOSE_MAX_LENGTH:
+        raise ValidationFailed(
+            f"Keep the purpose under {PURPOSE_MAX_LENGTH} characters.",
+            field="purpose",
+            code="purpose_too_long",
+        )
+    return text
+
+
+def normalize_sms_code(text: str | None) -> str:
+    """The security code as typed, without spaces or dashes; exactly SMS_CODE_LENGTH digits.
+
+    Raises ValidationFailed on field ``code`` otherwise (a malformed entry is not an attempt).
+    """
+    compact = "".join((text or "").replace("-", " ").split())
+    if len(compact) != SMS_CODE_LENGTH or not compact.isascii() or not compact.isdigit():
+        raise ValidationFailed(
+            f"The security code is {SMS_CODE_LENGTH} digits; type it as the client reads it out.",
+            field="code",
+            code="code_malformed",
+        )
+    return compact
+
+
+def check_sms_code_live(*, sent: bool, attempts: int, expires_at: datetime | None, now: datetime) -> None:
+    """Refuse a code entry when no code can be accepted: none sent yet, locked after
+    SMS_CODE_MAX_ATTEMPTS wrong codes, or past its expiry (12 hours from sending)."""
+    if not sent or expires_at is None:
+        raise InvalidTransition(
+            "No security code has been sent yet: the client must first reply YES to the text.",
+            code="code_not_sent",
+        )
+    if attempts >= SMS_CODE_MAX_ATTEMPTS:
+        raise InvalidTransition(
+            f"The security code is locked after {SMS_CODE_MAX_ATTEMPTS} wrong entries. "
+            "Use 'Resend code' to text the client a new one.",
+            code="code_locked",
+        )
+    if now >= expires_at:
+        raise ValidationFailed(
+            "This security code has expired (a code is valid for 12 hours from when it was "
+            "sent). Use 'Resend code' to text the client a new one.",
+            field="code",
+            code="code_expired",
+        )
+
+
+def wrong_code_reason(attempts: int) -> str:
+    """What to tell staff after the ``attempts``-th wrong code."""
+    left = SMS_CODE_MAX_ATTEMPTS - attempts
+    if left <= 0:
+        return (
+            f"The security code is not correct. After {SMS_CODE_MAX_ATTEMPTS} wrong entries the "
+            "code is locked: use 'Resend code' to text the client a new one."
+        )
+    tries = "try" if left == 1 else "tries"
+    return f"The security code is not correct. Check it with the client ({left} {tries} left)."
+
+
+def part2_programs_exposed(sending_program_id: int, part2_by_program: Mapping[int, bool]) -> list[int]:
+    """42 CFR Part 2 programs whose involvement other programs on the same ROI would learn of.
+
+    Every program on an ROI sees the others. The sending program knows where it refers anyway, so a
+    Part 2 program is exposed only when the ROI also covers some third program.
+    """
+    others = [p for p in part2_by_program if p != sending_program_id]
+    if len(others) < 2:
+        return []
+    return [p for p in others if part2_by_program[p]]
+
+
+def check_signable(state: RoiState, completed: bool) -> None:
+    """An ROI can be sent for signature (by any method) once it is complete, while it is a draft
+    or already awaiting a signature (switching method); afterwards it is signed or final."""
+    state = RoiState(state)
+    if state not in (RoiState.DRAFT, RoiState.AWAITING_SIGNATURE):
+        raise InvalidTransition(
+            f"This release of information {_DESCRIPTION[state]}; it can no longer be signed."
+            + (" Start a new one if the client consents again." if state is not RoiState.SIGNED else ""),
+            code="roi_not_signable",
+        )
+    if not completed:
+        raise InvalidTransition(
+            "Complete the ROI first: the information to share, the purpose and who authorises it.",
+            code="roi_not_complete",
         )

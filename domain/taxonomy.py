@@ -130,3 +130,15 @@ def label_of(vocab: Vocabulary, code: str) -> str:
     raise ValidationFailed(
         f"'{code}' is not one of the allowed choices; pick one from the list.", code="unknown_code"
     )
+
+
+def insurance_filter_codes(selected: tuple[str, ...] | list[str] | set[str]) -> frozenset[str]:
+    """The insurance codes a directory search should match for the types a user chose.
+
+    Choosing N/A or sliding scale means "a program that needs no insurance", so either one finds
+    programs listing any NO_INSURANCE_NEEDED code.
+    """
+    chosen = frozenset(selected)
+    if chosen & NO_INSURANCE_NEEDED:
+        chosen |= NO_INSURANCE_NEEDED
+    return chosen

@@ -45,3 +45,7 @@ class OutboxMessage(Base):
     provider_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     idempotency_key: Mapped[str | None] = mapped_column(String(160), unique=True)
+    # For a message carrying a one-time secret (an ROI security code): the body to keep once a
+    # real provider has taken it, so the secret does not stay in the database. The dev outbox
+    # keeps the full body, because there the row is the delivery.
+    body_after_send: Mapped[str | None] = mapped_column(Text)

@@ -68,6 +68,8 @@ class RoiSmsCode(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     used_at: Mapped[datetime | None]
     superseded_at: Mapped[datetime | None]
+    # The workflow step that issued the code, so a retried activity never texts a second code.
+    idempotency_key: Mapped[str | None] = mapped_column(String(160), unique=True)
 
 
 class RoiAttachment(Base):

@@ -2,5 +2,6 @@
 
 from workflows.mou import MouRenewalWorkflow
 from workflows.referral import ReferralWorkflow
+from workflows.roi import RoiWorkflow
 
-WORKFLOWS = [MouRenewalWorkflow, ReferralWorkflow]
+WORKFLOWS = [MouRenewalWorkflow, ReferralWorkflow, RoiWorkflow]

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 22:14:00.165984
+Create Date: 2026-11-25 22:37:42.025189
 """
 from alembic import op
 import sqlalchemy as sa
@@ -61,6 +61,7 @@ def upgrade() -> None:
     sa.Column('provider_id', sa.String(length=64), nullable=True),
     sa.Column('created_at', models.base.UtcDateTime(timezone=True), nullable=False),
     sa.Column('idempotency_key', sa.String(length=160), nullable=True),
+    sa.Column('body_after_send', sa.Text(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_message')),
     sa.UniqueConstraint('idempotency_key', name=op.f('uq_outbox_message_idempotency_key')),
     sa.UniqueConstraint('provider_id', name=op.f('uq_outbox_message_provider_id'))
@@ -476,8 +477,10 @@ def upgrade() -> None:
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('used_at', models.base.UtcDateTime(timezone=True), nullable=True),
     sa.Column('superseded_at', models.base.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('idempotency_key', sa.String(length=160), nullable=True),
     sa.ForeignKeyConstraint(['roi_id'], ['roi.id'], name=op.f('fk_roi_sms_code_roi_id_roi')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_roi_sms_code'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_roi_sms_code')),
+    sa.UniqueConstraint('idempotency_key', name=op.f('uq_roi_sms_code_idempotency_key'))
     )
     with op.batch_alter_table('roi_sms_code', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_roi_sms_code_roi_id'), ['roi_id'], unique=False)

@@ -326,15 +326,21 @@ async def test_history_holds_no_client_data(client, db, temporal_client, setting
     assert db.scalar(select(ReferralNote.text).where(ReferralNote.referral_id == rid)).endswith("therapy")
 
 
-async def test_a_revoked_roi_stops_a_pending_referral_and_the_sender_is_told(client, db, temporal_client):
-    from connect.referral_workflows import tell_referrals_roi_revoked
+async def test_a_revoked_roi_stops_a_pending_referral_and_the_sender_is_told(client, db, temporal_client,
+                                                                            session_factory, settings):
+    from temporalio.testing import ActivityEnvironment
+
+    from activities.referrals import ReferralActivities
+    from workflows.referral_contracts import RoiRevoked
 
     net = make_network(db)
     sender = bearer(db, net.sender, net.sending)
     rid = (await _create(client, sender, net)).json()["id"]
     net.roi.state, net.roi.revoked_at = "revoked", datetime.now(timezone.utc)
     db.commit()
-    assert await tell_referrals_roi_revoked(temporal_client, db, net.roi.id) == 1
+    # The ROI workflow's revoke step runs this activity.
+    tell = ReferralActivities(session_factory, settings).tell_referrals_roi_revoked
+    assert await ActivityEnvironment(client=temporal_client).run(tell, RoiRevoked(net.roi.id)) == 1
     bell = await eventually(lambda: db.expire_all() or db.scalar(select(Notification).where(
         Notification.user_id == net.sender.id, Notification.kind == "referral_roi_revoked")))
     assert f"#{rid} cannot be sent" in bell.text and "revoked" in bell.text

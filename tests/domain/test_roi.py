@@ -28,6 +28,7 @@ ALLOWED = [
     (R.AWAITING_SIGNATURE, R.ABANDONED),
     (R.SIGNED, R.EXPIRED),
     (R.SIGNED, R.REVOKED),
+    (R.SIGNED, R.AWAITING_SIGNATURE),  # an uploaded scan deleted: see check_signature_withdrawal
 ]
 
 

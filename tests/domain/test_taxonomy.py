@@ -120,3 +120,18 @@ def test_labelled_str_enum(member, value, label):
     assert str(member) == value
     assert Colour(value) is member
     assert member.label == label
+
+
+@pytest.mark.parametrize(
+    ("selected", "expected"),
+    [
+        ((), frozenset()),
+        (("medicaid",), frozenset({"medicaid"})),
+        (("not_applicable",), frozenset({"not_applicable", "uninsured_sliding_scale"})),
+        (("uninsured_sliding_scale", "aetna"), frozenset({"not_applicable", "uninsured_sliding_scale", "aetna"})),
+    ],
+)
+def test_insurance_filter_codes(selected, expected):
+    from domain.taxonomy import insurance_filter_codes
+
+    assert insurance_filter_codes(selected) == expected
