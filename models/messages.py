@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, utcnow
@@ -45,3 +45,6 @@ class OutboxMessage(Base):
     provider_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     idempotency_key: Mapped[str | None] = mapped_column(String(160), unique=True)
+    # Password links and initial passwords: once a real backend has the message, the body is
+    # blanked so the database never holds a usable secret.
+    redact_after_send: Mapped[bool] = mapped_column(Boolean, default=False)
