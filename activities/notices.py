@@ -35,15 +35,19 @@ def render_email(template: str, context: dict) -> tuple[str, str]:
 
 
 def queue_email(
-    db: Session, *, to: str, from_address: str, template: str, context: dict, key: str
+    db: Session, *, to: str, from_address: str, template: str, context: dict, key: str,
+    redact_after_send: bool = False,
 ) -> int | None:
-    """Queues one email once per key; returns the outbox id to deliver (None if already queued)."""
+    """Queues one email once per key; returns the outbox id to deliver (None if already queued).
+
+    ``redact_after_send`` for emails carrying a secret (a password link): the body is blanked
+    once a real backend has taken the message."""
     if db.scalar(select(OutboxMessage.id).where(OutboxMessage.idempotency_key == key)):
         return None
     subject, body = render_email(template, context)
     row = OutboxMessage(
         channel="email", to_address=to, from_address=from_address, subject=subject, body=body,
-        idempotency_key=key,
+        idempotency_key=key, redact_after_send=redact_after_send,
     )
     db.add(row)
     db.flush()

@@ -1,5 +1,6 @@
 """Every workflow class the worker runs."""
 
 from workflows.mou import MouRenewalWorkflow
+from workflows.outbox import DeliverOutboxWorkflow
 
-WORKFLOWS = [MouRenewalWorkflow]
+WORKFLOWS = [MouRenewalWorkflow, DeliverOutboxWorkflow]
