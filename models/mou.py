@@ -18,7 +18,7 @@ def user_mou_history(db: Session, user_id: int, limit: int = 10) -> list[UserMou
 def agency_mou_history(db: Session, program_id: int, limit: int = 10) -> list[tuple[AgencyMou, User]]:
     return list(db.execute(select(AgencyMou, User).join(User, User.id == AgencyMou.signed_by_id)
                            .where(AgencyMou.program_id == program_id)
-                           .order_by(AgencyMou.signed_at.desc()).limit(limit)).tuples())
+                           .order_by(AgencyMou.signed_at.desc()).limit(limit)))
 
 
 def gatekeeper_programs(user: User) -> list[Program]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -68,7 +69,8 @@ def create_api_token(
     db: Session, user: User, name: str, program_id: int | None, now: datetime
 ) -> tuple[ApiToken, str]:
     """Returns the row and the full secret, which is shown once and never stored."""
-    prefix = new_token(6)[:8]
+    # Hex, not URL-safe base64: the prefix must not contain "_", the separator of the token's parts.
+    prefix = secrets.token_hex(4)
     secret = new_token()
     row = ApiToken(
         user_id=user.id,
