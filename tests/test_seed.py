@@ -46,3 +46,28 @@ async def test_demo_network_shows_every_role_and_the_mou_cases(client, db):
     assert await sign_in(client, "multi@connect.demo") == "/profile"
     newuser = db.scalar(select(User).where(User.email == demo.FIRST_LOGIN_USER))
     assert newuser.must_change_password and newuser.mou_expires_on is None
+
+
+async def test_every_account_page_renders_on_the_demo_network(client, db):
+    seed(db, date.today())
+    db.commit()
+    program = db.scalar(select(Program).where(Program.name == "Lewis and Clark Public Health"))
+    person = db.scalar(select(User).where(User.email == "multi@connect.demo"))
+    await sign_in(client, "state.team@connect.demo")
+    pages = ["/", "/admin", "/admin/agencies", "/admin/agencies?q=health&page=2", "/admin/agencies/new",
+             f"/admin/agencies/{program.agency_id}", f"/admin/agencies/{program.agency_id}/programs/new",
+             "/admin/programs", "/admin/programs?region=4", f"/admin/programs/{program.id}",
+             f"/admin/programs/{program.id}/fields", "/admin/mou", "/admin/mou?status=valid",
+             "/admin/users", "/admin/users?status=inactive", "/admin/users/new",
+             f"/admin/users/{person.id}", f"/admin/users/{person.id}/deactivate",
+             "/profile", "/mou", "/agency/mou", "/notifications", "/account/tokens", "/password/change"]
+    for path in pages:
+        answer = await client.get(path, headers=HTML)
+        assert answer.status_code == 200, (path, answer.text[-500:])
+    client.cookies.clear()
+    await sign_in(client, "gatekeeper@connect.demo")
+    for path in ["/", "/profile", "/mou", "/agency/mou", f"/agency/mou/{program.id}", "/notifications",
+                 "/account/tokens"]:
+        answer = await client.get(path, headers=HTML)
+        assert answer.status_code == 200, (path, answer.text[-500:])
+    assert 'data-testid="current-program">Lewis and Clark Public Health<' in answer.text

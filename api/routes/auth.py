@@ -9,9 +9,9 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 
 from api.deps import SESSION_COOKIE, CurrentActor, DbSession, Now, SettingsDep, today_local
-from api.forms import anon_csrf_ok, issue_anon_csrf, render
+from api.forms import anon_csrf_ok, issue_anon_csrf
 from api.onboarding import next_step
-from connect.security import hash_password, needs_rehash, new_token, verify_password
+from connect.security import hash_password, needs_rehash, verify_password
 from domain.passwords import normalize_password
 from models import audit, throttle
 from models.accounts import User

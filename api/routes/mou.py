@@ -14,7 +14,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 
-from api.deps import CurrentActor, DbSession, Now, SettingsDep, UserMouActor, membership_of, today_local
+from api.deps import CurrentActor, DbSession, Now, UserMouActor, membership_of, today_local
 from api.errors import Conflict, Forbidden, NotFound
 from api.forms import FormFailure, form_errors, form_status, render
 from api.onboarding import next_step

@@ -4,7 +4,7 @@ what they are about, and marking them read."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import RedirectResponse
 
 from api.deps import CurrentActor, DbSession, Now
 from api.errors import NotFound
