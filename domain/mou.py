@@ -63,6 +63,13 @@ def is_mou_valid(expires_on: date | None, today: date) -> bool:
     return expires_on is not None and today < expires_on
 
 
+def may_sign(status: MouStatus, signed_version: str | None, current_version: str) -> bool:
+    """Whether the MOU can be signed now: when it is missing, lapsed or due soon, or when its text
+    has a new version since the last signature. A valid MOU is not re-signed early, so the year
+    and its reminders stay where they are."""
+    return status is not MouStatus.VALID or signed_version != current_version
+
+
 def check_signed_name(typed: str) -> str:
     """The name a person typed to sign an MOU, tidied; ValidationFailed if it cannot be a name."""
     name = " ".join((typed or "").split())

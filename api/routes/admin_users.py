@@ -21,7 +21,7 @@ from api.forms import FormFailure, form_data, form_errors, form_status, render
 from domain.accounts import INVITE_TOKEN_TTL, AdminScope, Role
 from domain.errors import ValidationFailed
 from domain.montana import REGIONS
-from domain.mou import mou_status_on
+from domain.mou import is_mou_valid, mou_status_on
 from domain.passwords import RESET_TOKEN_TTL
 from models import organizations as orgs
 from models import users
@@ -118,10 +118,22 @@ def _send_access(request: Request, db: Session, user: User, delivery: Delivery, 
                                    "link": f"{request.app.state.settings.public_url}/password/reset/{token}"})
 
 
+def _ask_for_agency_mou(db: Session, user: User, program: Program, role: Role, moment) -> None:
+    """A new gatekeeper of a program without a valid agency MOU finds the task in their bell."""
+    if role.is_gatekeeper and not is_mou_valid(program.mou_expires_on, today_local(moment)):
+        notify_users(db, [user.id], kind="agency_mou", link=f"/agency/mou/{program.id}",
+                     key=f"gatekeeper-mou-{user.id}-{program.id}-{moment.isoformat()}",
+                     text=f"You are a gatekeeper of {program.display_name}, whose agency MOU is not "
+                          "signed: until you sign it, the program is hidden from the directory and "
+                          "cannot receive referrals.")
+
+
 async def _create(request: Request, db: Session, scope: AdminScope, moment, data: UserIn) -> User:
     user = users.create_user(db, scope, _actor(request).user.id, email=data.email,
                              full_name=data.full_name, roles=[r.role_in() for r in data.roles],
                              admin_regions=data.admin_regions, state_team=data.state_team)
+    for m in user.memberships:
+        _ask_for_agency_mou(db, user, m.program, Role.of(m.is_gatekeeper, m.is_provider), moment)
     outbox_id = _send_access(request, db, user, data.delivery, moment)
     db.commit()
     await messages.deliver(request, [outbox_id])
@@ -135,6 +147,12 @@ async def _send_link(request: Request, db: Session, scope: AdminScope, moment, u
     outbox_id = _send_access(request, db, user, "link", moment)
     db.commit()
     await messages.deliver(request, [outbox_id])
+
+
+def _set_role(request: Request, db: Session, scope: AdminScope, moment, user: User,
+              role: users.RoleIn) -> None:
+    membership = users.set_role(db, scope, _actor(request).user.id, user, role)
+    _ask_for_agency_mou(db, user, membership.program, role.role, moment)
 
 
 def _deactivate(request: Request, db: Session, scope: AdminScope, moment, user: User) -> dict[int, int]:
@@ -228,7 +246,7 @@ async def role_by_email_page(request: Request, scope: Scope, db: DbSession, mome
         user = users.find_by_email(db, body.email)
         if user is None:
             raise NotFound(f"An account with the email {body.email.strip()}")
-        users.set_role(db, scope, _actor(request).user.id, user, body.role_in())
+        _set_role(request, db, scope, moment, user, body.role_in())
         db.commit()
     except FormFailure as err:
         db.rollback()
@@ -268,7 +286,7 @@ async def update_user_page(request: Request, user_id: int, scope: Scope, db: DbS
 @router.post("/admin/users/{user_id}/roles", include_in_schema=False)
 async def set_role_page(request: Request, user_id: int, scope: Scope, db: DbSession, moment: Now):
     async def action(user, data):
-        users.set_role(db, scope, _actor(request).user.id, user, RoleBody.model_validate(data).role_in())
+        _set_role(request, db, scope, moment, user, RoleBody.model_validate(data).role_in())
     return await _user_action(request, user_id, scope, db, moment, action, "role")
 
 
@@ -349,7 +367,7 @@ async def role_by_email(request: Request, scope: Scope, db: DbSession, moment: N
     user = users.find_by_email(db, data.email)
     if user is None:
         raise NotFound(f"An account with the email {data.email.strip()}")
-    users.set_role(db, scope, _actor(request).user.id, user, data.role_in())
+    _set_role(request, db, scope, moment, user, data.role_in())
     db.commit()
     return user_out(user, moment)
 
@@ -374,7 +392,7 @@ async def set_role(request: Request, user_id: int, program_id: int, scope: Scope
                    moment: Now, data: RoleOnlyIn) -> dict:
     """Gives the person `role` (gatekeeper, provider or both) in the program."""
     user = _user(db, scope, user_id)
-    users.set_role(db, scope, _actor(request).user.id, user, users.RoleIn(program_id, data.role))
+    _set_role(request, db, scope, moment, user, users.RoleIn(program_id, data.role))
     db.commit()
     return user_out(user, moment)
 

@@ -22,7 +22,7 @@ from api.updates import run_update
 from connect.mou_documents import MouDocument, mou_document
 from connect.starters import sign_mou
 from domain.errors import ValidationFailed
-from domain.mou import MouStatus, check_signed_name, mou_status_on
+from domain.mou import DUE_SOON_DAYS, MouStatus, check_signed_name, may_sign, mou_status_on
 from models.accounts import User
 from models.mou import agency_mou_history, gatekeeper_programs, user_mou_history
 from models.org import Program
@@ -42,12 +42,12 @@ def _document_out(doc: MouDocument) -> dict:
     return {"title": doc.title, "version": doc.version, "sha256": doc.sha256, "text": doc.text}
 
 
-def _check_signature(doc: MouDocument, status: MouStatus, expires_on: date | None,
-                     data: MouSignIn) -> str:
+def _check_signature(ctx: dict, data: MouSignIn) -> str:
     """The typed name, once every reason to refuse the signature has been ruled out."""
-    if status is MouStatus.VALID:
-        raise Conflict(f"This MOU is valid until {expires_on:%B %-d, %Y}; it can be signed again "
-                       "from 30 days before then.", code="mou_valid")
+    doc: MouDocument = ctx["doc"]
+    if not ctx["may_sign"]:
+        raise Conflict(f"This MOU is valid until {ctx['expires_on']:%B %-d, %Y}; it can be signed "
+                       f"again from {DUE_SOON_DAYS} days before then.", code="mou_valid")
     if (data.version, data.text_sha256) != (doc.version, doc.sha256):
         raise ValidationFailed("The MOU text changed while you were reading it. Read the new "
                                "version below and sign again.", code="mou_text_changed")
@@ -70,19 +70,25 @@ async def _sign(request: Request, kind: MouKind, subject_id: int, signer: User,
 # ---------------------------------------------------------------- user MOU
 
 
-def _user_context(db, actor, moment) -> dict:
-    doc = mou_document(MouKind.USER)
+def _context(kind: MouKind, expires_on: date | None, signed_version: str | None, moment) -> dict:
+    """What an MOU page shows, given the version of the latest signature."""
+    doc = mou_document(kind)
     today = today_local(moment)
-    return {"doc": doc, "status": mou_status_on(actor.user.mou_expires_on, today).value,
-            "expires_on": actor.user.mou_expires_on, "history": user_mou_history(db, actor.user.id),
-            "today": today}
+    status = mou_status_on(expires_on, today)
+    return {"doc": doc, "status": status.value, "expires_on": expires_on, "today": today,
+            "may_sign": may_sign(status, signed_version, doc.version)}
 
 
-async def _sign_user(request: Request, actor, moment, data: MouSignIn):
-    doc = mou_document(MouKind.USER)
-    status = mou_status_on(actor.user.mou_expires_on, today_local(moment))
-    name = _check_signature(doc, status, actor.user.mou_expires_on, data)
-    return await _sign(request, MouKind.USER, actor.user.id, actor.user, actor.program_id, name, doc)
+def _user_context(db, actor, moment) -> dict:
+    history = user_mou_history(db, actor.user.id)
+    return {**_context(MouKind.USER, actor.user.mou_expires_on,
+                       history[0].version if history else None, moment), "history": history}
+
+
+async def _sign_user(request: Request, db, actor, moment, data: MouSignIn):
+    name = _check_signature(_user_context(db, actor, moment), data)
+    return await _sign(request, MouKind.USER, actor.user.id, actor.user, actor.program_id, name,
+                       mou_document(MouKind.USER))
 
 
 @router.get("/mou", include_in_schema=False)
@@ -98,7 +104,7 @@ async def user_mou_sign_page(request: Request, actor: CurrentActor, db: DbSessio
                              text_sha256: Annotated[str, Form()] = ""):
     data = MouSignIn(signed_name=signed_name, agree=agree, version=version, text_sha256=text_sha256)
     try:
-        signed = await _sign_user(request, actor, moment, data)
+        signed = await _sign_user(request, db, actor, moment, data)
     except FormFailure as err:
         return render(request, "mou.html", {**_user_context(db, actor, moment), "values": data,
                                             "errors": form_errors(err)}, form_status(err))
@@ -117,9 +123,10 @@ async def user_mou(actor: CurrentActor, db: DbSession, moment: Now) -> dict:
 
 
 @router.post("/api/v1/mou")
-async def user_mou_sign(request: Request, actor: CurrentActor, moment: Now, data: MouSignIn) -> dict:
+async def user_mou_sign(request: Request, actor: CurrentActor, db: DbSession, moment: Now,
+                        data: MouSignIn) -> dict:
     """Signs the User MOU: your typed name, `agree: true`, and the version and SHA-256 you read."""
-    signed = await _sign_user(request, actor, moment, data)
+    signed = await _sign_user(request, db, actor, moment, data)
     return {"status": MouStatus.VALID.value, "expires_on": signed.expires_on,
             "signed_at": signed.signed_at}
 
@@ -140,26 +147,34 @@ def _gatekeeper_program(db, actor, program_id: int) -> Program:
 
 
 def _agency_context(db, program: Program, moment) -> dict:
-    today = today_local(moment)
-    return {"doc": mou_document(MouKind.AGENCY), "program": program,
-            "status": mou_status_on(program.mou_expires_on, today).value,
-            "expires_on": program.mou_expires_on, "history": agency_mou_history(db, program.id),
-            "today": today}
+    history = agency_mou_history(db, program.id)
+    return {**_context(MouKind.AGENCY, program.mou_expires_on,
+                       history[0][0].version if history else None, moment),
+            "history": history, "program": program}
 
 
 async def _sign_agency(request: Request, db, actor, moment, program_id: int, data: MouSignIn):
     program = _gatekeeper_program(db, actor, program_id)
-    doc = mou_document(MouKind.AGENCY)
-    status = mou_status_on(program.mou_expires_on, today_local(moment))
-    name = _check_signature(doc, status, program.mou_expires_on, data)
-    return await _sign(request, MouKind.AGENCY, program.id, actor.user, program.id, name, doc)
+    name = _check_signature(_agency_context(db, program, moment), data)
+    return await _sign(request, MouKind.AGENCY, program.id, actor.user, program.id, name,
+                       mou_document(MouKind.AGENCY))
+
+
+def _gatekeeper_rows(actor, moment) -> list[tuple[Program, str]]:
+    today = today_local(moment)
+    return [(p, mou_status_on(p.mou_expires_on, today).value) for p in gatekeeper_programs(actor.user)]
 
 
 @router.get("/agency/mou", include_in_schema=False)
 async def agency_mou_index(request: Request, actor: CurrentActor, moment: Now):
-    today = today_local(moment)
-    rows = [(p, mou_status_on(p.mou_expires_on, today).value) for p in gatekeeper_programs(actor.user)]
-    return render(request, "agency_mou_index.html", {"rows": rows})
+    return render(request, "agency_mou_index.html", {"rows": _gatekeeper_rows(actor, moment)})
+
+
+@router.get("/api/v1/agency/mou")
+async def agency_mous(actor: CurrentActor, moment: Now) -> list[dict]:
+    """The programs whose agency MOU you sign as their gatekeeper, and where each stands."""
+    return [{"program_id": p.id, "display_name": p.display_name, "status": status,
+             "expires_on": p.mou_expires_on} for p, status in _gatekeeper_rows(actor, moment)]
 
 
 @router.get("/agency/mou/{program_id}", include_in_schema=False)

@@ -298,3 +298,15 @@ async def test_user_page_shows_roles_and_refuses_bad_edits(client, db):
     assert bad.status_code == 422 and 'data-testid="error-email"' in bad.text
     db.expire_all()
     assert db.get(User, user.id).email == "page@example.org"
+
+
+async def test_a_new_gatekeeper_is_asked_to_sign_a_missing_agency_mou(client, db):
+    unsigned = make_program(db, "Unsigned", mou_valid=False)
+    signed = make_program(db, "Signed")
+    user = make_user(db, "gate@example.org", provider_of=(signed,))
+    _, headers, _ = await as_admin(client, db)
+    await client.put(f"/api/v1/admin/users/{user.id}/roles/{signed.id}", headers=headers, json={"role": "gatekeeper"})
+    await client.put(f"/api/v1/admin/users/{user.id}/roles/{unsigned.id}", headers=headers, json={"role": "both"})
+    notes = db.scalars(select(Notification).where(Notification.user_id == user.id)).all()
+    assert [n.link for n in notes] == [f"/agency/mou/{unsigned.id}"]
+    assert "whose agency MOU is not signed" in notes[0].text

@@ -163,3 +163,25 @@ async def test_unknown_program_is_not_found(client, db):
     db.commit()
     await login(client, gk.email)
     assert (await client.get("/api/v1/agency/mou/999999")).status_code == 404
+
+
+async def test_a_new_mou_version_can_be_signed_before_the_old_one_lapses(client, db):
+    user = make_user(db, "versions@example.org")  # valid for a year
+    db.add(UserMou(user_id=user.id, signed_name="Old Signer", version="2025.1", text_sha256="f" * 64,
+                   signed_at=datetime(2026, 1, 5, tzinfo=timezone.utc), expires_on=user.mou_expires_on))
+    db.commit()
+    csrf = await login(client, user.email)
+    page = await client.get("/mou", headers=HTML)
+    assert "new since your last signature" in page.text
+    assert (await client.post("/mou", headers=HTML, data={**signature(), "csrf_token": csrf})).status_code == 303
+
+
+async def test_gatekeeper_lists_their_programs_agency_mous(client, db):
+    due = make_program(db, "Due")
+    due.mou_expires_on = date.today() + timedelta(days=5)
+    never = make_program(db, "Never", mou_valid=False)
+    gk = make_user(db, "lists@example.org", gatekeeper_of=(due, never))
+    db.commit()
+    await login(client, gk.email)
+    rows = (await client.get("/api/v1/agency/mou")).json()
+    assert {r["program_id"]: r["status"] for r in rows} == {due.id: "due_soon", never.id: "missing"}

@@ -8,6 +8,7 @@ from domain.mou import (
     MouStatus,
     check_signed_name,
     is_mou_valid,
+    may_sign,
     mou_expires_on,
     mou_status,
     mou_status_on,
@@ -94,3 +95,12 @@ def test_signed_name_refusals(typed):
     with pytest.raises(ValidationFailed) as err:
         check_signed_name(typed)
     assert err.value.field == "signed_name"
+
+
+@pytest.mark.parametrize(
+    ("status", "signed_version", "allowed"),
+    [(MouStatus.MISSING, None, True), (MouStatus.LAPSED, "2026.1", True), (MouStatus.DUE_SOON, "2026.1", True),
+     (MouStatus.VALID, "2026.1", False), (MouStatus.VALID, "2025.1", True)],
+)
+def test_may_sign(status, signed_version, allowed):
+    assert may_sign(status, signed_version, "2026.1") is allowed
