@@ -29,7 +29,7 @@ MAX_EMAIL = 254
 class RoleIn:
     """A role to give: in which program, as what."""
 
-    program_id: int
+    program_id: int | None
     role: Role
 
 
@@ -110,6 +110,11 @@ def _check_name(full_name: str) -> str:
 def _programs_in_scope(db: Session, scope: AdminScope, roles: Sequence[RoleIn]) -> dict[int, Program]:
     programs: dict[int, Program] = {}
     for r in roles:
+        if not r.program_id:
+            raise ValidationFailed("Choose the agency — program.", field="program_id")
+        if r.program_id in programs:
+            raise ValidationFailed("Give each program one role (gatekeeper, provider, or both).",
+                                   field="program_id", code="duplicate_program")
         program = db.get(Program, r.program_id)
         if program is None:
             raise ValidationFailed(f"There is no program {r.program_id}; choose one from the list.",

@@ -14,6 +14,7 @@ from api.deps import DbSession, Now, Scope, today_local
 from api.errors import NotFound
 from api.forms import FormFailure, form_data, form_errors, form_status, render
 from domain.accounts import AdminScope, Role
+from domain.errors import NotAllowed
 from domain.montana import REGIONS, county_names
 from domain.mou import MouStatus, mou_status_on
 from domain.program_forms import FieldKind
@@ -127,8 +128,10 @@ def _page_out(listing, out) -> dict:
 
 def _agency(db, scope: AdminScope, agency_id: int) -> Agency:
     agency = db.get(Agency, agency_id)
-    if agency is None or not any(scope.covers(p.region) for p in agency.programs):
+    if agency is None:
         raise NotFound("That agency")
+    if not any(scope.covers(p.region) for p in agency.programs):
+        raise NotAllowed("That agency has no program in your regions.", code="outside_your_regions")
     return agency
 
 

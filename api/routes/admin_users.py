@@ -10,7 +10,7 @@ from typing import Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 from sqlalchemy.orm import Session
 
 from activities.notices import notify_users
@@ -36,8 +36,13 @@ Delivery = Literal["link", "password"]
 
 
 class RoleBody(BaseModel):
-    program_id: int
+    program_id: int | None = None
     role: Role = Role.PROVIDER
+
+    @field_validator("program_id", mode="before")
+    @classmethod
+    def _blank(cls, value):
+        return None if value == "" else value
 
     def role_in(self) -> users.RoleIn:
         return users.RoleIn(self.program_id, self.role)
@@ -119,10 +124,11 @@ def _send_access(request: Request, db: Session, user: User, delivery: Delivery, 
 
 
 def _ask_for_agency_mou(db: Session, user: User, program: Program, role: Role, moment) -> None:
-    """A new gatekeeper of a program without a valid agency MOU finds the task in their bell."""
+    """A new gatekeeper of a program without a valid agency MOU finds the task in their bell
+    (once per person, program and MOU)."""
     if role.is_gatekeeper and not is_mou_valid(program.mou_expires_on, today_local(moment)):
         notify_users(db, [user.id], kind="agency_mou", link=f"/agency/mou/{program.id}",
-                     key=f"gatekeeper-mou-{user.id}-{program.id}-{moment.isoformat()}",
+                     key=f"gatekeeper-mou-{user.id}-{program.id}-{program.mou_expires_on}",
                      text=f"You are a gatekeeper of {program.display_name}, whose agency MOU is not "
                           "signed: until you sign it, the program is hidden from the directory and "
                           "cannot receive referrals.")

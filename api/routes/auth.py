@@ -15,7 +15,7 @@ from connect.security import hash_password, needs_rehash, verify_password
 from domain.passwords import normalize_password
 from models import audit, throttle
 from models.accounts import User
-from models.sessions import end_session, start_session
+from models.sessions import end_all_sessions, end_session, start_session
 
 router = APIRouter(tags=["auth"], include_in_schema=False)
 
@@ -89,6 +89,18 @@ async def logout(actor: CurrentActor, db: DbSession, moment: Now):
         audit.record(db, action="user.logout", entity_type="user", entity_id=actor.user.id,
                      user_id=actor.user.id)
         db.commit()
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.post("/logout/everywhere")
+async def logout_everywhere(actor: CurrentActor, db: DbSession, moment: Now):
+    """Ends every session of the person (a lost phone, a shared computer)."""
+    end_all_sessions(db, actor.user.id, moment)
+    audit.record(db, action="user.logout_everywhere", entity_type="user", entity_id=actor.user.id,
+                 user_id=actor.user.id)
+    db.commit()
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

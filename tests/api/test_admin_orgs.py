@@ -178,7 +178,8 @@ async def test_designated_admin_sees_and_manages_only_their_regions(client, db):
     agencies = (await client.get("/api/v1/admin/agencies")).json()
     assert [a["id"] for a in agencies["items"]] == [mine.agency_id]
     assert (await client.get(f"/api/v1/admin/programs/{theirs.id}")).status_code == 403
-    assert (await client.get(f"/api/v1/admin/agencies/{theirs.agency_id}")).status_code == 404
+    assert (await client.get(f"/api/v1/admin/agencies/{theirs.agency_id}")).status_code == 403
+    assert (await client.get("/api/v1/admin/agencies/999999")).status_code == 404
     moved = await client.put(f"/api/v1/admin/programs/{mine.id}", headers=headers,
                              json={**PROGRAM, "name": mine.name, "region": 1})
     assert moved.status_code == 403 and "region 1 is not one of them" in moved.json()["detail"]

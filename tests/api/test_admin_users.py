@@ -90,6 +90,7 @@ async def test_new_user_with_an_initial_password_must_change_it(client, db, emai
         ({"roles": []}, 422, "at least one program"),
         ({"roles": [{"program_id": 999999, "role": "provider"}]}, 422, "no program 999999"),
         ({"roles": "outside"}, 403, "region 1 is not one of them"),
+        ({"roles": "twice"}, 422, "one role"),
         ({"admin_regions": [4]}, 403, "Only the state team"),
         ({"state_team": True}, 403, "Only the state team"),
     ],
@@ -101,6 +102,9 @@ async def test_refused_accounts_store_nothing_and_send_nothing(client, db, body,
     _, headers, _ = await as_admin(client, db)
     if body.get("roles") == "outside":
         body["roles"] = [{"program_id": outside.id, "role": "provider"}]
+    if body.get("roles") == "twice":
+        body["roles"] = [{"program_id": program.id, "role": "provider"},
+                         {"program_id": program.id, "role": "gatekeeper"}]
     payload = {"email": "fresh@example.org", "full_name": "Fresh Person",
                "roles": [{"program_id": program.id, "role": "provider"}], **body}
     answer = await client.post("/api/v1/admin/users", headers=headers, json=payload)
@@ -310,3 +314,14 @@ async def test_a_new_gatekeeper_is_asked_to_sign_a_missing_agency_mou(client, db
     notes = db.scalars(select(Notification).where(Notification.user_id == user.id)).all()
     assert [n.link for n in notes] == [f"/agency/mou/{unsigned.id}"]
     assert "whose agency MOU is not signed" in notes[0].text
+
+
+async def test_role_form_without_a_program_is_marked(client, db):
+    user = make_user(db, "form@example.org", provider_of=(make_program(db),))
+    _, _, csrf = await as_admin(client, db)
+    answer = await client.post(f"/admin/users/{user.id}/roles", headers=HTML,
+                               data={"csrf_token": csrf, "program_id": "", "role": "gatekeeper"})
+    assert answer.status_code == 422 and "Choose the agency — program." in answer.text
+    bad = await client.post(f"/admin/users/{user.id}/roles", headers=HTML,
+                            data={"csrf_token": csrf, "program_id": "x1", "role": "boss"})
+    assert bad.status_code == 422 and 'data-testid="form-error"' in bad.text

@@ -274,3 +274,17 @@ async def test_forgot_password_is_rate_limited(client, app, db, email_outbox):
     assert limited.status_code == 429 and "Try again in" in limited.json()["detail"]
     db.expire_all()
     assert len(db.scalars(select(PasswordResetToken).where(PasswordResetToken.user_id == user.id)).all()) == 5
+
+
+async def test_sign_out_everywhere_ends_every_session(client, app, db):
+    import httpx
+
+    user = make_user(db, "everywhere@example.org")
+    db.commit()
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as phone:
+        await login(phone, user.email)
+        csrf = await login(client, user.email)
+        answer = await client.post("/logout/everywhere", data={"csrf_token": csrf})
+        assert answer.status_code == 303
+        assert (await phone.get("/api/v1/profile")).status_code == 401
+    assert db.scalar(select(WebSession).where(WebSession.ended_at.is_(None))) is None
