@@ -34,16 +34,24 @@ def render_email(template: str, context: dict) -> tuple[str, str]:
     return first.removeprefix("Subject:").strip(), body.lstrip("\n")
 
 
+REDACTED = "(Removed after delivery: this email held a password link or an initial password.)"
+
+
 def queue_email(
-    db: Session, *, to: str, from_address: str, template: str, context: dict, key: str
+    db: Session, *, to: str, from_address: str, template: str, context: dict, key: str,
+    redact_after_send: bool = False,
 ) -> int | None:
-    """Queues one email once per key; returns the outbox id to deliver (None if already queued)."""
+    """Queues one email once per key; returns the outbox id to deliver (None if already queued).
+
+    ``redact_after_send`` for emails carrying a secret (a password link): the body is replaced
+    by REDACTED once a real backend has taken the message (the dev outbox keeps it, since there
+    the row is the delivery)."""
     if db.scalar(select(OutboxMessage.id).where(OutboxMessage.idempotency_key == key)):
         return None
     subject, body = render_email(template, context)
     row = OutboxMessage(
         channel="email", to_address=to, from_address=from_address, subject=subject, body=body,
-        idempotency_key=key,
+        idempotency_key=key, body_after_send=REDACTED if redact_after_send else None,
     )
     db.add(row)
     db.flush()

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
 
 from activities.mou import gatekeeper_ids, region_admin_ids
 from activities.notices import notify_users
@@ -30,6 +31,7 @@ from models.base import utcnow
 from models.db import transaction
 from models.messages import OutboxMessage
 from models.org import Program
+from models.directory import require_accepts_referrals
 from models.referral_queries import (
     alternative_programs,
     client_gaps,
@@ -37,7 +39,6 @@ from models.referral_queries import (
     local_today,
     member_program_ids,
     programs_named,
-    require_accepts_referrals,
     require_valid_roi,
 )
 from models.referrals import Escalation, Referral, ReferralNote, ReferralProgress
@@ -322,9 +323,16 @@ class ReferralActivities:
 
         ids = await asyncio.to_thread(pending)
         client = activity.client()
+        told = 0
         for referral_id in ids:
-            await client.get_workflow_handle(referral_workflow_id(referral_id)).signal("roi_revoked", event)
-        return len(ids)
+            try:
+                await client.get_workflow_handle(referral_workflow_id(referral_id)).signal("roi_revoked", event)
+                told += 1
+            except RPCError as err:
+                # No running workflow: nothing to tell. Sending re-checks the ROI in the database.
+                if err.status != RPCStatusCode.NOT_FOUND:
+                    raise
+        return told
 
 
 _WRITERS = {

@@ -1,7 +1,9 @@
 """Request dependencies: the database session, who is acting, and as which program.
 
-`CurrentActor` is anyone signed in; `MouActor` is the gate for every client, ROI and referral
-route: the user MOU is signed and current and a program (the "agency profile") is chosen.
+`CurrentActor` is anyone signed in; `UserMouActor` has also signed a current user MOU; `MouActor`
+is the gate for every client, ROI and referral route: the user MOU is signed and current and a
+program (the "agency profile") is chosen. `PROTECTED_PREFIXES` lists the paths that must use it,
+and a test walks every route of the app to hold them to it.
 """
 
 from __future__ import annotations
@@ -13,11 +15,13 @@ from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Request
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from api.errors import ApiError, Forbidden
 from connect.security import constant_time_equal
 from connect.settings import Settings
+from domain.accounts import AdminScope
+from domain.mou import is_mou_valid
 from models.accounts import ApiToken, Membership, User, WebSession
 from models.org import Program
 from models.sessions import SessionLimits, resolve_api_token, resolve_session
@@ -26,6 +30,19 @@ SESSION_COOKIE = "connect_session"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 LOCAL_TZ = ZoneInfo("America/Denver")
+
+PROTECTED_PREFIXES = (
+    "/clients", "/roi", "/referrals", "/agency/referrals",
+    "/api/v1/clients", "/api/v1/roi", "/api/v1/referrals", "/api/v1/agency/referrals",
+)
+"""Paths that reach clients, ROIs or referrals: every route under them depends on `mou_actor`."""
+
+# What a person who must still replace their initial password may reach.
+PASSWORD_CHANGE_PATHS = ("/password", "/logout", "/api/v1/password")
+
+
+def is_protected_path(path: str) -> bool:
+    return any(path == p or path.startswith(p + "/") for p in PROTECTED_PREFIXES)
 
 
 def get_settings(request: Request) -> Settings:
@@ -44,11 +61,9 @@ def get_db(request: Request) -> Iterator[Session]:
     session = request.app.state.session_factory()
     try:
         yield session
-    except Exception:
-        session.expunge_all()  # detached, not expired: the error page can still show the actor
-        session.rollback()
-        raise
     finally:
+        # Closing rolls back whatever was not committed. Unlike rollback() it does not expire the
+        # loaded objects, so the error page rendered after a refusal can still show the actor.
         session.close()
 
 
@@ -106,7 +121,7 @@ async def current_actor(request: Request, db: DbSession, moment: Now) -> Actor:
         token = resolve_api_token(db, auth[7:].strip(), moment)
         if token is None:
             raise ApiError(401, "The API token is not valid or was revoked.", code="unauthenticated")
-        user = db.get(User, token.user_id)
+        user = _load_user(db, token.user_id)
         program_id = _token_program(request, user, token)
         actor = Actor(user, db.get(Program, program_id) if program_id else None,
                       membership_of(user, program_id), token=token)
@@ -122,10 +137,10 @@ async def current_actor(request: Request, db: DbSession, moment: Now) -> Actor:
             raise ApiError(401, "Please sign in.", code="unauthenticated")
         if request.method not in SAFE_METHODS:
             await _check_csrf(request, session)
-        user = db.get(User, session.user_id)
+        user = _load_user(db, session.user_id)
         actor = Actor(user, db.get(Program, session.program_id) if session.program_id else None,
                       membership_of(user, session.program_id), session=session)
-    if actor.user.must_change_password and not request.url.path.startswith(("/password", "/logout")):
+    if actor.user.must_change_password and not request.url.path.startswith(PASSWORD_CHANGE_PATHS):
         raise Forbidden(
             "You must change your initial password before you continue.",
             code="password_change_required",
@@ -139,14 +154,30 @@ async def current_actor(request: Request, db: DbSession, moment: Now) -> Actor:
     return actor
 
 
+def _load_user(db: Session, user_id: int) -> User:
+    """The user with what every page's header and profile bar show, loaded while the database
+    session is open (an error page is rendered after it closes)."""
+    return db.get(User, user_id, options=[
+        selectinload(User.memberships).selectinload(Membership.program).selectinload(Program.agency),
+        selectinload(User.admin_regions),
+    ])
+
+
 def _token_program(request: Request, user: User, token: ApiToken) -> int | None:
-    """A token is scoped to the user's programs; `X-Connect-Program` picks one of them."""
+    """A token is scoped to the user's programs (or to the one it was made for);
+    `X-Connect-Program` picks one of them."""
     asked = request.headers.get("x-connect-program")
     if asked:
         if not asked.isdigit() or membership_of(user, int(asked)) is None:
             raise Forbidden("You do not have access to that agency/program.", code="not_a_member")
+        if token.program_id is not None and int(asked) != token.program_id:
+            raise Forbidden("This API token is limited to another agency/program.",
+                            code="token_scope")
         return int(asked)
     if token.program_id is not None:
+        if membership_of(user, token.program_id) is None:
+            raise Forbidden("You no longer have access to the agency/program of this API token.",
+                            code="not_a_member")
         return token.program_id
     if len(user.memberships) == 1:
         return user.memberships[0].program_id
@@ -157,20 +188,33 @@ CurrentActor = Annotated[Actor, Depends(current_actor)]
 
 
 def user_mou_current(user: User, today: date) -> bool:
-    return user.mou_expires_on is not None and user.mou_expires_on > today
+    return is_mou_valid(user.mou_expires_on, today)
 
 
-async def mou_actor(actor: CurrentActor, moment: Now) -> Actor:
+async def user_mou_actor(actor: CurrentActor, moment: Now) -> Actor:
     if not user_mou_current(actor.user, today_local(moment)):
         raise Forbidden(
             "You must sign the CONNECT User MOU before you can reach clients or referrals.",
             code="user_mou_required",
             link="/mou",
         )
+    return actor
+
+
+UserMouActor = Annotated[Actor, Depends(user_mou_actor)]
+
+
+async def mou_actor(actor: UserMouActor) -> Actor:
     if actor.program is None or actor.membership is None:
         raise Forbidden(
             "Choose the agency/program you are acting as before you continue.",
             code="program_required",
+            link="/profile",
+        )
+    if not actor.program.is_active:
+        raise Forbidden(
+            f"{actor.program.display_name} no longer uses CONNECT; choose another agency/program.",
+            code="program_inactive",
             link="/profile",
         )
     return actor
@@ -186,3 +230,10 @@ async def admin_actor(actor: CurrentActor) -> Actor:
 
 
 AdminActor = Annotated[Actor, Depends(admin_actor)]
+
+
+async def admin_scope(actor: AdminActor) -> AdminScope:
+    return AdminScope.of(actor.user.is_state_team, actor.user.region_numbers)
+
+
+Scope = Annotated[AdminScope, Depends(admin_scope)]

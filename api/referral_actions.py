@@ -25,6 +25,7 @@ from models import audit
 from models.accounts import User
 from models.clients import Client
 from models.org import Program
+from models.directory import require_accepts_referrals
 from models.referral_queries import (
     LOCAL,
     STATUS_OPEN,
@@ -34,7 +35,6 @@ from models.referral_queries import (
     form_fields,
     local_today,
     member_program_ids,
-    require_accepts_referrals,
     require_no_open_referral,
     require_valid_roi,
     status_choices,

@@ -12,6 +12,7 @@ from api import referral_display
 from connect.settings import Settings
 
 TEMPLATES = Path(__file__).parent / "templates"
+LOCAL_TZ = ZoneInfo("America/Denver")
 
 
 def _context(request) -> dict:
@@ -23,7 +24,7 @@ def localtime(moment: datetime | None) -> str:
     """A stored UTC instant as Montana reads it: "04/12/2026 3:05 PM MDT"."""
     if moment is None:
         return ""
-    local = moment.astimezone(ZoneInfo("America/Denver"))
+    local = moment.astimezone(LOCAL_TZ)
     return local.strftime("%m/%d/%Y %I:%M %p %Z").replace(" 0", " ")
 
 

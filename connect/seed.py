@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from connect import demo_data as demo
 from connect.demo_referrals import seed_referrals
+from connect.mou_documents import mou_document
 from connect.security import hash_password
 from connect.settings import Settings
 from domain.calendar import add_years
@@ -17,7 +18,7 @@ from domain.montana import county_names, region_of
 from models.accounts import AdminRegion, Membership, User, UserMou
 from models.db import make_engine, make_session_factory, transaction
 from models.org import Agency, AgencyMou, Program, ProgramCounty, ProgramInsurance, ProgramService
-from workflows.mou_contracts import MOU_VERSION
+from workflows.mou_contracts import MOU_VERSION, MouKind
 
 Login = tuple[str, str, str]
 
@@ -59,7 +60,8 @@ def _sign_program_mou(db: Session, program: Program, signer: User, signed_on: da
     signed_at = datetime(signed_on.year, signed_on.month, signed_on.day, 16, tzinfo=timezone.utc)
     expires = add_years(signed_on)
     db.add(AgencyMou(program_id=program.id, signed_by_id=signer.id, signed_name=signer.full_name,
-                     version=MOU_VERSION, text_sha256="demo", signed_at=signed_at, expires_on=expires))
+                     version=MOU_VERSION, text_sha256=mou_document(MouKind.AGENCY).sha256,
+                     signed_at=signed_at, expires_on=expires))
     program.mou_expires_on = expires
 
 
@@ -86,7 +88,8 @@ def seed(db: Session, today: date) -> list[Login]:
         if not first_login:
             signed_on = today - timedelta(days=40)
             user.mou_expires_on = add_years(signed_on)
-            db.add(UserMou(user_id=user.id, signed_name=name, version=MOU_VERSION, text_sha256="demo",
+            db.add(UserMou(user_id=user.id, signed_name=name, version=MOU_VERSION,
+                           text_sha256=mou_document(MouKind.USER).sha256,
                            signed_at=datetime(signed_on.year, signed_on.month, signed_on.day, 16, tzinfo=timezone.utc),
                            expires_on=user.mou_expires_on))
         users[email] = user

@@ -10,9 +10,11 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes, Workfl
 
 from connect.settings import Settings
 from workflows import search_attributes as sa
-from workflows.ids import agency_mou_workflow_id, roi_workflow_id, user_mou_workflow_id
+from workflows.ids import agency_mou_workflow_id, outbox_workflow_id, roi_workflow_id, user_mou_workflow_id
 from workflows.mou import MouRenewalWorkflow
 from workflows.mou_contracts import MouInput, MouKind, MouSigned, SignMou
+from workflows.outbox import DeliverOutboxWorkflow
+from workflows.outbox_contracts import DeliverOutbox
 from workflows.policy import TimerPolicy
 
 
@@ -66,4 +68,18 @@ async def start_roi_workflow(client: Client, settings: Settings, roi_id: int, se
             SearchAttributePair(sa.ROI_STATUS, "draft"),
             SearchAttributePair(sa.SENDING_PROGRAM, str(sending_program_id)),
         ]),
+    )
+
+
+async def deliver_outbox(client: Client, settings: Settings, outbox_ids: list[int]) -> None:
+    """Delivers messages queued (and committed) outside a workflow; a repeated call for the same
+    messages joins the running delivery, and `deliver_message` never sends a message twice."""
+    if not outbox_ids:
+        return
+    await client.start_workflow(
+        DeliverOutboxWorkflow.run, DeliverOutbox(list(outbox_ids)),
+        id=outbox_workflow_id(min(outbox_ids)),
+        task_queue=settings.temporal_task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        search_attributes=TypedSearchAttributes([SearchAttributePair(sa.CONNECT_KIND, "outbox")]),
     )

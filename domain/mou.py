@@ -7,8 +7,10 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 from domain.calendar import add_years
+from domain.errors import ValidationFailed
 
 DUE_SOON_DAYS = 30
+MAX_SIGNED_NAME = 200
 
 
 class MouStatus(StrEnum):
@@ -35,11 +37,46 @@ def mou_status(signed_on: date | None, today: date) -> MouStatus:
 
     It lapses on its expiry day, and is due soon from DUE_SOON_DAYS days before that.
     """
-    if signed_on is None:
+    return mou_status_on(None if signed_on is None else mou_expires_on(signed_on), today)
+
+
+def mou_status_on(expires_on: date | None, today: date) -> MouStatus:
+    """The MOU's status on ``today``, given the day it lapses (None: never signed).
+
+    This is the form the database keeps (``mou_expires_on`` of users and programs).
+    """
+    if expires_on is None:
         return MouStatus.MISSING
-    expires_on = mou_expires_on(signed_on)
     if today >= expires_on:
         return MouStatus.LAPSED
     if today >= expires_on - timedelta(days=DUE_SOON_DAYS):
         return MouStatus.DUE_SOON
     return MouStatus.VALID
+
+
+def is_mou_valid(expires_on: date | None, today: date) -> bool:
+    """Whether an MOU lapsing on ``expires_on`` still holds on ``today`` (due soon counts as valid).
+
+    A user without a valid user MOU reaches no client and no referral; a program without a valid
+    agency MOU is hidden from the directory and receives no referrals.
+    """
+    return expires_on is not None and today < expires_on
+
+
+def may_sign(status: MouStatus, signed_version: str | None, current_version: str) -> bool:
+    """Whether the MOU can be signed now: when it is missing, lapsed or due soon, or when its text
+    has a new version since the last signature. A valid MOU is not re-signed early, so the year
+    and its reminders stay where they are."""
+    return status is not MouStatus.VALID or signed_version != current_version
+
+
+def check_signed_name(typed: str) -> str:
+    """The name a person typed to sign an MOU, tidied; ValidationFailed if it cannot be a name."""
+    name = " ".join((typed or "").split())
+    if len(name) < 2 or not any(ch.isalpha() for ch in name):
+        raise ValidationFailed("Type your full name to sign the MOU.", field="signed_name",
+                               code="signature_missing")
+    if len(name) > MAX_SIGNED_NAME:
+        raise ValidationFailed(f"Keep the typed name under {MAX_SIGNED_NAME} characters.",
+                               field="signed_name")
+    return name

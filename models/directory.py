@@ -1,7 +1,10 @@
-"""The program directory: which programs may be chosen, searched with the guide's four filters.
+"""Which programs other programs can find and refer to: only those with a valid agency MOU.
 
-A program is in the directory only while it is active and its agency MOU is valid
-(`Program.mou_expires_on` after today); the agency MOU workflow keeps that date current.
+The guide says both "Other agencies will be able to send referrals to your agency until your MOU
+is signed" and "You will not be visible without a valid MOU"; we take the second as the rule
+(issue 3). Every directory search starts from `visible_programs_query`, and every referral is
+checked with `require_accepts_referrals`, so a lapsed program disappears and stops receiving
+referrals on its expiry day without anyone writing a row.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ from datetime import date
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from domain.errors import NotAllowed
+from domain.mou import is_mou_valid
 from domain.taxonomy import insurance_filter_codes
 from models.org import Agency, Program, ProgramCounty, ProgramInsurance, ProgramService
 from models.paging import PER_PAGE, Page, paginate
@@ -29,16 +34,33 @@ class DirectoryFilters:
     agency: str = ""
 
 
-def has_valid_agency_mou(program: Program, today: date) -> bool:
-    return program.is_active and program.mou_expires_on is not None and program.mou_expires_on > today
+def visible_programs_query(today: date) -> Select[tuple[Program]]:
+    """Active programs whose agency MOU holds on ``today`` (local Montana date)."""
+    return select(Program).where(Program.is_active, Program.mou_expires_on > today)
+
+
+def accepts_referrals(program: Program, today: date) -> bool:
+    return program.is_active and is_mou_valid(program.mou_expires_on, today)
+
+
+def require_accepts_referrals(program: Program, today: date) -> None:
+    """NotAllowed, with the reason, unless ``program`` can receive a referral on ``today``."""
+    if not program.is_active:
+        raise NotAllowed(f"{program.display_name} no longer uses CONNECT and cannot receive referrals.",
+                         code="program_inactive")
+    if not is_mou_valid(program.mou_expires_on, today):
+        raise NotAllowed(
+            f"{program.display_name} is not receiving referrals in CONNECT right now: its agency MOU "
+            "is not signed or has lapsed. Refer the client elsewhere or contact the program.",
+            code="agency_mou_lapsed",
+        )
 
 
 def directory_programs(today: date) -> Select:
     """Programs a user may choose today: active, with a valid agency MOU; by agency and name."""
     return (
-        select(Program)
+        visible_programs_query(today)
         .join(Agency, Program.agency_id == Agency.id)
-        .where(Program.is_active, Program.mou_expires_on.is_not(None), Program.mou_expires_on > today)
         .options(selectinload(Program.agency))
         .order_by(Agency.name, Program.name, Program.id)
     )

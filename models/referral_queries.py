@@ -24,6 +24,7 @@ from domain.referral_status import OPEN_STATES, ReferralState
 from domain.roi import RoiState
 from models.accounts import Membership, User
 from models.clients import Client
+from models.directory import accepts_referrals
 from models.org import Program, ProgramService
 from models.referrals import Referral
 from models.roi import ReleaseOfInformation, RoiProgram
@@ -97,20 +98,6 @@ def require_valid_roi(db: Session, *, client_id: int, sending_program_id: int,
                   f"them to {name}. Complete and sign an ROI first.")
         code = "roi_missing"
     raise NotAllowed(reason, code=code)
-
-
-def accepts_referrals(program: Program, today: date) -> bool:
-    """A program receives referrals while it is active and its agency MOU is current."""
-    return program.is_active and program.mou_expires_on is not None and program.mou_expires_on > today
-
-
-def require_accepts_referrals(program: Program, today: date) -> None:
-    if not accepts_referrals(program, today):
-        raise NotAllowed(
-            f"{program.display_name} is not receiving referrals in CONNECT right now (its agency MOU "
-            "is not signed or has lapsed). Refer the client elsewhere or contact the program.",
-            code="program_closed_to_referrals",
-        )
 
 
 def duplicate_message(program: Program) -> str:

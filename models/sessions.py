@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -9,6 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from connect.security import new_token, token_hash
+from domain.errors import ValidationFailed
 from models.accounts import ApiToken, User, WebSession
 
 TOKEN_PREFIX = "cnk"
@@ -67,7 +69,8 @@ def create_api_token(
     db: Session, user: User, name: str, program_id: int | None, now: datetime
 ) -> tuple[ApiToken, str]:
     """Returns the row and the full secret, which is shown once and never stored."""
-    prefix = new_token(6)[:8].replace("_", "x")  # "_" separates the parts of the token
+    # Hex, not URL-safe base64: the prefix must not contain "_", the separator of the token's parts.
+    prefix = secrets.token_hex(4)
     secret = new_token()
     row = ApiToken(
         user_id=user.id,
@@ -102,3 +105,35 @@ def revoke_all_tokens(db: Session, user_id: int, now: datetime) -> None:
         .where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
         .values(revoked_at=now)
     )
+
+
+def renew_session(db: Session, old: WebSession, user: User, now: datetime) -> str:
+    """Ends ``old`` and starts a new session acting as the same program (a new id after a change
+    of password or of privileges); returns the new cookie token."""
+    old.ended_at = now
+    return start_session(db, user, now, old.program_id)
+
+
+def user_tokens(db: Session, user_id: int) -> list[ApiToken]:
+    return list(db.scalars(select(ApiToken).where(ApiToken.user_id == user_id)
+                           .order_by(ApiToken.revoked_at.is_not(None), ApiToken.created_at.desc())))
+
+
+def issue_api_token(db: Session, user: User, name: str, program_id: int | None,
+                    now: datetime) -> tuple[ApiToken, str]:
+    """A personal token, named, optionally limited to one of the person's programs."""
+    name = " ".join((name or "").split())
+    if not name:
+        raise ValidationFailed("Name the token after what will use it, such as \"EHR export\".",
+                               field="name")
+    if len(name) > 100:
+        raise ValidationFailed("Keep the token's name under 100 characters.", field="name")
+    if program_id is not None and all(m.program_id != program_id for m in user.memberships):
+        raise ValidationFailed("You do not have access to that agency/program; choose one of yours.",
+                               field="program_id", code="not_a_member")
+    return create_api_token(db, user, name, program_id, now)
+
+
+def revoke_token(token: ApiToken, now: datetime) -> None:
+    if token.revoked_at is None:
+        token.revoked_at = now

@@ -20,6 +20,7 @@ import pytest
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
+from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 from api.app import create_app
@@ -141,6 +142,25 @@ async def worker(temporal_client, settings, session_factory, email_outbox, sms_o
                      email=email_outbox, sms=sms_outbox)
     async with w:
         yield w
+
+
+TEMPORAL_FIXTURES = {"worker", "temporal_client", "temporal_env", "client", "live_server", "page"}
+
+
+@pytest.fixture(autouse=True)
+async def no_leftover_workflows(request):
+    """Each test starts from empty tables, so workflows left running by an earlier test (whose
+    ids, built from table ids, come round again) are ended first; otherwise a signature or a
+    start would join the old run, with its old timer policy."""
+    if TEMPORAL_FIXTURES & set(request.fixturenames):
+        client: Client = request.getfixturevalue("temporal_client")
+        async for execution in client.list_workflows('ExecutionStatus="Running"'):
+            try:
+                await client.get_workflow_handle(execution.id, run_id=execution.run_id).terminate(
+                    "an earlier test left it running")
+            except RPCError:  # it finished meanwhile
+                pass
+    yield
 
 
 @pytest.fixture

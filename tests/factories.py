@@ -82,8 +82,9 @@ async def login(client: httpx.AsyncClient, email: str, password: str = PASSWORD)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
     answer = await client.post("/login", data={"email": email, "password": password, "csrf_token": token})
     assert answer.status_code == 303, answer.text
-    home = await client.get("/", headers={"accept": "text/html"})
-    found = re.search(r'data-csrf="([^"]+)"', home.text)
+    # A page every signed-in person may open, whatever first-login step is still due.
+    page = await client.get("/password/change", headers={"accept": "text/html"})
+    found = re.search(r'data-csrf="([^"]+)"', page.text)
     return found.group(1) if found else ""
 
 
@@ -135,3 +136,26 @@ def make_signed_roi(db: Session, client, sending: Program, receiving: tuple[Prog
     db.add(roi)
     db.flush()
     return roi
+
+
+async def eventually(check, timeout: float = 15.0):
+    """Polls ``check`` until it returns something truthy (work done by the worker)."""
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if loop.time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.05)
+
+
+def anon_csrf(html: str) -> str:
+    """The CSRF token of a form shown before sign-in (login, forgot and reset password)."""
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+HTML = {"accept": "text/html"}

@@ -82,9 +82,11 @@ COMPLETE_FORM = {"reason": "Client asked for counselling after losing her job.",
                  "fields": {"urgent": "no", "preferred_time": "Morning", "member_id": "MT-12345"}}
 
 
-def bearer(db: Session, user: User, program: Program) -> dict[str, str]:
-    """Headers of an API client using the user's personal token, acting as ``program``."""
-    _row, secret = create_api_token(db, user, "tests", program.id, datetime.now(timezone.utc))
+def bearer(db: Session, user: User, program: Program | None) -> dict[str, str]:
+    """Headers of an API client using the user's personal token, acting as ``program`` (None for
+    people who hold no program, such as administrators)."""
+    _row, secret = create_api_token(db, user, "tests", program.id if program else None,
+                                    datetime.now(timezone.utc))
     db.commit()
     return {"Authorization": f"Bearer {secret}"}
 

@@ -17,3 +17,7 @@ def user_mou_workflow_id(user_id: int) -> str:
 
 def agency_mou_workflow_id(program_id: int) -> str:
     return f"agency-mou-{program_id}"
+
+
+def outbox_workflow_id(outbox_id: int) -> str:
+    return f"outbox-{outbox_id}"

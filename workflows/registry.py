@@ -1,7 +1,8 @@
 """Every workflow class the worker runs."""
 
 from workflows.mou import MouRenewalWorkflow
+from workflows.outbox import DeliverOutboxWorkflow
 from workflows.referral import ReferralWorkflow
 from workflows.roi import RoiWorkflow
 
-WORKFLOWS = [MouRenewalWorkflow, ReferralWorkflow, RoiWorkflow]
+WORKFLOWS = [MouRenewalWorkflow, DeliverOutboxWorkflow, ReferralWorkflow, RoiWorkflow]

@@ -1,11 +1,29 @@
 """Every router of the app, in the order they are mounted."""
 
 from api.routes import (
-    auth, blank_roi, codec, escalations, health, home, notifications, outbox, referral_pages, referrals,
-    roi_api, roi_pages, twilio_sms,
+    admin_orgs,
+    admin_users,
+    auth,
+    blank_roi,
+    codec,
+    escalations,
+    health,
+    home,
+    mou,
+    notifications,
+    outbox,
+    passwords,
+    profile,
+    referral_pages,
+    referrals,
+    roi_api,
+    roi_pages,
+    tokens,
+    twilio_sms,
 )
 
-ROUTERS = [health.router, codec.router, auth.router, home.router]
-ROUTERS += [referrals.router, referral_pages.router, escalations.api, escalations.pages,
-            notifications.api, notifications.pages]
+ROUTERS = [health.router, codec.router, auth.router, home.router, passwords.router, mou.router,
+           profile.router, tokens.router, notifications.router, admin_orgs.router,
+           admin_users.router]
+ROUTERS += [referrals.router, referral_pages.router, escalations.api, escalations.pages]
 ROUTERS += [roi_api.router, roi_pages.router, twilio_sms.router, outbox.router, blank_roi.router]

@@ -8,12 +8,14 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 
-from api.deps import SESSION_COOKIE, CurrentActor, DbSession, Now, SettingsDep
-from api.forms import anon_csrf_ok, issue_anon_csrf, render
-from connect.security import hash_password, needs_rehash, new_token, verify_password
+from api.deps import SESSION_COOKIE, CurrentActor, DbSession, Now, SettingsDep, today_local
+from api.forms import anon_csrf_ok, issue_anon_csrf
+from api.onboarding import next_step
+from connect.security import hash_password, needs_rehash, verify_password
+from domain.passwords import normalize_password
 from models import audit, throttle
 from models.accounts import User
-from models.sessions import end_session, start_session
+from models.sessions import end_all_sessions, end_session, start_session
 
 router = APIRouter(tags=["auth"], include_in_schema=False)
 
@@ -24,9 +26,12 @@ def _safe_next(target: str | None) -> str:
     return "/"
 
 
+DONE = {"password": "Your new password is set. Sign in with it."}
+
+
 @router.get("/login")
-async def login_form(request: Request, next: str | None = None):
-    return issue_anon_csrf(request, "login.html", {"next": _safe_next(next)})
+async def login_form(request: Request, next: str | None = None, done: str | None = None):
+    return issue_anon_csrf(request, "login.html", {"next": _safe_next(next), "message": DONE.get(done or "")})
 
 
 @router.post("/login")
@@ -52,7 +57,9 @@ async def login(
             {**ctx, "error": f"Too many failed attempts. Try again in {seconds} seconds."}, 429,
         )
     user = db.scalar(select(User).where(User.email == email.strip().lower()))
-    if user is None or not user.is_active or not verify_password(user.password_hash, password):
+    # Always spend one hash check, so the answer time does not tell which emails have accounts.
+    matches = verify_password(user.password_hash if user else "", normalize_password(password))
+    if user is None or not user.is_active or not matches:
         throttle.record_failure(db, keys, moment)
         db.commit()
         return issue_anon_csrf(
@@ -60,12 +67,12 @@ async def login(
         )
     throttle.clear(db, keys)
     if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
+        user.password_hash = hash_password(normalize_password(password))
     program_id = user.memberships[0].program_id if len(user.memberships) == 1 else None
     token = start_session(db, user, moment, program_id)
     audit.record(db, action="user.login", entity_type="user", entity_id=user.id, user_id=user.id)
     db.commit()
-    target = "/password/change" if user.must_change_password else _safe_next(next)
+    target = next_step(user, program_id, today_local(moment)) or _safe_next(next)
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
         SESSION_COOKIE, token, httponly=True, samesite="lax",
@@ -82,6 +89,18 @@ async def logout(actor: CurrentActor, db: DbSession, moment: Now):
         audit.record(db, action="user.logout", entity_type="user", entity_id=actor.user.id,
                      user_id=actor.user.id)
         db.commit()
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.post("/logout/everywhere")
+async def logout_everywhere(actor: CurrentActor, db: DbSession, moment: Now):
+    """Ends every session of the person (a lost phone, a shared computer)."""
+    end_all_sessions(db, actor.user.id, moment)
+    audit.record(db, action="user.logout_everywhere", entity_type="user", entity_id=actor.user.id,
+                 user_id=actor.user.id)
+    db.commit()
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

@@ -4,16 +4,24 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import RedirectResponse
 
-from api.deps import CurrentActor
+from api.deps import CurrentActor, Now, today_local
 from api.forms import render
+from api.onboarding import next_step
 
 router = APIRouter(include_in_schema=False)
 
+DONE = {"password": "Your password is changed.", "mou": "Thank you for signing the CONNECT User MOU."}
+
 
 @router.get("/")
-async def home(request: Request, actor: CurrentActor):
-    return render(request, "home.html")
+async def home(request: Request, actor: CurrentActor, moment: Now, done: str = ""):
+    # First sign-in steps come first: password, User MOU, agency profile.
+    step = next_step(actor.user, actor.program_id, today_local(moment))
+    if step and actor.session is not None:
+        return RedirectResponse(step, status_code=303)
+    return render(request, "home.html", {"done": DONE.get(done)})
 
 
 @router.get("/docs")

@@ -1,90 +1,98 @@
-"""The bell: unread count in the header, the list, mark as read (pages and /api/v1/notifications).
-Bell entries link to what they are about; opening one marks it read."""
+"""The bell: the unread count in every page's header, the list of notifications with links to
+what they are about, and marking them read."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
-from pydantic import BaseModel
+from fastapi.responses import RedirectResponse
 
 from api.deps import CurrentActor, DbSession, Now
 from api.errors import NotFound
 from api.forms import render
-from models import bell
+from models.messages import Notification
+from models.notifications import mark_all_read, mark_read, notifications_query, own_notification, unread_count
+from models.paging import PER_PAGE, paginate
 
-api = APIRouter(prefix="/api/v1/notifications", tags=["notifications"])
-pages = APIRouter(include_in_schema=False)
-
-
-class NotificationOut(BaseModel):
-    id: int
-    kind: str
-    text: str
-    link: str
-    created_at: datetime
-    read_at: datetime | None
+router = APIRouter(tags=["notifications"])
 
 
-class NotificationList(BaseModel):
-    items: list[NotificationOut]
-    unread: int
-    total: int
-    page: int
-    pages: int
+def _out(n: Notification) -> dict:
+    return {"id": n.id, "kind": n.kind, "text": n.text, "link": n.link, "created_at": n.created_at,
+            "read_at": n.read_at}
 
 
-def _out(found: bell.NotificationPage) -> NotificationList:
-    return NotificationList(items=[NotificationOut.model_validate(n, from_attributes=True) for n in found.items],
-                            unread=found.unread, total=found.total, page=found.page, pages=found.pages)
+def _safe_link(link: str) -> str:
+    return link if link.startswith("/") and not link.startswith("//") else "/notifications"
 
 
-@api.get("", response_model=NotificationList)
-async def list_notifications(db: DbSession, actor: CurrentActor, unread: bool = False, page: int = 1):
-    return _out(bell.notifications_of(db, actor.user.id, unread_only=unread, page=page))
-
-
-@api.post("/{notification_id}/read", response_model=NotificationOut)
-async def read_one(notification_id: int, db: DbSession, actor: CurrentActor, moment: Now):
-    row = bell.mark_read(db, actor.user.id, notification_id, moment)
+def _own(db, actor, notification_id: int) -> Notification:
+    row = own_notification(db, actor.user.id, notification_id)
     if row is None:
         raise NotFound("That notification")
+    return row
+
+
+@router.get("/notifications/count", include_in_schema=False)
+async def count_partial(request: Request, actor: CurrentActor, db: DbSession):
+    return render(request, "_bell_count.html", {"count": unread_count(db, actor.user.id)})
+
+
+@router.get("/notifications", include_in_schema=False)
+async def notifications_page(request: Request, actor: CurrentActor, db: DbSession,
+                             unread: bool = False, page: int = 1):
+    listing = paginate(db, notifications_query(actor.user.id, unread_only=unread), page)
+    return render(request, "notifications.html", {"page": listing, "unread": unread,
+                                                  "unread_count": unread_count(db, actor.user.id)})
+
+
+@router.get("/notifications/{notification_id}/open", include_in_schema=False)
+async def open_notification(notification_id: int, actor: CurrentActor, db: DbSession, moment: Now):
+    """Follows a notification's link, marking it read on the way."""
+    row = _own(db, actor, notification_id)
+    mark_read(row, moment)
     db.commit()
-    return NotificationOut.model_validate(row, from_attributes=True)
+    return RedirectResponse(_safe_link(row.link), status_code=303)
 
 
-@api.post("/read-all", status_code=204)
-async def read_all(db: DbSession, actor: CurrentActor, moment: Now):
-    bell.mark_all_read(db, actor.user.id, moment)
-    db.commit()
-
-
-@pages.get("/notifications/count", response_class=HTMLResponse)
-async def count(db: DbSession, actor: CurrentActor):
-    n = bell.unread_count(db, actor.user.id)
-    return HTMLResponse(
-        f'<span id="bell-count" class="connect-bell__count" hx-get="/notifications/count" '
-        f'hx-trigger="every 60s" hx-swap="outerHTML" aria-label="{n} unread">{n or ""}</span>')
-
-
-@pages.get("/notifications")
-async def notifications_page(request: Request, db: DbSession, actor: CurrentActor, page: int = 1):
-    return render(request, "notifications/list.html", {"page": bell.notifications_of(db, actor.user.id, page=page)})
-
-
-@pages.get("/notifications/{notification_id:int}/open")
-async def open_one(notification_id: int, db: DbSession, actor: CurrentActor, moment: Now):
-    row = bell.mark_read(db, actor.user.id, notification_id, moment)
-    if row is None:
-        raise NotFound("That notification")
-    db.commit()
-    target = row.link if row.link.startswith("/") and not row.link.startswith("//") else "/notifications"
-    return RedirectResponse(target, status_code=303)
-
-
-@pages.post("/notifications/read-all")
-async def read_all_page(db: DbSession, actor: CurrentActor, moment: Now):
-    bell.mark_all_read(db, actor.user.id, moment)
+@router.post("/notifications/{notification_id}/read", include_in_schema=False)
+async def read_page(notification_id: int, actor: CurrentActor, db: DbSession, moment: Now):
+    mark_read(_own(db, actor, notification_id), moment)
     db.commit()
     return RedirectResponse("/notifications", status_code=303)
+
+
+@router.post("/notifications/read-all", include_in_schema=False)
+async def read_all_page(actor: CurrentActor, db: DbSession, moment: Now):
+    mark_all_read(db, actor.user.id, moment)
+    db.commit()
+    return RedirectResponse("/notifications", status_code=303)
+
+
+@router.get("/api/v1/notifications")
+async def list_notifications(actor: CurrentActor, db: DbSession, unread: bool = False,
+                             page: int = 1, per_page: int = PER_PAGE) -> dict:
+    """Your notifications, newest first (`unread=true` for unread ones only)."""
+    listing = paginate(db, notifications_query(actor.user.id, unread_only=unread), page, per_page)
+    return {"items": [_out(n) for n in listing.items], "page": listing.number,
+            "pages": listing.pages, "total": listing.total,
+            "unread": unread_count(db, actor.user.id)}
+
+
+@router.get("/api/v1/notifications/count")
+async def count(actor: CurrentActor, db: DbSession) -> dict:
+    return {"unread": unread_count(db, actor.user.id)}
+
+
+@router.post("/api/v1/notifications/{notification_id}/read")
+async def read(notification_id: int, actor: CurrentActor, db: DbSession, moment: Now) -> dict:
+    row = _own(db, actor, notification_id)
+    mark_read(row, moment)
+    db.commit()
+    return _out(row)
+
+
+@router.post("/api/v1/notifications/read-all")
+async def read_all(actor: CurrentActor, db: DbSession, moment: Now) -> dict:
+    marked = mark_all_read(db, actor.user.id, moment)
+    db.commit()
+    return {"marked": marked}

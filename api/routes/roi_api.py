@@ -114,7 +114,7 @@ async def directory(
 ):
     found = search_directory(db, DirectoryFilters(tuple(county), tuple(service), tuple(insurance), agency),
                              today_local(moment), page=page, exclude_ids=[actor.program_id])
-    return {"items": [program_json(p) for p in found.items], "total": found.total, "page": found.page,
+    return {"items": [program_json(p) for p in found.items], "total": found.total, "page": found.number,
             "pages": found.pages}
 
 

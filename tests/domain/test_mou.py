@@ -2,7 +2,18 @@ from datetime import date
 
 import pytest
 
-from domain.mou import MouStatus, mou_expires_on, mou_status, reminder_dates
+from domain.errors import ValidationFailed
+
+from domain.mou import (
+    MouStatus,
+    check_signed_name,
+    is_mou_valid,
+    may_sign,
+    mou_expires_on,
+    mou_status,
+    mou_status_on,
+    reminder_dates,
+)
 
 
 @pytest.mark.parametrize(
@@ -56,3 +67,40 @@ def test_mou_status(signed_on, today, status):
 @pytest.mark.parametrize("value", ["missing", "valid", "due_soon", "lapsed"])
 def test_statuses_compare_equal_to_their_strings(value):
     assert MouStatus(value) == value
+
+
+@pytest.mark.parametrize(
+    ("expires_on", "today", "status", "valid"),
+    [
+        (None, date(2026, 7, 1), MouStatus.MISSING, False),
+        (date(2026, 7, 1), date(2026, 5, 31), MouStatus.VALID, True),
+        (date(2026, 7, 1), date(2026, 6, 1), MouStatus.DUE_SOON, True),
+        (date(2026, 7, 1), date(2026, 6, 30), MouStatus.DUE_SOON, True),  # last valid day
+        (date(2026, 7, 1), date(2026, 7, 1), MouStatus.LAPSED, False),  # lapses on the day
+        (date(2026, 7, 1), date(2030, 1, 1), MouStatus.LAPSED, False),
+    ],
+)
+def test_status_and_validity_from_the_expiry_day(expires_on, today, status, valid):
+    assert mou_status_on(expires_on, today) is status
+    assert is_mou_valid(expires_on, today) is valid
+
+
+@pytest.mark.parametrize(("typed", "name"), [("  Nico   Newuser ", "Nico Newuser"), ("Bo", "Bo")])
+def test_signed_name_is_tidied(typed, name):
+    assert check_signed_name(typed) == name
+
+
+@pytest.mark.parametrize("typed", ["", "  ", "x", "12345", "N" * 201])
+def test_signed_name_refusals(typed):
+    with pytest.raises(ValidationFailed) as err:
+        check_signed_name(typed)
+    assert err.value.field == "signed_name"
+
+
+@pytest.mark.parametrize(
+    ("status", "signed_version", "allowed"),
+    [(MouStatus.MISSING, None, True), (MouStatus.LAPSED, "2026.1", True), (MouStatus.DUE_SOON, "2026.1", True),
+     (MouStatus.VALID, "2026.1", False), (MouStatus.VALID, "2025.1", True)],
+)
+def test_may_sign(status, signed_version, allowed):
+    assert may_sign(status, signed_version, "2026.1") is allowed

@@ -59,7 +59,7 @@ def test_paged_and_the_sender_left_out(db):
     assert _names(last) == [f"Site {n:02d}" for n in range(41, 45)]
     assert "Site 00" not in _names(first)
     beyond = search_directory(db, DirectoryFilters(), TODAY, page=99, per_page=20)
-    assert beyond.page == 3
+    assert beyond.number == 3
 
 
 def test_programs_in_regions(db):

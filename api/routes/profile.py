@@ -1,0 +1,111 @@
+"""The agency profile: which of their programs a person is acting as (guide Part 1, D).
+
+A person with one program acts as it from sign-in; a person with several chooses one here and can
+switch at any time. A browser session keeps the choice; an API token names it per request in the
+`X-Connect-Program` header (or is limited to one program when it is made).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse
+from pydantic import BaseModel
+
+from api.deps import Actor, CurrentActor, DbSession, Now, membership_of, today_local
+from api.errors import ApiError
+from api.forms import FormFailure, form_errors, form_status, render
+from api.onboarding import next_step
+from domain.accounts import Role
+from domain.errors import NotAllowed
+from domain.mou import mou_status_on
+from models import audit
+
+router = APIRouter(tags=["profile"])
+
+NO_ACCESS = ("You do not have access to that agency/program. Change your agency selection to one "
+             "of your own to proceed, or ask your designated administrator for access.")
+
+
+class ProfileIn(BaseModel):
+    program_id: int | str | None = None
+
+
+def _memberships(actor: Actor, moment, text: str = "") -> list[dict]:
+    today = today_local(moment)
+    words = text.casefold().split()
+    rows = []
+    for m in sorted(actor.user.memberships, key=lambda m: m.program.display_name.casefold()):
+        name = m.program.display_name
+        if all(w in name.casefold() for w in words):
+            rows.append({"program_id": m.program_id, "name": name,
+                         "role": Role.of(m.is_gatekeeper, m.is_provider).label,
+                         "active": m.program.is_active,
+                         "agency_mou": mou_status_on(m.program.mou_expires_on, today).value,
+                         "current": m.program_id == actor.program_id})
+    return rows
+
+
+def _profile_out(actor: Actor, moment) -> dict:
+    return {
+        "user": {"id": actor.user.id, "email": actor.user.email, "full_name": actor.user.full_name},
+        "program": ({"id": actor.program.id, "name": actor.program.display_name,
+                     "role": Role.of(actor.membership.is_gatekeeper, actor.membership.is_provider).value}
+                    if actor.program and actor.membership else None),
+        "memberships": _memberships(actor, moment),
+    }
+
+
+def _choose(db, actor: Actor, program_id) -> None:
+    """Acts as ``program_id`` from now on in this session; refused unless it is one of theirs."""
+    if actor.session is None:
+        raise ApiError(400, "An API token chooses its agency/program with the X-Connect-Program "
+                            "header on each request.", code="use_header")
+    pid = int(program_id) if str(program_id or "").strip().isdigit() else None
+    membership = membership_of(actor.user, pid)
+    if membership is None:
+        raise NotAllowed(NO_ACCESS, code="not_a_member")
+    if not membership.program.is_active:
+        raise NotAllowed(f"{membership.program.display_name} no longer uses CONNECT; choose another "
+                         "agency/program.", code="program_inactive")
+    if actor.session.program_id != pid:
+        actor.session.program_id = pid
+        audit.record(db, action="user.profile_chosen", entity_type="user", entity_id=actor.user.id,
+                     user_id=actor.user.id, program_id=pid)
+    actor.program, actor.membership = membership.program, membership
+    db.commit()
+
+
+@router.get("/profile", include_in_schema=False)
+async def profile_page(request: Request, actor: CurrentActor, moment: Now, q: str = ""):
+    return render(request, "profile.html", {"rows": _memberships(actor, moment, q), "q": q,
+                                            "total": len(actor.user.memberships)})
+
+
+@router.post("/profile", include_in_schema=False)
+async def choose_page(request: Request, actor: CurrentActor, db: DbSession, moment: Now,
+                      program_id: Annotated[str, Form()] = ""):
+    try:
+        _choose(db, actor, program_id)
+    except FormFailure as err:
+        db.rollback()
+        return render(request, "profile.html", {"rows": _memberships(actor, moment), "q": "",
+                                                "total": len(actor.user.memberships),
+                                                "errors": form_errors(err)}, form_status(err))
+    target = next_step(actor.user, actor.program_id, today_local(moment)) or "/"
+    return RedirectResponse(target, status_code=303)
+
+
+@router.get("/api/v1/profile")
+async def profile(actor: CurrentActor, moment: Now) -> dict:
+    """Who you are, the agency/program you act as, and the programs you may choose."""
+    return _profile_out(actor, moment)
+
+
+@router.post("/api/v1/profile")
+async def choose(actor: CurrentActor, db: DbSession, moment: Now, data: ProfileIn) -> dict:
+    """Chooses the agency/program your browser session acts as (API tokens use the
+    `X-Connect-Program` header instead)."""
+    _choose(db, actor, data.program_id)
+    return _profile_out(actor, moment)

@@ -1,0 +1,327 @@
+"""Administration of people: accounts by email, roles, regions, deactivation."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import func, select
+
+from models.accounts import ApiToken, Membership, PasswordResetToken, User, WebSession
+from models.audit import AuditEvent
+from models.messages import Notification, OutboxMessage
+from models.referrals import Referral
+from tests.factories import (
+    HTML,
+    anon_csrf,
+    eventually,
+    login,
+    make_client,
+    make_program,
+    make_signed_roi,
+    make_user,
+)
+
+NEW = "Prickly-Pear-Creek-8"
+
+
+async def as_admin(client, db, regions=(4, 5), state_team=False, email="admin@example.org"):
+    admin = make_user(db, email, name="Riley Regional", admin_regions=() if state_team else regions,
+                      state_team=state_team)
+    db.commit()
+    csrf = await login(client, admin.email)
+    return admin, {"x-csrf-token": csrf}, csrf
+
+
+async def test_new_user_gets_a_set_password_link_then_signs_in(client, db, email_outbox):
+    program = make_program(db, "Helena Food Share")
+    _, headers, _ = await as_admin(client, db)
+    made = await client.post("/api/v1/admin/users", headers=headers, json={
+        "email": " New.Person@Example.org", "full_name": "New Person",
+        "roles": [{"program_id": program.id, "role": "both"}]})
+    assert made.status_code == 201, made.text
+    body = made.json()
+    assert body["email"] == "new.person@example.org" and not body["password_set"]
+    assert body["roles"][0]["role"] == "both"
+
+    mail = (await eventually(lambda: email_outbox.to("new.person@example.org")))[-1]
+    assert mail.subject == "Your CONNECT account" and "Riley Regional" in mail.text
+    link = re.search(r"http://testserver(/password/reset/\S+)", mail.text).group(1)
+    assert db.scalar(select(PasswordResetToken.purpose)) == "invite"
+
+    client.cookies.clear()
+    form = await client.get(link)
+    assert "Set your password" in form.text
+    done = await client.post(link, data={"new_password": NEW, "confirm_password": NEW,
+                                         "csrf_token": anon_csrf(form.text)})
+    assert done.status_code == 303
+    page = await client.get("/login")
+    signed_in = await client.post("/login", data={"email": "new.person@example.org", "password": NEW,
+                                                  "csrf_token": anon_csrf(page.text)})
+    assert signed_in.headers["location"] == "/mou"  # they chose the password: next is the User MOU
+
+
+async def test_new_user_with_an_initial_password_must_change_it(client, db, email_outbox):
+    program = make_program(db)
+    _, _, csrf = await as_admin(client, db)
+    made = await client.post("/admin/users/new", headers=HTML, data={
+        "csrf_token": csrf, "email": "init@example.org", "full_name": "Ina Initial",
+        "program_id": program.id, "role": "provider", "delivery": "password"})
+    assert made.status_code == 303, made.text
+    mail = (await eventually(lambda: email_outbox.to("init@example.org")))[-1]
+    password = re.search(r"Initial password: (\S+)", mail.text).group(1)
+    client.cookies.clear()
+    page = await client.get("/login")
+    signed_in = await client.post("/login", data={"email": "init@example.org", "password": password,
+                                                  "csrf_token": anon_csrf(page.text)})
+    assert signed_in.headers["location"] == "/password/change"
+    outbox = db.scalar(select(OutboxMessage).where(OutboxMessage.to_address == "init@example.org"))
+    assert outbox.body_after_send is not None and "password" in outbox.body_after_send
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "reason"),
+    [
+        ({"email": "dup@example.org"}, 422, "uses dup@example.org already"),
+        ({"email": "DUP@example.org "}, 422, "uses dup@example.org already"),
+        ({"email": "not an email"}, 422, "valid email"),
+        ({"full_name": ""}, 422, "full name"),
+        ({"roles": []}, 422, "at least one program"),
+        ({"roles": [{"program_id": 999999, "role": "provider"}]}, 422, "no program 999999"),
+        ({"roles": "outside"}, 403, "region 1 is not one of them"),
+        ({"roles": "twice"}, 422, "one role"),
+        ({"admin_regions": [4]}, 403, "Only the state team"),
+        ({"state_team": True}, 403, "Only the state team"),
+    ],
+)
+async def test_refused_accounts_store_nothing_and_send_nothing(client, db, body, status, reason):
+    program = make_program(db)
+    outside = make_program(db, county="Custer")
+    make_user(db, "dup@example.org")
+    _, headers, _ = await as_admin(client, db)
+    if body.get("roles") == "outside":
+        body["roles"] = [{"program_id": outside.id, "role": "provider"}]
+    if body.get("roles") == "twice":
+        body["roles"] = [{"program_id": program.id, "role": "provider"},
+                         {"program_id": program.id, "role": "gatekeeper"}]
+    payload = {"email": "fresh@example.org", "full_name": "Fresh Person",
+               "roles": [{"program_id": program.id, "role": "provider"}], **body}
+    answer = await client.post("/api/v1/admin/users", headers=headers, json=payload)
+    assert answer.status_code == status, answer.text
+    assert reason in answer.json()["detail"]
+    assert db.scalar(select(func.count()).select_from(User)) == 2
+    assert db.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+    assert db.scalar(select(func.count()).select_from(PasswordResetToken)) == 0
+
+
+async def test_duplicate_email_on_the_page_offers_to_add_the_role(client, db):
+    program = make_program(db)
+    elsewhere = make_program(db, county="Custer")
+    existing = make_user(db, "worker@example.org", provider_of=(elsewhere,))
+    _, _, csrf = await as_admin(client, db)
+    page = await client.post("/admin/users/new", headers=HTML, data={
+        "csrf_token": csrf, "email": "worker@example.org", "full_name": "Wes Worker",
+        "program_id": program.id, "role": "gatekeeper"})
+    assert page.status_code == 422
+    assert 'data-testid="error-email"' in page.text and "Give the existing account this role" in page.text
+    added = await client.post("/admin/users/roles-by-email", headers=HTML, data={
+        "csrf_token": csrf, "email": "worker@example.org", "program_id": program.id, "role": "gatekeeper"})
+    assert added.status_code == 303
+    db.expire_all()
+    roles = {m.program_id: m.is_gatekeeper for m in db.get(User, existing.id).memberships}
+    assert roles == {elsewhere.id: False, program.id: True}
+
+
+async def test_roles_in_several_programs_of_several_agencies(client, db):
+    a1 = make_program(db, "A1")
+    a2 = make_program(db, "A2", agency=a1.agency)
+    b = make_program(db, "B")
+    user = make_user(db, "multi@example.org", provider_of=(a1,))
+    admin, headers, _ = await as_admin(client, db)
+    for program, role in ((a2, "gatekeeper"), (b, "both"), (a1, "gatekeeper")):
+        answer = await client.put(f"/api/v1/admin/users/{user.id}/roles/{program.id}", headers=headers,
+                                  json={"role": role})
+        assert answer.status_code == 200, answer.text
+    roles = {r["program_id"]: r["role"] for r in answer.json()["roles"]}
+    assert roles == {a1.id: "gatekeeper", a2.id: "gatekeeper", b.id: "both"}
+    removed = await client.delete(f"/api/v1/admin/users/{user.id}/roles/{b.id}", headers=headers)
+    assert {r["program_id"] for r in removed.json()["roles"]} == {a1.id, a2.id}
+    actions = db.scalars(select(AuditEvent.action).where(AuditEvent.entity_id == str(user.id),
+                                                        AuditEvent.user_id == admin.id)).all()
+    assert sorted(actions) == ["user.role_removed"] + ["user.role_set"] * 3
+
+
+async def test_removing_the_last_role_is_refused(client, db):
+    program = make_program(db)
+    user = make_user(db, "solo@example.org", provider_of=(program,))
+    _, headers, _ = await as_admin(client, db)
+    answer = await client.delete(f"/api/v1/admin/users/{user.id}/roles/{program.id}", headers=headers)
+    assert answer.status_code == 422 and "at least one program" in answer.json()["detail"]
+    assert db.scalar(select(func.count()).select_from(Membership)) == 1
+
+
+async def test_removing_a_role_sends_its_sessions_back_to_the_profile(client, app, db):
+    import httpx
+
+    a, b = make_program(db), make_program(db)
+    user = make_user(db, "two@example.org", provider_of=(a, b))
+    db.commit()
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as worker:
+        csrf = await login(worker, user.email)
+        await worker.post("/api/v1/profile", json={"program_id": b.id}, headers={"x-csrf-token": csrf})
+        _, headers, _ = await as_admin(client, db)
+        await client.delete(f"/api/v1/admin/users/{user.id}/roles/{b.id}", headers=headers)
+        profile = (await worker.get("/api/v1/profile")).json()
+        assert profile["program"] is None and [m["program_id"] for m in profile["memberships"]] == [a.id]
+
+
+def assigned_referral(db, program, provider):
+    sender_program = make_program(db, "Sender")
+    sender = make_user(db, "sender@example.org", provider_of=(sender_program,))
+    client_row = make_client(db, sender_program, sender)
+    roi = make_signed_roi(db, client_row, sender_program, (program,), sender)
+    referral = Referral(client_id=client_row.id, roi_id=roi.id, sending_program_id=sender_program.id,
+                        receiving_program_id=program.id, sender_user_id=sender.id, state="assigned",
+                        assigned_provider_id=provider.id, sent_at=datetime.now(timezone.utc))
+    db.add(referral)
+    db.flush()
+    return referral
+
+
+async def test_deactivation_ends_access_at_once_and_keeps_everything(client, app, db):
+    import httpx
+
+    program = make_program(db, "Helena Food Share")
+    gk = make_user(db, "gina@example.org", gatekeeper_of=(program,))
+    leaver = make_user(db, "leaver@example.org", name="Lee Leaver", provider_of=(program,))
+    referral = assigned_referral(db, program, leaver)
+    db.commit()
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as them:
+        csrf = await login(them, leaver.email)
+        made = await them.post("/api/v1/tokens", json={"name": "script"}, headers={"x-csrf-token": csrf})
+        bearer = {"authorization": f"Bearer {made.json()['token']}"}
+        probe = await them.get("/api/v1/profile", headers=bearer)
+        assert probe.status_code == 200, (made.json(), probe.json())
+
+        _, _, admin_csrf = await as_admin(client, db)
+        confirm = await client.get(f"/admin/users/{leaver.id}/deactivate", headers=HTML)
+        assert 'data-testid="open-assignments"' in confirm.text and "1 open referral" in confirm.text
+        done = await client.post(f"/admin/users/{leaver.id}/deactivate", headers=HTML,
+                                 data={"csrf_token": admin_csrf})
+        assert done.status_code == 303, done.text
+
+        assert (await them.get("/api/v1/profile")).status_code == 401
+        assert (await them.get("/api/v1/profile", headers=bearer)).status_code == 401
+    db.expire_all()
+    gone = db.get(User, leaver.id)
+    assert not gone.is_active and gone.deactivated_at is not None
+    assert [m.program_id for m in gone.memberships] == [program.id]  # nothing deleted
+    assert db.scalar(select(WebSession).where(WebSession.user_id == leaver.id,
+                                              WebSession.ended_at.is_(None))) is None
+    assert db.scalar(select(ApiToken.revoked_at).where(ApiToken.user_id == leaver.id)) is not None
+    kept = db.get(Referral, referral.id)
+    assert (kept.state, kept.assigned_provider_id, kept.receiving_program_id) == ("assigned", leaver.id, program.id)
+    note = db.scalar(select(Notification).where(Notification.user_id == gk.id))
+    assert "Lee Leaver no longer uses CONNECT" in note.text and "1 open referral" in note.text
+    event = db.scalar(select(AuditEvent).where(AuditEvent.action == "user.deactivated"))
+    assert event.detail["open_assignments"] == 1
+
+    page = await client.get("/login")
+    refused = await client.post("/login", data={"email": leaver.email, "password": "Glacier-Trail-42!",
+                                                "csrf_token": anon_csrf(page.text)})
+    assert refused.status_code == 401
+
+
+async def test_deactivation_refusals(client, db):
+    west = make_program(db, county="Missoula")
+    east = make_program(db, county="Custer")
+    both = make_user(db, "both@example.org", provider_of=(west, east))
+    admin, headers, _ = await as_admin(client, db, regions=(5,))
+    other_admin = make_user(db, "admin2@example.org", admin_regions=(5,), provider_of=(west,))
+    db.commit()
+    spans = await client.post(f"/api/v1/admin/users/{both.id}/deactivate", headers=headers)
+    assert spans.status_code == 403 and "regions you do not manage" in spans.json()["detail"]
+    peer = await client.post(f"/api/v1/admin/users/{other_admin.id}/deactivate", headers=headers)
+    assert peer.status_code == 403 and "state team" in peer.json()["detail"]
+    db.expire_all()
+    assert db.get(User, both.id).is_active and db.get(User, other_admin.id).is_active
+
+
+async def test_state_team_deactivates_and_reactivates(client, db, email_outbox):
+    program = make_program(db)
+    user = make_user(db, "back@example.org", provider_of=(program,))
+    admin, headers, _ = await as_admin(client, db, state_team=True)
+    assert (await client.post(f"/api/v1/admin/users/{admin.id}/deactivate", headers=headers)).status_code == 403
+    assert (await client.post(f"/api/v1/admin/users/{user.id}/deactivate", headers=headers)).status_code == 200
+    again = await client.post(f"/api/v1/admin/users/{user.id}/deactivate", headers=headers)
+    assert again.status_code == 422 and "already" in again.json()["detail"]
+    back = await client.post(f"/api/v1/admin/users/{user.id}/reactivate", headers=headers)
+    assert back.status_code == 200 and back.json()["is_active"]
+    mail = (await eventually(lambda: email_outbox.to("back@example.org")))[-1]
+    assert "/password/reset/" in mail.text
+
+
+async def test_user_lists_are_scoped_paged_and_searchable(client, db):
+    west = make_program(db, "West", county="Missoula")
+    east = make_program(db, "East", county="Custer")
+    for i in range(30):
+        make_user(db, f"w{i:02}@example.org", name=f"West Worker {i:02}", provider_of=(west,))
+    stranger = make_user(db, "east@example.org", name="East Person", provider_of=(east,))
+    _, _, _ = await as_admin(client, db, regions=(5,))
+    first = (await client.get("/api/v1/admin/users")).json()
+    assert first["total"] == 30 and first["pages"] == 2
+    found = (await client.get("/api/v1/admin/users?q=worker 07")).json()
+    assert [u["email"] for u in found["items"]] == ["w07@example.org"]
+    assert (await client.get(f"/api/v1/admin/users/{stranger.id}")).status_code == 403
+    page = await client.get("/admin/users?q=west&page=2", headers=HTML)
+    assert "Page 2 of 2" in page.text and "East Person" not in page.text
+
+
+async def test_state_team_grants_admin_regions(client, db):
+    program = make_program(db)
+    user = make_user(db, "future.admin@example.org", provider_of=(program,))
+    _, headers, _ = await as_admin(client, db, state_team=True)
+    answer = await client.put(f"/api/v1/admin/users/{user.id}/admin-roles", headers=headers,
+                              json={"state_team": False, "admin_regions": [2, 3]})
+    assert answer.status_code == 200 and answer.json()["admin_regions"] == [2, 3]
+    bad = await client.put(f"/api/v1/admin/users/{user.id}/admin-roles", headers=headers,
+                           json={"admin_regions": [9]})
+    assert bad.status_code == 422 and "no region 9" in bad.json()["detail"]
+
+
+async def test_user_page_shows_roles_and_refuses_bad_edits(client, db):
+    program = make_program(db, "Helena Food Share")
+    user = make_user(db, "page@example.org", name="Paige Person", provider_of=(program,))
+    make_user(db, "taken@example.org")
+    _, _, csrf = await as_admin(client, db)
+    page = await client.get(f"/admin/users/{user.id}", headers=HTML)
+    assert "Paige Person" in page.text and "Helena Food Share" in page.text
+    bad = await client.post(f"/admin/users/{user.id}", headers=HTML, data={
+        "csrf_token": csrf, "full_name": "Paige Person", "email": "taken@example.org"})
+    assert bad.status_code == 422 and 'data-testid="error-email"' in bad.text
+    db.expire_all()
+    assert db.get(User, user.id).email == "page@example.org"
+
+
+async def test_a_new_gatekeeper_is_asked_to_sign_a_missing_agency_mou(client, db):
+    unsigned = make_program(db, "Unsigned", mou_valid=False)
+    signed = make_program(db, "Signed")
+    user = make_user(db, "gate@example.org", provider_of=(signed,))
+    _, headers, _ = await as_admin(client, db)
+    await client.put(f"/api/v1/admin/users/{user.id}/roles/{signed.id}", headers=headers, json={"role": "gatekeeper"})
+    await client.put(f"/api/v1/admin/users/{user.id}/roles/{unsigned.id}", headers=headers, json={"role": "both"})
+    notes = db.scalars(select(Notification).where(Notification.user_id == user.id)).all()
+    assert [n.link for n in notes] == [f"/agency/mou/{unsigned.id}"]
+    assert "whose agency MOU is not signed" in notes[0].text
+
+
+async def test_role_form_without_a_program_is_marked(client, db):
+    user = make_user(db, "form@example.org", provider_of=(make_program(db),))
+    _, _, csrf = await as_admin(client, db)
+    answer = await client.post(f"/admin/users/{user.id}/roles", headers=HTML,
+                               data={"csrf_token": csrf, "program_id": "", "role": "gatekeeper"})
+    assert answer.status_code == 422 and "Choose the agency — program." in answer.text
+    bad = await client.post(f"/admin/users/{user.id}/roles", headers=HTML,
+                            data={"csrf_token": csrf, "program_id": "x1", "role": "boss"})
+    assert bad.status_code == 422 and 'data-testid="form-error"' in bad.text

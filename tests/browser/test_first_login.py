@@ -1,0 +1,56 @@
+"""The guide's first sign-in: change the initial password, sign the User MOU, choose the agency
+profile — then the program shows in the profile bar."""
+
+from sqlalchemy import select
+
+from models.accounts import User, UserMou
+from tests.factories import PASSWORD, make_program, make_user
+
+NEW = "Sleeping-Giant-Trail-9"
+
+
+async def test_first_login_password_mou_and_profile(page, db):
+    food = make_program(db, "Helena Food Share")
+    housing = make_program(db, "Housing Services")
+    make_user(db, "nico@example.org", name="Nico Newuser", provider_of=(food, housing),
+              must_change_password=True, mou_signed=False)
+    db.commit()
+
+    await page.goto("/login")
+    await page.fill("#email", "nico@example.org")
+    await page.fill("#password", PASSWORD)
+    await page.click("button[type=submit]")
+    await page.wait_for_url("**/password/change")
+    assert "first sign-in" in await page.inner_text("[data-testid=forced-change]")
+
+    # a weak password is refused on the form, with the field marked
+    await page.fill("#current_password", PASSWORD)
+    await page.fill("#new_password", "nico12345")
+    await page.fill("#confirm_password", "nico12345")
+    await page.click("form.usa-form button[type=submit]")
+    assert "your own name" in await page.inner_text("[data-testid=error-new_password]")
+
+    await page.fill("#current_password", PASSWORD)
+    await page.fill("#new_password", NEW)
+    await page.fill("#confirm_password", NEW)
+    await page.click("form.usa-form button[type=submit]")
+    await page.wait_for_url("**/mou")
+    assert "CONNECT User Memorandum of Understanding" in await page.inner_text("[data-testid=mou-text]")
+
+    await page.fill("#signed_name", "Nico Newuser")
+    await page.click("form.usa-form button[type=submit]")  # forgot to tick the box
+    assert "Tick the box" in await page.inner_text("[data-testid=error-agree]")
+    await page.fill("#signed_name", "Nico Newuser")
+    await page.click("label[for=agree]")  # USWDS styles the label; the box itself is hidden
+    await page.click("form.usa-form button[type=submit]")
+    await page.wait_for_url("**/profile")
+
+    assert "Helena Food Share" in await page.inner_text("[data-testid=profile-list]")
+    await page.click(f"[data-testid=choose-{housing.id}]")
+    await page.wait_for_selector("text=Welcome, Nico Newuser")
+    assert "Housing Services" in await page.inner_text("[data-testid=current-program]")
+
+    db.expire_all()
+    user = db.scalar(select(User).where(User.email == "nico@example.org"))
+    assert not user.must_change_password and user.mou_expires_on is not None
+    assert db.scalar(select(UserMou.signed_name).where(UserMou.user_id == user.id)) == "Nico Newuser"
