@@ -48,3 +48,22 @@ class ValidationFailed(DomainError):
     def __init__(self, reason: str, *, field: str | None = None, code: str | None = None) -> None:
         super().__init__(reason, code=code)
         self.field = field
+
+
+class FieldErrors(ValidationFailed):
+    """Several input values are wrong at once: ``errors`` maps each field to its reason.
+
+    Forms mark every wrong field in one go rather than one per submission; ``field`` is the
+    first of them (the one to focus).
+    """
+
+    default_code = "invalid_fields"
+
+    def __init__(self, errors: dict[str, str], *, code: str | None = None) -> None:
+        first = next(iter(errors), None)
+        count = len(errors)
+        reason = (
+            errors[first] if count == 1 else f"{count} fields need your attention."
+        ) if first else "Some fields need your attention."
+        super().__init__(reason, field=first, code=code)
+        self.errors = dict(errors)
