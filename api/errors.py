@@ -7,6 +7,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from domain.errors import Conflict as DomainConflict
 from domain.errors import DomainError, InvalidTransition, NotAllowed, ValidationFailed
 
 
@@ -41,7 +42,7 @@ def status_of(exc: DomainError) -> int:
         return 422
     if isinstance(exc, NotAllowed):
         return 403
-    if isinstance(exc, InvalidTransition):
+    if isinstance(exc, (InvalidTransition, DomainConflict)):
         return 409
     return 400
 
@@ -78,6 +79,7 @@ def install(app: FastAPI) -> None:
         field = getattr(exc, "field", None)
         if field:
             body["field"] = field
+        body.update(exc.details())
         return _answer(request, status_of(exc), body)
 
     @app.exception_handler(RequestValidationError)

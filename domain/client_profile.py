@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 
-from domain.errors import DomainError, FieldErrors, ValidationFailed
+from domain.errors import Conflict, FieldErrors, ValidationFailed
 from domain.matching import Identity, is_no_address
 from domain.montana import canonical_county, is_montana_zip, normalize_zip
 from domain.phones import NO_PHONE, normalize_phone
@@ -142,7 +142,7 @@ class NearMatch:
     reasons: tuple[str, ...]
 
 
-class DuplicateClient(DomainError):
+class DuplicateClient(Conflict):
     """The profile matches existing clients: ``exact`` ids stop creation, ``near`` ones need an
     acknowledgement."""
 
@@ -163,6 +163,12 @@ class DuplicateClient(DomainError):
         super().__init__(reason)
         self.exact = list(exact)
         self.near = list(near)
+
+    def details(self) -> dict:
+        return {
+            "exact": self.exact,
+            "near": [{"id": m.client_id, "reasons": list(m.reasons)} for m in self.near],
+        }
 
 
 # --- single fields --------------------------------------------------------------------------
@@ -428,6 +434,42 @@ def validate_client(form: ClientForm, today: date) -> ClientDetails:
         best_way_to_reach=best_way,
         email=values["email"],
     )
+
+
+@dataclass(frozen=True)
+class IdentityClaim:
+    """What a client tells a user who may not see their profile: the date of birth, and the
+    phone number or street address (FAQ: "have your client tell you")."""
+
+    dob: date
+    phone: str | None = None
+    address: str | None = None
+
+
+def parse_identity_claim(dob: object, phone: object, address: object, today: date) -> IdentityClaim:
+    """Check the identity-check form; ``FieldErrors`` names what is missing or wrong."""
+    errors: dict[str, str] = {}
+    parsed_dob = None
+    try:
+        parsed_dob = parse_dob(dob, today)
+    except ValidationFailed as exc:
+        errors["dob"] = exc.reason
+    number = None
+    if clean_text(phone):
+        try:
+            number = normalize_phone(clean_text(phone))
+        except ValidationFailed as exc:
+            errors["phone"] = exc.reason
+        else:
+            if number == NO_PHONE:
+                errors["phone"] = ("The all-nines number means no phone and cannot confirm who "
+                                   "the client is; ask for their address instead.")
+    street = clean_text(address) or None
+    if not number and not street and "phone" not in errors:
+        errors["phone"] = "Enter the phone number or the street address the client gives you."
+    if errors:
+        raise FieldErrors(errors)
+    return IdentityClaim(parsed_dob, number, street)
 
 
 def page_of(field_name: str) -> int:

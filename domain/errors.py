@@ -24,6 +24,10 @@ class DomainError(Exception):
     def __str__(self) -> str:
         return self.reason
 
+    def details(self) -> dict:
+        """Structured extras for an API answer beside ``code`` and ``reason`` (none by default)."""
+        return {}
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}(code={self.code!r}, reason={self.reason!r})"
 
@@ -32,6 +36,12 @@ class InvalidTransition(DomainError):
     """The thing is not in a state where the requested action is possible."""
 
     default_code = "invalid_transition"
+
+
+class Conflict(DomainError):
+    """The request clashes with records that already exist (a duplicate, for instance)."""
+
+    default_code = "conflict"
 
 
 class NotAllowed(DomainError):
@@ -67,3 +77,6 @@ class FieldErrors(ValidationFailed):
         ) if first else "Some fields need your attention."
         super().__init__(reason, field=first, code=code)
         self.errors = dict(errors)
+
+    def details(self) -> dict:
+        return {"fields": [{"field": name, "detail": reason} for name, reason in self.errors.items()]}

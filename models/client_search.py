@@ -38,7 +38,8 @@ from sqlalchemy import Select, and_, bindparam, literal_column, or_, select, uni
 from sqlalchemy.orm import Session
 
 from domain.matching import (
-    RANK_TYPO,
+    RANK_LOOSE,
+    RANK_SAME,
     NameQuery,
     canonical_names,
     damerau_levenshtein,
@@ -178,8 +179,14 @@ SIMILAR_NAMES = 10  # per typed name: the closest names in use
 
 
 def name_key_rows(kind: str, folded: str) -> list[dict]:
-    """The ``client_name_key`` rows of one folded name."""
-    return [{"kind": kind, "key": key, "name": folded} for key in deletion_keys(folded)]
+    """The ``client_name_key`` rows of one folded name: its deletion keys, and those of each
+    word of a compound name ("soto" finds "rivera soto")."""
+    keys = deletion_keys(folded)
+    words = folded.split()
+    if len(words) > 1:
+        for word in words:
+            keys |= deletion_keys(word)
+    return [{"kind": kind, "key": key, "name": folded} for key in sorted(keys)]
 
 
 def remember_names(db: Session, first_folded: str, last_folded: str) -> None:
@@ -195,8 +202,8 @@ def remember_names(db: Session, first_folded: str, last_folded: str) -> None:
 
 
 def similar_names(db: Session, words: dict[str, str]) -> dict[str, list[str]]:
-    """For each kind ("first", "last") and typed word, the names in use within a typo of it
-    (``domain.matching.term_rank`` says typo), closest first."""
+    """For each kind ("first", "last") and typed word, the other names in use that fit it
+    (``domain.matching.term_rank``): a typo away, or a word of a compound name; closest first."""
     wanted = {kind: word for kind, word in words.items() if deletion_keys(word)}
     if not wanted:
         return {}
@@ -206,15 +213,14 @@ def similar_names(db: Session, words: dict[str, str]) -> dict[str, list[str]]:
             for kind, word in wanted.items()
         )))
     )
-    names: dict[str, list[str]] = {kind: [] for kind in wanted}
+    fits: dict[str, list[tuple[int, int, str]]] = {kind: [] for kind in wanted}
     for kind, name in found:
         word = wanted[kind]
-        if name != word and term_rank(word, name, nicknames=False) == RANK_TYPO:
-            names[kind].append(name)
-    return {
-        kind: sorted(candidates, key=lambda n: (damerau_levenshtein(wanted[kind], n), n))[:SIMILAR_NAMES]
-        for kind, candidates in names.items()
-    }
+        rank = term_rank(word, name, nicknames=False)
+        if RANK_SAME < rank < RANK_LOOSE:
+            fits[kind].append((rank, damerau_levenshtein(word, name), name))
+    return {kind: [name for *_, name in sorted(found)[:SIMILAR_NAMES]]
+            for kind, found in fits.items()}
 
 
 def _typo_tiers(query: NameQuery, similar: dict[str, list[str]]) -> list[Select]:
@@ -260,7 +266,8 @@ def find_candidates(db: Session, query: NameQuery, dob: date | None = None) -> l
     else:
         tiers = [t for f, l in query.readings for t in _pair_tiers(f, l, thorough=True)]
         tiers += [t for f, l in query.swapped for t in _pair_tiers(f, l, thorough=False)]
-        tiers += _phrase_tiers(query.phrase)
+        if query.phrase:
+            tiers += _phrase_tiers(query.phrase)
     if dob is None:
         tiers += _typo_tiers(query, similar_names(db, _typed_words(query)))
     rows = {row.id: row for row in db.execute(_union(tiers))}

@@ -154,3 +154,25 @@ def test_identity_carries_every_phone():
     assert identity.phone == "+14065551234"
     assert identity.other_phones == ("+14065550000",)
     assert identity.address == "12 Last Chance Gulch"
+
+
+def test_identity_claim_needs_dob_and_phone_or_address():
+    from domain.client_profile import parse_identity_claim
+
+    claim = parse_identity_claim("04/12/1990", "(406) 555-1234", "", TODAY)
+    assert (claim.dob, claim.phone, claim.address) == (date(1990, 4, 12), "+14065551234", None)
+    assert parse_identity_claim("1990-04-12", "", " 12 Main St ", TODAY).address == "12 Main St"
+    with pytest.raises(FieldErrors) as caught:
+        parse_identity_claim("", "", "", TODAY)
+    assert set(caught.value.errors) == {"dob", "phone"}
+    with pytest.raises(FieldErrors) as caught:
+        parse_identity_claim("1990-04-12", "999-999-9999", "", TODAY)
+    assert "cannot confirm" in caught.value.errors["phone"]
+
+
+def test_duplicate_answer_is_structured():
+    from domain.client_profile import DuplicateClient, NearMatch
+
+    error = DuplicateClient([3], [NearMatch(5, ("first name is a nickname of the existing record's",))])
+    assert error.code == "duplicate"
+    assert error.details() == {"exact": [3], "near": [{"id": 5, "reasons": ["first name is a nickname of the existing record's"]}]}
