@@ -207,20 +207,20 @@ def similar_names(db: Session, words: dict[str, str]) -> dict[str, list[str]]:
     wanted = {kind: word for kind, word in words.items() if deletion_keys(word)}
     if not wanted:
         return {}
-    found = db.execute(
+    rows = db.execute(
         select(ClientNameKey.kind, ClientNameKey.name).distinct().where(or_(*(
             and_(ClientNameKey.kind == kind, ClientNameKey.key.in_(deletion_keys(word)))
             for kind, word in wanted.items()
         )))
     )
     fits: dict[str, list[tuple[int, int, str]]] = {kind: [] for kind in wanted}
-    for kind, name in found:
+    for kind, name in rows:
         word = wanted[kind]
         rank = term_rank(word, name, nicknames=False)
         if RANK_SAME < rank < RANK_LOOSE:
             fits[kind].append((rank, damerau_levenshtein(word, name), name))
-    return {kind: [name for *_, name in sorted(found)[:SIMILAR_NAMES]]
-            for kind, found in fits.items()}
+    return {kind: [name for *_, name in sorted(ranked)[:SIMILAR_NAMES]]
+            for kind, ranked in fits.items()}
 
 
 def _typo_tiers(query: NameQuery, similar: dict[str, list[str]]) -> list[Select]:
