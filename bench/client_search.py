@@ -26,7 +26,7 @@ import sys
 import time
 from bisect import bisect
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 from itertools import accumulate
@@ -502,6 +502,7 @@ def queries(db, count: int, seed: int) -> list[tuple[str, str, date | None, int]
 
 
 def run(url: str, count: int, seed: int, program_id: int | None = None) -> str:
+    from models.client_records import find_duplicates, identity_of
     from models.client_search import search_clients
 
     engine = make_engine(url)
@@ -525,6 +526,20 @@ def run(url: str, count: int, seed: int, program_id: int | None = None) -> str:
             first_page[kind] += any(hit.id == target for hit in result.hits)
             anywhere[kind] += target in result.ids
             db.rollback()
+        # The duplicate guard "Add Subject" runs: the same people typed again, a nickname for one
+        # in five; "found" is the sought client reported as an exact or near match.
+        duplicates, caught = [], 0
+        for i, (_, _, _, target) in enumerate(mix[: max(1, len(mix) // 4)]):
+            identity = identity_of(db.get(Client, target))
+            if i % 5 == 0:
+                nick = sorted(name_variants(identity.first_name) - {fold(identity.first_name)})
+                if nick:
+                    identity = replace(identity, first_name=nick[0])
+            begin = time.perf_counter()
+            exact, near = find_duplicates(db, identity)
+            duplicates.append((time.perf_counter() - begin) * 1000)
+            caught += target in exact or any(m.client_id == target for m in near)
+            db.rollback()
     engine.dispose()
 
     def row(name: str, values: list[float], hits: int, found: int) -> str:
@@ -543,6 +558,7 @@ def run(url: str, count: int, seed: int, program_id: int | None = None) -> str:
     lines += [row(kind, timings[kind], first_page[kind], anywhere[kind]) for kind in KINDS]
     everything = [v for kind in KINDS for v in timings[kind]]
     lines.append(row("**all**", everything, sum(first_page.values()), sum(anywhere.values())))
+    lines.append(row("duplicate check (Add Subject)", duplicates, caught, caught))
     return "\n".join(lines)
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from domain.client_profile import (
     LABELS,
@@ -152,7 +152,8 @@ def find_duplicates(
         conditions.append(Client.id != exclude_id)
     exact: list[int] = []
     near: list[NearMatch] = []
-    for client in db.scalars(select(Client).where(*conditions).order_by(Client.id)):
+    found = select(Client).where(*conditions).options(selectinload(Client.phones)).order_by(Client.id)
+    for client in db.scalars(found):
         result = match(identity, identity_of(client))
         if result.kind == "exact":
             exact.append(client.id)
@@ -164,7 +165,7 @@ def find_duplicates(
 # --- create and edit --------------------------------------------------------------------------
 
 
-def _json_value(name: str, value):
+def _json_value(value):
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, tuple):
@@ -215,7 +216,7 @@ def create_client(
     db.add(client)
     db.flush()
     remember_names(db, client.first_folded, client.last_folded)
-    changes = {name: [None, _json_value(name, value)]
+    changes = {name: [None, _json_value(value)]
                for name, value in _profile_values(details).items()}
     changes["phones"] = [None, _phone_list(details.phones)]
     db.add(ClientChange(client_id=client.id, user_id=user_id, program_id=program_id,
@@ -247,9 +248,9 @@ def update_client(
     exact, _ = find_duplicates(db, details.identity(), exclude_id=client.id)
     if exact:
         raise DuplicateClient(exact, [])
-    before = {name: _json_value(name, getattr(client, name)) for name in PROFILE_FIELDS}
+    before = {name: _json_value(getattr(client, name)) for name in PROFILE_FIELDS}
     before_phones = _phone_list(client.phones)
-    after = {name: _json_value(name, value) for name, value in _profile_values(details).items()}
+    after = {name: _json_value(value) for name, value in _profile_values(details).items()}
     after_phones = _phone_list(details.phones)
     changes = {name: [before[name], after[name]] for name in PROFILE_FIELDS
                if before[name] != after[name]}

@@ -42,7 +42,6 @@ from domain.matching import (
     RANK_SAME,
     NameQuery,
     canonical_names,
-    damerau_levenshtein,
     deletion_keys,
     is_search_match,
     name_variants,
@@ -216,9 +215,11 @@ def similar_names(db: Session, words: dict[str, str]) -> dict[str, list[str]]:
     fits: dict[str, list[tuple[int, int, str]]] = {kind: [] for kind in wanted}
     for kind, name in rows:
         word = wanted[kind]
+        if abs(len(name) - len(word)) > 2 and not any(p.startswith(word) for p in name.split()):
+            continue  # neither a typo (too long or short) nor a word of it: skip the comparison
         rank = term_rank(word, name, nicknames=False)
         if RANK_SAME < rank < RANK_LOOSE:
-            fits[kind].append((rank, damerau_levenshtein(word, name), name))
+            fits[kind].append((rank, abs(len(name) - len(word)), name))
     return {kind: [name for *_, name in sorted(ranked)[:SIMILAR_NAMES]]
             for kind, ranked in fits.items()}
 
