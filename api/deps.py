@@ -146,9 +146,9 @@ async def current_actor(request: Request, db: DbSession, moment: Now) -> Actor:
             code="password_change_required",
             link="/password/change",
         )
-    # Load what every page shows (the nav and the profile bar), so that an error page rendered
-    # after the request's session is gone can still read it.
-    _ = actor.user.admin_regions, actor.program.agency.name if actor.program else None
+    # Load what every page's layout reads (admin menu, profile bar) while the session is open:
+    # an error page is rendered after the request's session has closed.
+    _ = actor.user.is_admin, actor.user.admin_regions, actor.program.display_name if actor.program else None
     request.state.actor = actor
     db.commit()
     return actor

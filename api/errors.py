@@ -10,6 +10,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
+from domain.errors import Conflict as DomainConflict
 from domain.errors import DomainError, InvalidTransition, NotAllowed, ValidationFailed
 from domain.errors import NotFound as DomainNotFound
 
@@ -45,7 +46,7 @@ def status_of(exc: DomainError) -> int:
         return 422
     if isinstance(exc, NotAllowed):
         return 403
-    if isinstance(exc, InvalidTransition):
+    if isinstance(exc, (InvalidTransition, DomainConflict)):
         return 409
     if isinstance(exc, DomainNotFound):
         return 404
@@ -100,6 +101,7 @@ def failure_answer(exc: Exception) -> tuple[int, dict]:
         body = {"error": exc.code, "detail": exc.reason}
         if getattr(exc, "field", None):
             body["field"] = exc.field
+        body.update(exc.details())
         return status_of(exc), body
     raise TypeError(f"not an expected failure: {exc!r}")
 

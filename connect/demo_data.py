@@ -111,3 +111,28 @@ PEOPLE = [
      [("Helena Food Share", False, True)], [], False),
 ]
 FIRST_LOGIN_USER = "newuser@connect.demo"
+
+# Clients ("Subjects"): program display name that created them, then the profile form's values.
+# One near-duplicate on purpose (Bill and William Johnson, born the same day at the same
+# address, added by two programs) so the administrators' merge page has something to show.
+CLIENTS = [
+    ("Lewis and Clark Public Health", "William", "Johnson", "1985-03-12", "male", ["white"],
+     "veteran", "123 N Main St Apt 4", "Helena", "Lewis and Clark", "59601", "(406) 555-0134", ""),
+    ("Helena Food Share", "Bill", "Johnson", "1985-03-12", "male", ["white"], "veteran",
+     "123 North Main Street, Apt. 4", "Helena", "Lewis and Clark", "59601", "", "Calls back from the Food Share desk"),
+    ("Lewis and Clark Public Health", "María", "Hernández", "1992-07-08", "female",
+     ["some_other_race"], "never_served", "45 Hauser Blvd", "Helena", "Lewis and Clark", "59601",
+     "(406) 555-0178", ""),
+    ("Helena Food Share", "Dakota", "Running Crane", "1978-11-30", "two_spirit",
+     ["american_indian_alaska_native"], "never_served", "", "Helena", "Lewis and Clark", "59601",
+     "(999) 999-9999", "Message through God's Love shelter front desk"),
+    ("PureView Health Center — Primary Care", "Catherine", "O'Brien", "1960-01-15", "female",
+     ["white"], "never_served", "9 Benton Ave", "Helena", "Lewis and Clark", "59601",
+     "(406) 555-0112", ""),
+    ("Cascade City-County Health Department — WIC", "Ashley", "Old Coyote", "2001-05-06", "female",
+     ["american_indian_alaska_native"], "never_served", "1600 2nd Ave N", "Great Falls", "Cascade",
+     "59401", "(406) 555-0190", ""),
+    ("Alluvion Health — Community Health Center", "Erik", "Lindqvist", "1955-09-09", "male",
+     ["white"], "reserve_national_guard", "212 Central Ave", "Great Falls", "Cascade", "59401",
+     "(406) 555-0145", ""),
+]

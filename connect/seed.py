@@ -105,7 +105,27 @@ def seed(db: Session, today: date) -> list[Login]:
             signed_on = today - timedelta(days=60)
         _sign_program_mou(db, program, signer, signed_on)
     seed_referrals(db, today, programs, users)
+    _clients(db, programs, users, today)
     return logins
+
+
+def _clients(db: Session, programs: dict[str, Program], users: dict[str, User], today: date) -> None:
+    """The demo clients, added as a member of their program would add them."""
+    from domain.client_profile import ClientForm, PhoneEntry, validate_client
+    from models.client_records import create_client
+
+    for (display, first, last, dob, gender, races, military, address, city, county, zip_code,
+         phone, best_way) in demo.CLIENTS:
+        program = programs[display]
+        member = next(u for u in users.values() for m in u.memberships if m.program is program)
+        form = ClientForm(first_name=first, last_name=last, dob=dob, gender_identity=gender,
+                          races=tuple(races), military_service=military,
+                          no_fixed_address=not address, address=address, city=city,
+                          county=county, zip=zip_code,
+                          phones=(PhoneEntry(phone),) if phone else (),
+                          best_way_to_reach=best_way)
+        create_client(db, validate_client(form, today), user_id=member.id,
+                      program_id=program.id, acknowledge_near_matches=True)
 
 
 def seed_if_empty(settings: Settings) -> list[Login]:

@@ -24,6 +24,10 @@ class DomainError(Exception):
     def __str__(self) -> str:
         return self.reason
 
+    def details(self) -> dict:
+        """Structured extras for an API answer beside ``code`` and ``reason`` (none by default)."""
+        return {}
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}(code={self.code!r}, reason={self.reason!r})"
 
@@ -32,6 +36,12 @@ class InvalidTransition(DomainError):
     """The thing is not in a state where the requested action is possible."""
 
     default_code = "invalid_transition"
+
+
+class Conflict(DomainError):
+    """The request clashes with records that already exist (a duplicate, for instance)."""
+
+    default_code = "conflict"
 
 
 class NotAllowed(DomainError):
@@ -54,3 +64,25 @@ class NotFound(DomainError):
     """The record asked for does not exist, or is not visible to the person asking."""
 
     default_code = "not_found"
+
+
+class FieldErrors(ValidationFailed):
+    """Several input values are wrong at once: ``errors`` maps each field to its reason.
+
+    Forms mark every wrong field in one go rather than one per submission; ``field`` is the
+    first of them (the one to focus).
+    """
+
+    default_code = "invalid_fields"
+
+    def __init__(self, errors: dict[str, str], *, code: str | None = None) -> None:
+        first = next(iter(errors), None)
+        count = len(errors)
+        reason = (
+            errors[first] if count == 1 else f"{count} fields need your attention."
+        ) if first else "Some fields need your attention."
+        super().__init__(reason, field=first, code=code)
+        self.errors = dict(errors)
+
+    def details(self) -> dict:
+        return {"fields": [{"field": name, "detail": reason} for name, reason in self.errors.items()]}

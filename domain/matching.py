@@ -18,11 +18,9 @@ Near, exactly (every case needs the date of birth or the names to match exactly)
 
 - same date of birth, and each name is the same or related to the existing record's: a nickname
   (first name only), a typo (edit distance <= 1 for names of up to 5 letters, <= 2 for longer
-  ones, an adjacent swap counting 1), for last names the same phonetic key (``phonetic_key``,
-  keys of 3 or more sounds: "Phillips" and "Filips"), or one part of a compound name ("Garcia"
-  and "Garcia Lopez"). First names do not use the phonetic key: it drops vowels and so joins
-  names of different people ("William" and "Wilma"); their spelling variants ("Catherine",
-  "Kathryn") are in the nickname groups;
+  ones, an adjacent swap counting 1), a sound-alike (``sounds_alike``: the same phonetic key of
+  3 or more sounds, so "Catherine" finds "Kathryn" but "Wilma" does not find "William"), or
+  one part of a compound name ("Garcia" and "Garcia Lopez");
 - same date of birth, first and last names swapped (each the same, a nickname or a typo);
 - same date of birth and first name (or a nickname), a different last name, but the same phone or
   street address: the last name may have changed (marriage, divorce). This case is ours, not the
@@ -39,6 +37,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -160,13 +159,17 @@ def name_variants(first: str) -> set[str]:
     ``name_variants("Bill")`` contains "bill", "william", "will", "billy", "liam", ... Two first
     names are nicknames of each other when one is in the other's variants.
     """
-    folded = fold(first)
+    return set(_variants(fold(first)))
+
+
+@lru_cache(maxsize=65536)
+def _variants(folded: str) -> frozenset[str]:
     if not folded:
-        return set()
+        return frozenset()
     variants = {folded, canonical_name(folded)}
     for i in _MEMBER_ROWS.get(folded, ()):
         variants |= _GROUPS[i]
-    return variants
+    return frozenset(variants)
 
 
 # --- phonetic key ---------------------------------------------------------------------------
@@ -174,6 +177,7 @@ def name_variants(first: str) -> set[str]:
 _VOWELS = frozenset("AEIOU")
 
 
+@lru_cache(maxsize=65536)
 def phonetic_key(name: str) -> str:
     """Return a phonetic code for ``name``, for finding sound-alike names through an index.
 
@@ -187,7 +191,8 @@ def phonetic_key(name: str) -> str:
     - B; C is X in -CIA- and CH (K in SCH and in CH- before a consonant: "Christopher"), S
       before E/I/Y (silent in SCE/SCI/SCY), else K; D is J in DGE/DGI/DGY, else T; G is silent in
       GH not before a vowel (unless first) and in -GN/-GNED, J before E/I/Y, else K; H is kept
-      only before a vowel and not after C, G, P, S, T; K is silent after C; PH is F; Q is K;
+      only before a vowel and not after C, G, P, S, T; K is silent after C; PH is F; P is
+      silent between M and S or T ("Thompson"/"Thomson", "Sampson"/"Samson"); Q is K;
       SH, SIO, SIA, TIO, TIA are X; TH is T (not Metaphone's 0, because American names are
       spelt both ways: "Thomas"/"Tomas", "Theresa"/"Teresa"); TCH's T is silent; V is F; W
       and Y are kept only before a vowel; X is KS; Z is S;
@@ -258,6 +263,8 @@ def phonetic_key(name: str) -> str:
         elif c == "P":
             if nxt == "H":
                 code, skip = "F", 1
+            elif prev == "M" and nxt in ("S", "T"):
+                code = ""  # the glide P of "Thompson", "Simpson", "Sampson"
             else:
                 code = "P"
         elif c == "Q":
@@ -293,6 +300,30 @@ def phonetic_key(name: str) -> str:
                 codes.append(ch)
         i += 1 + skip
     return "".join(codes)
+
+
+_VOWEL_ENDINGS = re.compile(r"([aiouy]|[aeiouy]e)$")
+
+
+def _ends_in_vowel_sound(folded: str) -> bool:
+    """Whether a folded name ends in a spoken vowel ("Wilma", "Ashley", "Chloe"; not "Jane")."""
+    return bool(_VOWEL_ENDINGS.search(folded.replace(" ", "")))
+
+
+def sounds_alike(a: str, b: str) -> bool:
+    """Tell whether two names sound alike: same ``phonetic_key`` of 3 or more sounds, and both
+    or neither ending in a spoken vowel.
+
+    Metaphone drops every vowel after the first, so "Wilma" and "William" share "WLM"; the final
+    vowel tells such different names apart while "Catherine" and "Kathryn" still sound alike.
+    """
+    fa, fb = fold(a), fold(b)
+    key = phonetic_key(fa)
+    return (
+        len(key) >= 3
+        and key == phonetic_key(fb)
+        and _ends_in_vowel_sound(fa) == _ends_in_vowel_sound(fb)
+    )
 
 
 def search_keys(first: str, last: str) -> dict[str, str]:
@@ -349,6 +380,20 @@ def _is_adjacent_swap(a: str, b: str) -> bool:
         return False
     i, j = diff
     return a[i] == b[j] and a[j] == b[i]
+
+
+def deletion_keys(name: str) -> set[str]:
+    """Return ``name`` and every string made by deleting one of its characters.
+
+    Two words within one edit (substitution, insertion, deletion or an adjacent swap) always
+    share a key, and many within two do ("holmes" and "homles" share "holes"), so looking
+    names up by these keys finds typos without comparing against every name (the symmetric
+    delete method of Wolf Garbe's SymSpell). Names shorter than 3 characters have no keys: a
+    typo there cannot be told from another name.
+    """
+    if len(name) < 3:
+        return set()
+    return {name} | {name[:i] + name[i + 1 :] for i in range(len(name))}
 
 
 def typo_limit(a: str, b: str) -> int:
@@ -487,8 +532,9 @@ def _zip5(value: str | None) -> str:
 class Identity:
     """What identifies a client: the guide's four points, plus the ZIP code of the address.
 
-    ``phone`` is E.164 (``domain.phones.normalize_phone``) or ``None``; ``address`` is the street
-    line only.
+    ``phone`` is E.164 (``domain.phones.normalize_phone``) or ``None``; a client with several
+    numbers gives the others in ``other_phones`` (any one of them in common is a phone match);
+    ``address`` is the street line only.
     """
 
     first_name: str
@@ -497,6 +543,12 @@ class Identity:
     phone: str | None = None
     address: str | None = None
     zip: str | None = None
+    other_phones: tuple[str, ...] = ()
+
+    def phone_values(self) -> set[str]:
+        """Every real number of this identity, normalised; the "no phone" value is left out."""
+        values = (_phone_value(p) for p in (self.phone, *self.other_phones))
+        return {v for v in values if v}
 
 
 @dataclass(frozen=True)
@@ -535,8 +587,7 @@ def _relate(candidate: str, existing: str, label: str, *, first: bool) -> _Relat
         else:
             what = "differs by one letter" if distance == 1 else "differs by two letters"
         return _Relation("typo", f"{label} {what}")
-    key = "" if first else phonetic_key(candidate)
-    if len(key) >= 3 and key == phonetic_key(existing):
+    if sounds_alike(candidate, existing):
         return _Relation("phonetic", f"{label} sounds like the existing record's")
     a, b = set(candidate.split()), set(existing.split())
     if a != b and (a < b or b < a):
@@ -577,10 +628,10 @@ def _contact(candidate: Identity, existing: Identity) -> tuple[list[str], bool]:
     matches: list[str] = []
     comparable = False
 
-    phone_a, phone_b = _phone_value(candidate.phone), _phone_value(existing.phone)
-    if phone_a and phone_b:
+    phones_a, phones_b = candidate.phone_values(), existing.phone_values()
+    if phones_a and phones_b:
         comparable = True
-        if phone_a == phone_b:
+        if phones_a & phones_b:
             matches.append("phone matches")
 
     usable = [
@@ -665,3 +716,115 @@ def match(candidate: Identity, existing: Identity) -> MatchResult:
         if slip:
             return MatchResult("near", [slip, "first and last names match", *contact])
     return MatchResult("none", [])
+
+
+# --- ranking search results -----------------------------------------------------------------
+
+# How well a typed search term fits a stored name, best first.
+RANK_SAME, RANK_PREFIX, RANK_NICKNAME, RANK_TYPO, RANK_SOUND, RANK_LOOSE = range(6)
+_SWAPPED_PENALTY = 1
+MAX_QUERY_WORDS = 4
+
+
+@dataclass(frozen=True)
+class NameQuery:
+    """What was typed in the "Subjects" search bar, read as names.
+
+    ``word`` is set when one word was typed (it may be a first or a last name); otherwise
+    ``readings`` holds the (first, last) pairs it may mean, most likely first, ``swapped``
+    the ones read last name first ("Smith John"), and ``phrase`` the words together, which may
+    be one compound name ("Old Coyote", "Mary Ann"). Every part is folded (``fold``).
+    """
+
+    word: str = ""
+    readings: tuple[tuple[str, str], ...] = ()
+    swapped: tuple[tuple[str, str], ...] = ()
+    phrase: str = ""
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.word and not self.readings
+
+
+def parse_name_query(text: str | None) -> NameQuery:
+    """Read a name search: "John Smith", "smith", "Smith, John", "Mary Ann Smith", "jo smi".
+
+    A comma means "last name, first name". Two or more words are split at each place into a
+    first and a last name (the first words as the first name is the likelier reading); the
+    same splits read the other way round go into ``swapped``. Beyond four words only the first
+    three and the last are kept.
+    """
+    if not text or not text.strip():
+        return NameQuery()
+    if "," in text:
+        last, first = (fold(part) for part in text.split(",", 1))
+        if last and first:
+            return NameQuery(readings=((first, last),))
+        return NameQuery(word=last or first) if (last or first) else NameQuery()
+    words = fold(text).split()
+    if not words:
+        return NameQuery()
+    if len(words) == 1:
+        return NameQuery(word=words[0])
+    if len(words) > MAX_QUERY_WORDS:
+        words = words[: MAX_QUERY_WORDS - 1] + words[-1:]
+    splits = [(" ".join(words[:i]), " ".join(words[i:])) for i in range(1, len(words))]
+    # "Mary Ann Smith" is more often first "mary ann" than last "ann smith": shortest last first.
+    splits.sort(key=lambda pair: len(pair[1].split()))
+    return NameQuery(readings=tuple(splits), swapped=tuple((b, a) for a, b in splits),
+                     phrase=" ".join(words))
+
+
+@lru_cache(maxsize=262144)
+def term_rank(term: str, name: str, *, nicknames: bool) -> int:
+    """How a typed (folded) term fits a stored (folded) name: ``RANK_SAME`` (best) to
+    ``RANK_LOOSE`` (found only by a fuzzier index, such as trigram similarity).
+
+    A term that starts the name, or one of its words ("lopez" in "garcia lopez"), is a prefix;
+    ``nicknames`` relates first names through the nickname groups.
+    """
+    if not term or not name:
+        return RANK_LOOSE
+    if term == name:
+        return RANK_SAME
+    if name.startswith(term) or any(word.startswith(term) for word in name.split()[1:]):
+        return RANK_PREFIX
+    if nicknames and term in _variants(name):
+        return RANK_NICKNAME
+    if damerau_levenshtein(term, name) <= typo_limit(term, name):
+        return RANK_TYPO
+    if phonetic_key(term) == phonetic_key(name):
+        return RANK_SOUND
+    return RANK_LOOSE
+
+
+def search_rank(query: NameQuery, first: str, last: str) -> tuple[int, int, int]:
+    """Sort key of a stored client (folded names) for a search: smaller is better.
+
+    The first number adds up how each name fits (see ``term_rank``) under the best reading of
+    the query, a swapped reading costing one more (the words read as one compound name count as
+    one name); the second is the worst fit of a single name in that reading (``RANK_LOOSE``
+    means a name that does not fit at all: ``is_search_match`` leaves such clients out); the
+    third prefers the last name when one word was typed.
+    """
+    if query.word:
+        by_last = term_rank(query.word, last, nicknames=False)
+        by_first = term_rank(query.word, first, nicknames=True)
+        return (by_last, by_last, 0) if by_last <= by_first else (by_first, by_first, 1)
+    best = (2 * RANK_LOOSE + _SWAPPED_PENALTY, RANK_LOOSE, 0)
+    if query.phrase:
+        for name, nicknames in ((last, False), (first, False)):
+            fit = term_rank(query.phrase, name, nicknames=nicknames)
+            best = min(best, (fit, fit, 0))
+    for pairs, penalty in ((query.readings, 0), (query.swapped, _SWAPPED_PENALTY)):
+        for f, l in pairs:
+            by_first = term_rank(f, first, nicknames=True)
+            by_last = term_rank(l, last, nicknames=False)
+            best = min(best, (by_first + by_last + penalty, max(by_first, by_last), 0))
+    return best
+
+
+def is_search_match(rank: tuple[int, int, int]) -> bool:
+    """Whether a client ranked by ``search_rank`` fits the search: every name typed fits one of
+    theirs at least as a sound-alike."""
+    return rank[1] < RANK_LOOSE

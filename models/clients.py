@@ -10,21 +10,23 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from models.base import Base, utcnow
 
 
+def search_key(length: int) -> String:
+    """A machine search key: compared byte by byte ("C" collation on PostgreSQL, SQLite's
+    default), so a btree index serves equality, prefix ranges and ordering alike."""
+    return String(length).with_variant(String(length, collation="C"), "postgresql")
+
+
 class Client(Base):
     __tablename__ = "client"
+    # Each index serves one tier of models.client_search (see there) or the duplicate check.
     __table_args__ = (
         Index("ix_client_last_first", "last_folded", "first_folded"),
         Index("ix_client_phonetic", "last_phonetic", "first_phonetic"),
+        Index("ix_client_first_phonetic", "first_phonetic", "last_phonetic"),
+        Index("ix_client_last_phonetic_canonical", "last_phonetic", "first_canonical"),
+        Index("ix_client_canonical_last", "first_canonical", "last_folded"),
         Index("ix_client_first_last", "first_folded", "last_folded"),
         Index("ix_client_dob", "dob"),
-        Index(
-            "ix_client_last_trgm", "last_folded",
-            postgresql_using="gin", postgresql_ops={"last_folded": "gin_trgm_ops"},
-        ),
-        Index(
-            "ix_client_first_trgm", "first_folded",
-            postgresql_using="gin", postgresql_ops={"first_folded": "gin_trgm_ops"},
-        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -43,11 +45,11 @@ class Client(Base):
     email: Mapped[str] = mapped_column(String(254), default="")
 
     # Search keys from domain.matching.search_keys, kept current on every change.
-    first_folded: Mapped[str] = mapped_column(String(100))
-    last_folded: Mapped[str] = mapped_column(String(100))
-    first_phonetic: Mapped[str] = mapped_column(String(20))
-    last_phonetic: Mapped[str] = mapped_column(String(20))
-    first_canonical: Mapped[str] = mapped_column(String(100), index=True)
+    first_folded: Mapped[str] = mapped_column(search_key(100))
+    last_folded: Mapped[str] = mapped_column(search_key(100))
+    first_phonetic: Mapped[str] = mapped_column(search_key(200))
+    last_phonetic: Mapped[str] = mapped_column(search_key(200))
+    first_canonical: Mapped[str] = mapped_column(search_key(100))
 
     created_by_program_id: Mapped[int] = mapped_column(ForeignKey("program.id"), index=True)
     created_by_user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
@@ -62,6 +64,23 @@ class Client(Base):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
+
+
+class ClientNameKey(Base):
+    """The folded first and last names in use, each under its deletion keys
+    (``domain.matching.deletion_keys``): the name and the name less any one letter.
+
+    Two names one typo apart (a letter wrong, missing, added or two swapped) share a key, so
+    the names like a typed one are found by an exact, indexed lookup among the few distinct
+    names, on either database; then the clients by exact name through ``client``'s indexes.
+    Rows are added as clients are saved and never removed (a name no one has finds no one).
+    """
+
+    __tablename__ = "client_name_key"
+
+    kind: Mapped[str] = mapped_column(String(5), primary_key=True)  # first | last
+    key: Mapped[str] = mapped_column(search_key(100), primary_key=True)
+    name: Mapped[str] = mapped_column(search_key(100), primary_key=True)
 
 
 class ClientPhone(Base):

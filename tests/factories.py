@@ -113,6 +113,9 @@ def make_client(
         client.phones = [ClientPhone(e164=phone, label="mobile")]
     db.add(client)
     db.flush()
+    from models.client_search import remember_names
+
+    remember_names(db, client.first_folded, client.last_folded)
     return client
 
 

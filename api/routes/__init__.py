@@ -5,6 +5,9 @@ from api.routes import (
     admin_users,
     auth,
     blank_roi,
+    client_merge,
+    clients,
+    clients_api,
     codec,
     escalations,
     health,
@@ -27,3 +30,4 @@ ROUTERS = [health.router, codec.router, auth.router, home.router, passwords.rout
            admin_users.router]
 ROUTERS += [referrals.router, referral_pages.router, escalations.api, escalations.pages]
 ROUTERS += [roi_api.router, roi_pages.router, twilio_sms.router, outbox.router, blank_roi.router]
+ROUTERS += [clients.router, clients_api.router, client_merge.router]

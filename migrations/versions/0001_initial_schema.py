@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 23:05:15.375214
+Create Date: 2026-11-25 23:44:22.433317
 """
 from alembic import op
 import sqlalchemy as sa
@@ -40,6 +40,12 @@ def upgrade() -> None:
     sa.Column('deactivated_at', models.base.UtcDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_app_user')),
     sa.UniqueConstraint('email', name=op.f('uq_app_user_email'))
+    )
+    op.create_table('client_name_key',
+    sa.Column('kind', sa.String(length=5), nullable=False),
+    sa.Column('key', sa.String(length=100).with_variant(sa.String(length=100, collation='C'), 'postgresql'), nullable=False),
+    sa.Column('name', sa.String(length=100).with_variant(sa.String(length=100, collation='C'), 'postgresql'), nullable=False),
+    sa.PrimaryKeyConstraint('kind', 'key', 'name', name=op.f('pk_client_name_key'))
     )
     op.create_table('login_failure',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -213,11 +219,11 @@ def upgrade() -> None:
     sa.Column('no_fixed_address', sa.Boolean(), nullable=False),
     sa.Column('best_way_to_reach', sa.Text(), nullable=False),
     sa.Column('email', sa.String(length=254), nullable=False),
-    sa.Column('first_folded', sa.String(length=100), nullable=False),
-    sa.Column('last_folded', sa.String(length=100), nullable=False),
-    sa.Column('first_phonetic', sa.String(length=20), nullable=False),
-    sa.Column('last_phonetic', sa.String(length=20), nullable=False),
-    sa.Column('first_canonical', sa.String(length=100), nullable=False),
+    sa.Column('first_folded', sa.String(length=100).with_variant(sa.String(length=100, collation='C'), 'postgresql'), nullable=False),
+    sa.Column('last_folded', sa.String(length=100).with_variant(sa.String(length=100, collation='C'), 'postgresql'), nullable=False),
+    sa.Column('first_phonetic', sa.String(length=200).with_variant(sa.String(length=200, collation='C'), 'postgresql'), nullable=False),
+    sa.Column('last_phonetic', sa.String(length=200).with_variant(sa.String(length=200, collation='C'), 'postgresql'), nullable=False),
+    sa.Column('first_canonical', sa.String(length=100).with_variant(sa.String(length=100, collation='C'), 'postgresql'), nullable=False),
     sa.Column('created_by_program_id', sa.Integer(), nullable=False),
     sa.Column('created_by_user_id', sa.Integer(), nullable=False),
     sa.Column('merged_into_id', sa.Integer(), nullable=True),
@@ -229,13 +235,13 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_client'))
     )
     with op.batch_alter_table('client', schema=None) as batch_op:
+        batch_op.create_index('ix_client_canonical_last', ['first_canonical', 'last_folded'], unique=False)
         batch_op.create_index(batch_op.f('ix_client_created_by_program_id'), ['created_by_program_id'], unique=False)
         batch_op.create_index('ix_client_dob', ['dob'], unique=False)
-        batch_op.create_index(batch_op.f('ix_client_first_canonical'), ['first_canonical'], unique=False)
         batch_op.create_index('ix_client_first_last', ['first_folded', 'last_folded'], unique=False)
-        batch_op.create_index('ix_client_first_trgm', ['first_folded'], unique=False, postgresql_using='gin', postgresql_ops={'first_folded': 'gin_trgm_ops'})
+        batch_op.create_index('ix_client_first_phonetic', ['first_phonetic', 'last_phonetic'], unique=False)
         batch_op.create_index('ix_client_last_first', ['last_folded', 'first_folded'], unique=False)
-        batch_op.create_index('ix_client_last_trgm', ['last_folded'], unique=False, postgresql_using='gin', postgresql_ops={'last_folded': 'gin_trgm_ops'})
+        batch_op.create_index('ix_client_last_phonetic_canonical', ['last_phonetic', 'first_canonical'], unique=False)
         batch_op.create_index(batch_op.f('ix_client_merged_into_id'), ['merged_into_id'], unique=False)
         batch_op.create_index('ix_client_phonetic', ['last_phonetic', 'first_phonetic'], unique=False)
 
@@ -645,13 +651,13 @@ def downgrade() -> None:
     with op.batch_alter_table('client', schema=None) as batch_op:
         batch_op.drop_index('ix_client_phonetic')
         batch_op.drop_index(batch_op.f('ix_client_merged_into_id'))
-        batch_op.drop_index('ix_client_last_trgm', postgresql_using='gin', postgresql_ops={'last_folded': 'gin_trgm_ops'})
+        batch_op.drop_index('ix_client_last_phonetic_canonical')
         batch_op.drop_index('ix_client_last_first')
-        batch_op.drop_index('ix_client_first_trgm', postgresql_using='gin', postgresql_ops={'first_folded': 'gin_trgm_ops'})
+        batch_op.drop_index('ix_client_first_phonetic')
         batch_op.drop_index('ix_client_first_last')
-        batch_op.drop_index(batch_op.f('ix_client_first_canonical'))
         batch_op.drop_index('ix_client_dob')
         batch_op.drop_index(batch_op.f('ix_client_created_by_program_id'))
+        batch_op.drop_index('ix_client_canonical_last')
 
     op.drop_table('client')
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
@@ -695,6 +701,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_login_failure_key_at')
 
     op.drop_table('login_failure')
+    op.drop_table('client_name_key')
     op.drop_table('app_user')
     op.drop_table('agency')
     # ### end Alembic commands ###

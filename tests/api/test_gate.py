@@ -1,4 +1,4 @@
-"""The MOU gate: every route under a protected prefix depends on `mou_actor`, so no client, ROI or
+"""The MOU gate: every route under a protected prefix depends on `user_mou_actor` (through `mou_actor` for everyone acting as a program), so no client, ROI or
 referral is reachable without a current user MOU and a chosen agency profile. The walk covers
 routes added later: a new route that forgets the gate fails here."""
 
@@ -12,7 +12,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
-from api.deps import PROTECTED_PREFIXES, MouActor, is_protected_path, mou_actor
+from api.deps import PROTECTED_PREFIXES, MouActor, is_protected_path, user_mou_actor
 from tests.factories import HTML, login, make_program, make_user
 
 
@@ -36,7 +36,7 @@ def depends_on(dependant: Dependant, call) -> bool:
 
 def ungated(app: FastAPI) -> list[str]:
     return [path for path, _m, dep in api_routes(app)
-            if is_protected_path(path) and not depends_on(dep, mou_actor)]
+            if is_protected_path(path) and not depends_on(dep, user_mou_actor)]
 
 
 def probe_router() -> APIRouter:

@@ -4,18 +4,30 @@ from datetime import date
 import pytest
 
 from domain.matching import (
+    RANK_LOOSE,
+    RANK_NICKNAME,
+    RANK_PREFIX,
+    RANK_SAME,
+    RANK_SOUND,
+    RANK_TYPO,
     Identity,
     MatchResult,
     canonical_name,
     canonical_names,
     damerau_levenshtein,
+    deletion_keys,
     fold,
     is_no_address,
+    is_search_match,
     match,
     name_variants,
     normalize_address,
+    parse_name_query,
     phonetic_key,
     search_keys,
+    search_rank,
+    term_rank,
+    sounds_alike,
     typo_limit,
 )
 from domain.phones import NO_PHONE
@@ -148,10 +160,31 @@ def test_ambiguous_nickname_has_every_canonical_name():
         ("Xavier", "Zavier"),
         ("O'Brien", "OBrien"),
         ("Nguyen", "NGUYEN"),
+        ("Thompson", "Thomson"),
+        ("Thompson", "Tomsen"),
+        ("Sampson", "Samson"),
+        ("Simpson", "Simson"),
     ],
 )
 def test_sound_alikes_share_a_key(a, b):
     assert phonetic_key(a) == phonetic_key(b) != ""
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "alike"),
+    [
+        ("Catherine", "Kathryn", True),
+        ("Thompson", "Tomsen", True),
+        ("Ashley", "Ashlee", True),
+        ("Wilma", "William", False),  # same key WLM, but one ends in a spoken vowel
+        ("Roberta", "Robert", False),
+        ("Jon", "John", False),  # a key of fewer than 3 sounds relates nothing
+        ("Smith", "Jones", False),
+    ],
+)
+def test_sounds_alike(a, b, alike):
+    assert sounds_alike(a, b) is alike
+    assert sounds_alike(b, a) is alike
 
 
 @pytest.mark.parametrize(
@@ -311,6 +344,14 @@ def test_exact_names_accents_and_punctuation_fold():
     assert match(who(first="Jose", last="OBrien", phone="+14065551234"), existing).kind == "exact"
 
 
+def test_any_of_several_phones_matches():
+    existing = replace(EXISTING, phone="+14065550000", other_phones=("+14065551234",), address=None)
+    assert match(who(phone="+14065551234"), existing).kind == "exact"
+    candidate = Identity("William", "Johnson", date(1985, 3, 12), None, other_phones=("406-555-0000",))
+    assert match(candidate, existing).kind == "exact"
+    assert match(who(phone="+14065559999"), existing).kind == "near"
+
+
 def test_exact_reasons_name_the_contact():
     assert has(match(who(phone="+14065551234"), EXISTING), "phone matches")
     assert has(match(who(address="123 N Main St #4"), EXISTING), "street address matches")
@@ -329,7 +370,7 @@ def test_exact_reasons_name_the_contact():
         # typos
         (who(first="Wiliam"), "first name differs by one letter"),
         (who(first="Willaim"), "first name has two adjacent letters swapped"),
-        (who(first="Willian"), "first name differs by one letter"),
+        (who(first="Wilyam"), "first name differs by two letters"),
         (who(first="Wiliams"), "first name differs by two letters"),
         (who(last="Jonhson"), "last name has two adjacent letters swapped"),
         (who(last="Johnsen"), "last name differs by one letter"),
@@ -465,3 +506,95 @@ def test_match_is_symmetric_in_kind():
     ]
     for candidate in candidates:
         assert match(candidate, EXISTING).kind == match(EXISTING, candidate).kind
+
+
+# --- search: reading the query, deletion keys, ranking --------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "word", "first_reading", "phrase"),
+    [
+        ("Smith", "smith", None, ""),
+        ("  JOSÉ  ", "jose", None, ""),
+        ("John Smith", "", ("john", "smith"), "john smith"),
+        ("Smith, John", "", ("john", "smith"), ""),
+        ("Smith,", "smith", None, ""),
+        ("Mary Ann Smith", "", ("mary ann", "smith"), "mary ann smith"),
+        ("O'Brien-Smith Kate", "", ("obrien smith", "kate"), "obrien smith kate"),
+        ("", "", None, ""),
+        ("--", "", None, ""),
+    ],
+)
+def test_parse_name_query(text, word, first_reading, phrase):
+    query = parse_name_query(text)
+    assert query.word == word
+    assert (query.readings[0] if query.readings else None) == first_reading
+    assert query.phrase == phrase
+
+
+def test_parse_name_query_reads_both_orders():
+    query = parse_name_query("Smith John")
+    assert ("smith", "john") in query.readings
+    assert ("john", "smith") in query.swapped
+
+
+def test_parse_name_query_keeps_four_words():
+    query = parse_name_query("a b c d e f")
+    assert query.phrase == "a b c f"
+
+
+def test_deletion_keys():
+    assert deletion_keys("west") == {"west", "est", "wst", "wet", "wes"}
+    assert deletion_keys("al") == set()
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [("holmes", "homles"), ("west", "wset"), ("nguyen", "nugyen"), ("harris", "hatris"),
+     ("owens", "ownns"), ("olsen", "olson"), ("hansen", "hansn"), ("hart", "hrat")],
+)
+def test_one_typo_apart_share_a_deletion_key(a, b):
+    assert deletion_keys(a) & deletion_keys(b)
+
+
+@pytest.mark.parametrize(
+    ("term", "name", "nicknames", "rank"),
+    [
+        ("smith", "smith", False, RANK_SAME),
+        ("smi", "smith", False, RANK_PREFIX),
+        ("lopez", "garcia lopez", False, RANK_PREFIX),
+        ("bill", "william", True, RANK_NICKNAME),
+        ("bill", "william", False, RANK_LOOSE),
+        ("smiht", "smith", False, RANK_TYPO),
+        ("thompson", "tomsen", False, RANK_SOUND),
+        ("jones", "smith", False, RANK_LOOSE),
+        ("", "smith", False, RANK_LOOSE),
+    ],
+)
+def test_term_rank(term, name, nicknames, rank):
+    assert term_rank(term, name, nicknames=nicknames) == rank
+
+
+def test_search_rank_orders_exact_prefix_nickname_typo():
+    query = parse_name_query("Bill Smith")
+    ranks = {
+        names: search_rank(query, *names)
+        for names in [("bill", "smith"), ("billy", "smithers"), ("william", "smith"),
+                      ("bill", "smiht"), ("smith", "bill"), ("mary", "jones")]
+    }
+    order = sorted(ranks, key=ranks.get)
+    assert order[:4] == [("bill", "smith"), ("smith", "bill"), ("billy", "smithers"), ("william", "smith")]
+    assert is_search_match(ranks[("bill", "smiht")])
+    assert not is_search_match(ranks[("mary", "jones")])
+
+
+def test_search_rank_single_word_prefers_the_last_name():
+    query = parse_name_query("Jordan")
+    assert search_rank(query, "mary", "jordan") < search_rank(query, "jordan", "smith")
+    assert is_search_match(search_rank(query, "jordan", "smith"))
+
+
+def test_search_rank_compound_name_as_one_phrase():
+    query = parse_name_query("Old Coyote")
+    assert is_search_match(search_rank(query, "mary", "old coyote"))
+    assert search_rank(query, "mary", "old coyote")[0] == RANK_SAME
