@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from api.errors import ApiError, Forbidden
 from connect.security import constant_time_equal
+from domain.errors import DomainError
 from connect.settings import Settings
 from models.accounts import ApiToken, Membership, User, WebSession
 from models.org import Program
@@ -44,6 +45,10 @@ def get_db(request: Request) -> Iterator[Session]:
     session = request.app.state.session_factory()
     try:
         yield session
+    except (ApiError, DomainError):
+        # An expected refusal: close() below discards the transaction without expiring what was
+        # loaded, so the error page can still show who is signed in.
+        raise
     except Exception:
         session.rollback()
         raise
@@ -130,6 +135,8 @@ async def current_actor(request: Request, db: DbSession, moment: Now) -> Actor:
             code="password_change_required",
             link="/password/change",
         )
+    if actor.program is not None:
+        actor.program.agency  # noqa: B018 - loaded now: the profile bar shows it, even on error pages
     request.state.actor = actor
     db.commit()
     return actor

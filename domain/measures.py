@@ -242,3 +242,98 @@ def business_days_elapsed(start: datetime, end: datetime) -> int:
     if n and is_business_day(e.date()) and e.time().replace(tzinfo=None) < wall:
         n -= 1
     return n
+
+
+# --- where a referral stands -----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Waits:
+    """How long a referral has waited, in seconds (business days for the last figure)."""
+
+    since_sent: float
+    unacknowledged: float | None
+    unacknowledged_business_days: int | None
+    waiting_now: bool  # still waiting for acknowledgement
+
+
+def ended_at(state: str, closed_at: datetime | None, declined_at: datetime | None,
+             updated_at: datetime | None) -> datetime | None:
+    """When a referral stopped moving: closed, declined, or withdrawn (its last change)."""
+    if state == ReferralState.CLOSED:
+        return closed_at
+    if state == ReferralState.DECLINED:
+        return declined_at
+    if state == ReferralState.WITHDRAWN:
+        return updated_at
+    return None
+
+
+def waits(state: str, sent_at: datetime, acknowledged_at: datetime | None,
+          ended: datetime | None, now: datetime) -> Waits:
+    """How long a sent referral has waited at ``now``.
+
+    * since sent: until it ended (closed, declined, withdrawn), or until now while it is open;
+    * unacknowledged: until the first assignment; while still "sent", until now; for one declined
+      or withdrawn without an assignment, until that happened;
+    * the same unacknowledged time in whole Montana business days (5 means escalated).
+    """
+    stop = ended or now
+    if acknowledged_at is not None:
+        unack_end = acknowledged_at
+    elif state == ReferralState.SENT:
+        unack_end = now
+    else:
+        unack_end = ended
+    unack = seconds_between(sent_at, unack_end)
+    return Waits(
+        since_sent=(stop - sent_at).total_seconds(),
+        unacknowledged=unack,
+        unacknowledged_business_days=None if unack_end is None else business_days_elapsed(sent_at, unack_end),
+        waiting_now=state == ReferralState.SENT,
+    )
+
+
+AWAITING = "Active - awaiting acknowledgement"
+NO_STATUS_YET = "Assigned - no Referral Status yet"
+DECLINED = "Declined by the receiving program"
+WITHDRAWN = "Withdrawn by the sender"
+
+
+def outcome_of(state: str, service_status: str | None) -> str:
+    """What became of a referral in one phrase: its Referral Status once one is recorded,
+    otherwise where it stands."""
+    if state == ReferralState.DECLINED:
+        return DECLINED
+    if state == ReferralState.WITHDRAWN:
+        return WITHDRAWN
+    if service_status:
+        return service_status
+    if state == ReferralState.SENT:
+        return AWAITING
+    return NO_STATUS_YET
+
+
+def outcome_labels() -> list[str]:
+    """Every outcome, in the order reports list them: waiting first, then the guide's statuses."""
+    return [AWAITING, NO_STATUS_YET, *(s.value for s in ServiceStatus), DECLINED, WITHDRAWN]
+
+
+class OutcomeGroup:
+    """The four groups of the "outcomes over time" chart."""
+
+    SUCCESSFUL = "Closed - Successful completion"
+    OTHER_CLOSED = "Closed otherwise"
+    OPEN = "Still open"
+    NOT_TAKEN = "Declined or withdrawn"
+    ALL = (SUCCESSFUL, OTHER_CLOSED, OPEN, NOT_TAKEN)
+
+
+def outcome_group(state: str, service_status: str | None) -> str:
+    """The chart group of a referral's outcome."""
+    if state in (ReferralState.DECLINED, ReferralState.WITHDRAWN):
+        return OutcomeGroup.NOT_TAKEN
+    if state == ReferralState.CLOSED:
+        if service_status == SUCCESSFUL:
+            return OutcomeGroup.SUCCESSFUL
+        return OutcomeGroup.OTHER_CLOSED
+    return OutcomeGroup.OPEN

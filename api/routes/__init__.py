@@ -1,5 +1,5 @@
 """Every router of the app, in the order they are mounted."""
 
-from api.routes import auth, codec, health, home
+from api.routes import auth, codec, health, home, reports
 
-ROUTERS = [health.router, codec.router, auth.router, home.router]
+ROUTERS = [health.router, codec.router, auth.router, home.router, reports.router]

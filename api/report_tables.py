@@ -1,0 +1,262 @@
+"""The columns of each report table, shared by its page, its JSON and its CSV, and the CSV stream.
+
+A column has a header, a plain value (for JSON and CSV: numbers stay numbers, times are ISO 8601
+in Montana time) and an optional display value for the page. CSV is written in chunks from a
+server-side cursor, in its own database session, so a million rows neither wait for the whole
+query nor sit in memory.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from fastapi.responses import StreamingResponse
+from sqlalchemy.orm import Session, sessionmaker
+
+from domain.business_days import LOCAL
+from domain.measures import ClosedLoopMeasures, Waits, ended_at, waits
+from domain.montana import REGIONS
+from domain.referral_status import ReferralState
+from domain.taxonomy import INSURANCE_TYPES, SERVICES
+from models.org import Program
+
+CSV_CHUNK_ROWS = 2000
+_STATE_LABELS = {s.value: s.label for s in ReferralState}
+_SERVICE_LABELS = dict(SERVICES)
+_INSURANCE_LABELS = dict(INSURANCE_TYPES)
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_text(value: str | None) -> str:
+    """Text for a spreadsheet cell: a leading formula character is neutralised."""
+    if not value:
+        return ""
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def local_time(moment: datetime | None) -> str:
+    """ISO 8601 in Montana time, to the minute ('2025-03-03T09:00-07:00'), or ''."""
+    return "" if moment is None else moment.astimezone(LOCAL).isoformat(timespec="minutes")
+
+
+def local_display(moment: datetime | None) -> str:
+    return "" if moment is None else moment.astimezone(LOCAL).strftime("%m/%d/%Y %I:%M %p")
+
+
+def hours(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds / 3600, 1)
+
+
+def days(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds / 86400, 1)
+
+
+def duration_display(seconds: float | None) -> str:
+    """'3 h', '2.5 days', or '' for none."""
+    if seconds is None:
+        return ""
+    if seconds < 48 * 3600:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:.1f} days"
+
+
+def percent(value: float | None) -> str:
+    return "" if value is None else f"{100 * value:.1f}%"
+
+
+def program_label(program: str, agency: str) -> str:
+    return program if program == agency else f"{agency} — {program}"
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    value: Callable[[Any], Any]
+    display: Callable[[Any], Any] | None = None
+    link: Callable[[Any], str] | None = None
+
+    def shown(self, line) -> Any:
+        value = (self.display or self.value)(line)
+        return "" if value is None else value
+
+
+# --- referral lines ---------------------------------------------------------------------------
+
+@dataclass(slots=True)
+class ReferralLine:
+    """One referral as the referral reports show it (no client data)."""
+
+    id: int
+    direction: str
+    sent_at: datetime
+    from_program: str
+    to_program: str
+    stands: str
+    status: str
+    provider: str
+    acknowledged_at: datetime | None
+    first_contact_at: datetime | None
+    enrolled_at: datetime | None
+    closed_at: datetime | None
+    escalated_at: datetime | None
+    waits: Waits
+
+
+def referral_line(row, now: datetime, scope_ids: frozenset[int] | None) -> ReferralLine:
+    if scope_ids is None:
+        direction = ""
+    else:
+        received, sent = row.receiving_program_id in scope_ids, row.sending_program_id in scope_ids
+        direction = "Received and sent" if received and sent else "Received" if received else "Sent"
+    ended = ended_at(row.state, row.closed_at, row.declined_at, row.updated_at)
+    return ReferralLine(
+        row.id, direction, row.sent_at,
+        safe_text(program_label(row.sending_program, row.sending_agency)),
+        safe_text(program_label(row.receiving_program, row.receiving_agency)),
+        _STATE_LABELS.get(row.state, row.state), row.service_status or "",
+        safe_text(row.assigned_provider), row.acknowledged_at, row.first_contact_at,
+        row.enrolled_at, row.closed_at, row.escalated_at,
+        waits(row.state, row.sent_at, row.acknowledged_at, ended, now),
+    )
+
+
+def _referral_link(line: ReferralLine) -> str:
+    return f"/referrals/{line.id}"
+
+
+def _time(name: str, header: str) -> Column:
+    return Column(header, lambda line: local_time(getattr(line, name)),
+                  lambda line: local_display(getattr(line, name)))
+
+
+REFERRAL_ID = Column("Referral", lambda line: line.id, link=_referral_link)
+DIRECTION = Column("Direction", lambda line: line.direction)
+SENT = _time("sent_at", "Sent")
+FROM = Column("From (sending program)", lambda line: line.from_program)
+TO = Column("To (receiving program)", lambda line: line.to_program)
+STANDS = Column("Where it stands", lambda line: line.stands)
+STATUS = Column("Referral Status", lambda line: line.status)
+
+DELAY_COLUMNS: tuple[Column, ...] = (
+    REFERRAL_ID, DIRECTION, SENT, FROM, TO, STANDS, STATUS,
+    Column("Assigned to", lambda line: line.provider),
+    _time("acknowledged_at", "Acknowledged"),
+    Column("Days since sent", lambda line: days(line.waits.since_sent),
+           lambda line: duration_display(line.waits.since_sent)),
+    Column("Hours unacknowledged", lambda line: hours(line.waits.unacknowledged),
+           lambda line: duration_display(line.waits.unacknowledged)),
+    Column("Business days unacknowledged", lambda line: line.waits.unacknowledged_business_days),
+    _time("escalated_at", "Escalated"),
+)
+
+PARTNER_COLUMNS: tuple[Column, ...] = (
+    REFERRAL_ID, SENT, FROM, TO, STANDS, STATUS,
+    _time("acknowledged_at", "Acknowledged"),
+    _time("first_contact_at", "First contact"),
+    _time("enrolled_at", "Enrolled"),
+    _time("closed_at", "Closed"),
+    Column("Hours to acknowledgement",
+           lambda line: hours(line.waits.unacknowledged) if line.acknowledged_at else None,
+           lambda line: duration_display(line.waits.unacknowledged) if line.acknowledged_at else ""),
+)
+
+
+# --- Agencies Report -------------------------------------------------------------------------
+
+def _counties(program: Program, telemedicine: bool) -> str:
+    return "; ".join(sorted(c.county for c in program.counties if c.telemedicine is telemedicine))
+
+
+AGENCY_COLUMNS: tuple[Column, ...] = (
+    Column("Agency", lambda p: safe_text(p.agency.name)),
+    Column("Program", lambda p: safe_text(p.name)),
+    Column("Region", lambda p: f"{p.region} — {REGIONS.get(p.region, '')}"),
+    Column("Services", lambda p: "; ".join(sorted(_SERVICE_LABELS.get(s.service, s.service)
+                                                 for s in p.services))),
+    Column("Counties in person", lambda p: _counties(p, False)),
+    Column("Counties by telemedicine", lambda p: _counties(p, True)),
+    Column("Insurance accepted", lambda p: "; ".join(sorted(
+        _INSURANCE_LABELS.get(i.insurance, i.insurance) for i in p.insurances))),
+    Column("Phone", lambda p: safe_text(p.phone)),
+    Column("Email", lambda p: safe_text(p.email)),
+)
+
+
+# --- closed-loop measures ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class MeasureLine:
+    level: str  # State | Region | Program
+    name: str
+    measures: ClosedLoopMeasures
+
+
+def _spread(name: str, which: str) -> Callable[[MeasureLine], Any]:
+    return lambda line: hours(getattr(getattr(line.measures, name), which))
+
+
+def _spread_display(name: str, which: str) -> Callable[[MeasureLine], Any]:
+    return lambda line: duration_display(getattr(getattr(line.measures, name), which))
+
+
+def _share(name: str) -> Column:
+    header = {"share_reached": "Share reached", "share_enrolled": "Share enrolled",
+              "share_closed_successfully": "Share closed successfully",
+              "share_escalated": "Share escalated"}[name]
+    return Column(header, lambda line: None if getattr(line.measures, name) is None
+                  else round(getattr(line.measures, name), 4),
+                  lambda line: percent(getattr(line.measures, name)))
+
+
+MEASURE_COLUMNS: tuple[Column, ...] = (
+    Column("Level", lambda line: line.level),
+    Column("Name", lambda line: safe_text(line.name)),
+    Column("Referrals", lambda line: line.measures.counts.counted),
+    *(Column(f"{title} ({which}, hours)", _spread(name, attr), _spread_display(name, attr))
+      for name, title in (("to_acknowledgement", "Time to acknowledgement"),
+                          ("to_first_contact", "Time to first contact"),
+                          ("to_enrollment", "Time to enrollment"))
+      for which, attr in (("median", "median"), ("90th percentile", "p90"))),
+    _share("share_reached"), _share("share_enrolled"), _share("share_closed_successfully"),
+    _share("share_escalated"),
+)
+
+
+# --- output -----------------------------------------------------------------------------------
+
+def as_json_rows(columns: Sequence[Column], lines: Iterable) -> list[dict[str, Any]]:
+    return [{c.header: c.value(line) for c in columns} for line in lines]
+
+
+def csv_response(filename: str, columns: Sequence[Column], session_factory: sessionmaker[Session],
+                 lines: Callable[[Session], Iterator]) -> StreamingResponse:
+    """A CSV download written row by row; ``lines(session)`` yields the rows, in a session of its
+    own that lives as long as the stream."""
+
+    def chunks() -> Iterator[str]:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer.writerow([c.header for c in columns])
+        values = [c.value for c in columns]
+        with session_factory() as session:
+            n = 0
+            for line in lines(session):
+                writer.writerow([value(line) for value in values])
+                n += 1
+                if n == CSV_CHUNK_ROWS:
+                    yield buffer.getvalue()
+                    buffer.seek(0)
+                    buffer.truncate()
+                    n = 0
+        yield buffer.getvalue()
+
+    return StreamingResponse(
+        chunks(), media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"',
+                 "Cache-Control": "no-store"},
+    )
