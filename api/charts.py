@@ -29,9 +29,10 @@ def _svg(width: int, height: int, title: str, desc: str, body: list[str], testid
 
 
 def _nice_max(value: float) -> float:
-    """A round axis maximum at or above ``value`` (1, 2, 2.5, 5 x 10^n)."""
-    if value <= 0:
-        return 1
+    """A round axis maximum at or above ``value`` (1, 2, 2.5, 5 x 10^n); at least 4, so the four
+    grid steps of a count are whole numbers."""
+    if value <= 4:
+        return 4
     magnitude = 10 ** (len(str(int(value))) - 1)
     for step in (1, 2, 2.5, 5, 10):
         if step * magnitude >= value:
@@ -41,6 +42,15 @@ def _nice_max(value: float) -> float:
 
 def _fmt(value: float) -> str:
     return f"{value:,.0f}" if value == int(value) else f"{value:,.1f}"
+
+
+def _two_lines(label: str) -> list[str]:
+    """A label split near its middle word boundary ("24 hours to 2 days" -> two lines)."""
+    words = label.split()
+    if len(label) <= 12 or len(words) < 2:
+        return [label]
+    best = min(range(1, len(words)), key=lambda i: abs(len(" ".join(words[:i])) - len(label) / 2))
+    return [" ".join(words[:best]), " ".join(words[best:])]
 
 
 def bar_chart(items: Sequence[tuple[str, float]], title: str, *, unit: str = "referrals",
@@ -78,12 +88,12 @@ def stacked_columns(labels: Sequence[str], series: Sequence[tuple[str, str, Sequ
                     title: str, *, unit: str = "referrals", testid: str = "stacked-chart",
                     legend: bool = True) -> Markup:
     """One column per label, each split into ``series`` (name, colour, one value per label)."""
-    left, plot_h, top = 56, 240, 12
-    col_w = max(18, min(70, 720 // max(len(labels), 1)))
+    few = len(labels) <= 12  # few columns: labels upright on two lines; many: slanted
+    left, plot_h, top = 70, 240, 12
+    col_w = max(86, 720 // max(len(labels), 1)) if few else max(18, min(60, 720 // len(labels)))
     legend_h = 24 if legend else 0
-    width = left + col_w * max(len(labels), 1) + 20
-    width = max(width, 420)
-    height = top + plot_h + 60 + legend_h
+    width = max(left + col_w * max(len(labels), 1) + 20, 420)
+    height = top + plot_h + (44 if few else 70) + legend_h
     totals = [sum(s[2][i] for s in series) for i in range(len(labels))]
     top_value = _nice_max(max(totals, default=0))
     body = []
@@ -104,9 +114,14 @@ def stacked_columns(labels: Sequence[str], series: Sequence[tuple[str, str, Sequ
             body.append(f'<rect class="connect-chart__bar" x="{x + 3}" y="{base:.1f}" '
                         f'width="{col_w - 6}" height="{h:.1f}" fill="{colour}">'
                         f'<title>{escape(what)}</title></rect>')
-        anchor_y = top + plot_h + 14
-        body.append(f'<text x="{x + col_w / 2:.1f}" y="{anchor_y}" text-anchor="end" font-size="11" '
-                    f'transform="rotate(-35 {x + col_w / 2:.1f} {anchor_y})">{escape(label)}</text>')
+        centre, anchor_y = x + col_w / 2, top + plot_h + 16
+        if few:
+            body.append(f'<text x="{centre:.1f}" y="{anchor_y}" text-anchor="middle" font-size="11">'
+                        + "".join(f'<tspan x="{centre:.1f}" dy="{0 if i == 0 else 13}">{escape(part)}</tspan>'
+                                  for i, part in enumerate(_two_lines(label))) + "</text>")
+        else:
+            body.append(f'<text x="{centre:.1f}" y="{anchor_y}" text-anchor="end" font-size="11" '
+                        f'transform="rotate(-45 {centre:.1f} {anchor_y})">{escape(label)}</text>')
     if legend:
         x = left
         for name, colour, _ in series:

@@ -427,3 +427,17 @@ async def test_every_report_page_renders_for_the_state_team(client, network):
         page = await client.get(f"/reports/{slug}", headers={"accept": "text/html"})
         assert page.status_code == 200, (slug, page.text[:500])
         assert 'data-testid="csv-link"' in page.text and "/static/reports.css" in page.text
+
+
+def test_charts_are_plain_svg_with_titles():
+    from api import charts
+
+    bars = charts.bar_chart([("Enrolled in Services", 3), ("Other <b>", 1)], "By status")
+    assert bars.count('class="connect-chart__bar"') == 2
+    assert "Other &lt;b&gt;: 1 referrals" in bars and "<b>" not in bars and "style=" not in bars
+    columns = charts.stacked_columns(["2025-05", "2025-06"], [("Open", "#005ea2", [1, 2]),
+                                                              ("Closed", "#00a91c", [0, 3])], "Over time")
+    assert columns.count('class="connect-chart__bar"') == 3  # a zero value draws nothing
+    assert "2025-06 — Closed: 3 referrals" in columns
+    many = charts.column_chart([f"m{i}" for i in range(20)], list(range(20)), "Many")
+    assert "rotate(-45" in many
