@@ -24,8 +24,9 @@ import math
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
+from typing import NamedTuple
 
 from domain.business_days import LOCAL, is_business_day, next_business_day
 from domain.referral_status import ReferralState, ServiceStatus
@@ -235,20 +236,28 @@ def business_days_elapsed(start: datetime, end: datetime) -> int:
     s, e = start.astimezone(LOCAL), end.astimezone(LOCAL)
     if e <= s:
         return 0
-    day, wall = s.date(), s.time()
-    if not is_business_day(day):
-        day, wall = next_business_day(day), time(0)
-    n = _business_days_after(day, e.date())
-    if n and is_business_day(e.date()) and e.time().replace(tzinfo=None) < wall:
+    n, from_midnight, end_is_business_day = _elapsed_between_dates(s.date(), e.date())
+    # On the last day, the wall-clock time of sending must have passed too.
+    if n and end_is_business_day and not from_midnight and e.time() < s.time():
         n -= 1
     return n
 
 
+@lru_cache(maxsize=1 << 16)
+def _elapsed_between_dates(first: date, last: date) -> tuple[int, bool, bool]:
+    """Business days after ``first`` (or after the next business day, counted from its midnight,
+    when ``first`` is not one) up to ``last``; whether counting starts at that midnight; whether
+    ``last`` is a business day. Cached: a CSV export asks for the same pairs of dates many times."""
+    from_midnight = not is_business_day(first)
+    day = next_business_day(first) if from_midnight else first
+    return _business_days_after(day, last), from_midnight, is_business_day(last)
+
+
 # --- where a referral stands -----------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Waits:
-    """How long a referral has waited, in seconds (business days for the last figure)."""
+class Waits(NamedTuple):
+    """How long a referral has waited, in seconds (business days for the last figure).
+    A named tuple: one is made per row of a million-row export."""
 
     since_sent: float
     unacknowledged: float | None

@@ -441,3 +441,47 @@ def test_charts_are_plain_svg_with_titles():
     assert "2025-06 — Closed: 3 referrals" in columns
     many = charts.column_chart([f"m{i}" for i in range(20)], list(range(20)), "Many")
     assert "rotate(-45" in many
+
+
+def test_referral_rows_have_the_columns_their_readers_unpack():
+    from models.reports import REFERRAL_ROW_FIELDS, ReferralFilter, referral_rows_query, state_scope
+
+    names = [c.name for c in referral_rows_query(ReferralFilter(state_scope())).selected_columns]
+    assert tuple(names) == REFERRAL_ROW_FIELDS
+
+
+def test_read_ahead_hands_over_everything_and_raises_errors():
+    from api.report_tables import read_ahead
+
+    assert list(read_ahead(lambda: iter(range(10)), depth=2)) == list(range(10))
+
+    def failing():
+        yield 1
+        raise RuntimeError("database went away")
+
+    items = read_ahead(failing)
+    assert next(items) == 1
+    with pytest.raises(RuntimeError, match="went away"):
+        next(items)
+
+
+def test_read_ahead_stops_its_producer_when_the_reader_stops():
+    import threading
+
+    from api.report_tables import read_ahead
+
+    closed = threading.Event()
+
+    def endless():
+        try:
+            n = 0
+            while True:
+                n += 1
+                yield n
+        finally:
+            closed.set()
+
+    items = read_ahead(endless, depth=2)
+    assert [next(items) for _ in range(3)] == [1, 2, 3]
+    items.close()  # a cancelled download
+    assert closed.wait(5)

@@ -22,7 +22,7 @@ from api.errors import Forbidden
 from api.forms import render
 from api.report_tables import (
     AGENCY_COLUMNS, DELAY_COLUMNS, MEASURE_COLUMNS, PARTNER_COLUMNS, Column, MeasureLine,
-    as_json_rows, csv_response, duration_display, percent, referral_line,
+    ReferralLines, as_json_rows, csv_response, duration_display, percent,
 )
 from domain import measures
 from domain.errors import ValidationFailed
@@ -294,14 +294,15 @@ def _partner_filter(db, actor, params: PartnerQuery, moment, report: Report):
                                  partner_agency_ids=tuple(params.agency))
 
 
-def _lines(rows, scope: q.Scope, moment) -> list:
-    ids = None if scope.program_ids is None else frozenset(scope.program_ids)
-    return [referral_line(row, moment, ids) for row in rows]
+def _lines(db, rows, scope: q.Scope, moment) -> list:
+    make = ReferralLines(q.program_labels(db), scope.program_ids, moment)
+    return [make(row) for row in rows]
 
 
-def _stream_lines(f: q.ReferralFilter, moment):
-    ids = None if f.scope.program_ids is None else frozenset(f.scope.program_ids)
-    return lambda db: (referral_line(row, moment, ids) for row in q.stream_referral_rows(db, f))
+def _csv_lines(request: Request, db, filename: str, columns, f: q.ReferralFilter, moment):
+    make = ReferralLines(q.program_labels(db), f.scope.program_ids, moment)
+    return csv_response(filename, columns, request.app.state.session_factory,
+                        lambda session: q.stream_referral_rows(session, f), make)
 
 
 def _status_choices() -> list[tuple[str, list[tuple[str, str]]]]:
@@ -336,7 +337,7 @@ async def delays_page(request: Request, db: DbSession, moment: Now,
     page = q.referral_page(db, f, params.page)
     return _page(request, Report.DELAYS, "reports/delays.html", {
         **_form_context(ctx), "statuses": _status_choices(),
-        **_table(DELAY_COLUMNS, page, _lines(page.rows, ctx.scope, moment)),
+        **_table(DELAY_COLUMNS, page, _lines(db, page.rows, ctx.scope, moment)),
     })
 
 
@@ -347,15 +348,14 @@ async def delays_api(db: DbSession, moment: Now, params: Annotated[DelaysQuery, 
     ctx, f = _delays_filter(db, actor, params, moment)
     page = q.referral_page(db, f, params.page)
     return {"scope": ctx.scope.label,
-            **_json_page(page, as_json_rows(DELAY_COLUMNS, _lines(page.rows, ctx.scope, moment)))}
+            **_json_page(page, as_json_rows(DELAY_COLUMNS, _lines(db, page.rows, ctx.scope, moment)))}
 
 
 @router.get("/api/v1/reports/delays.csv")
 async def delays_csv(request: Request, db: DbSession, moment: Now,
                      params: Annotated[DelaysQuery, Query()], actor: Actor = DELAYS):
     _, f = _delays_filter(db, actor, params, moment)
-    return csv_response("referral-delays.csv", DELAY_COLUMNS, request.app.state.session_factory,
-                        _stream_lines(f, moment))
+    return _csv_lines(request, db, "referral-delays.csv", DELAY_COLUMNS, f, moment)
 
 
 def _partner_routes(report: Report, dependency) -> None:
@@ -374,7 +374,7 @@ def _partner_routes(report: Report, dependency) -> None:
             **_form_context(ctx), "summary": summary,
             "agency_choices": [(a.id, a.name) for a in q.partner_agencies(db)],
             "outgoing": report is Report.TO_AGENCY,
-            **_table(PARTNER_COLUMNS, page, _lines(page.rows, ctx.scope, moment)),
+            **_table(PARTNER_COLUMNS, page, _lines(db, page.rows, ctx.scope, moment)),
         })
 
     async def api_route(db: DbSession, moment: Now, params: Annotated[PartnerQuery, Query()],
@@ -382,13 +382,12 @@ def _partner_routes(report: Report, dependency) -> None:
         ctx, f = _partner_filter(db, actor, params, moment, report)
         page = q.referral_page(db, f, params.page)
         return {"scope": ctx.scope.label, "summary": _partner_summary(db, f),
-                **_json_page(page, as_json_rows(PARTNER_COLUMNS, _lines(page.rows, ctx.scope, moment)))}
+                **_json_page(page, as_json_rows(PARTNER_COLUMNS, _lines(db, page.rows, ctx.scope, moment)))}
 
     async def csv_route(request: Request, db: DbSession, moment: Now,
                         params: Annotated[PartnerQuery, Query()], actor: Actor = dependency):
         _, f = _partner_filter(db, actor, params, moment, report)
-        return csv_response(f"referrals-{slug}.csv", PARTNER_COLUMNS,
-                            request.app.state.session_factory, _stream_lines(f, moment))
+        return _csv_lines(request, db, f"referrals-{slug}.csv", PARTNER_COLUMNS, f, moment)
 
     router.add_api_route(f"/reports/{slug}", page_route, methods=["GET"], include_in_schema=False)
     router.add_api_route(f"/api/v1/reports/{slug}", api_route, methods=["GET"],
