@@ -177,7 +177,10 @@ class Period:
     last_day: date | None = None
 
 
+# Default periods of sent dates: the referral reports look back a year; the dashboard the last
+# 90 days (a quarter: recent enough to act on, and the percentiles stay quick to compute).
 DEFAULT_PERIOD_DAYS = 365
+DASHBOARD_PERIOD_DAYS = 90
 
 
 def period_from_dates(first: date | None, last: date | None, *, today: date | None = None,

@@ -14,9 +14,10 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
-    ColumnElement, DateTime, Float, Select, and_, case, cast, false, func, literal, or_, select, true,
+    ColumnElement, DateTime, Float, Select, and_, case, false, func, literal, or_, select, true,
     type_coerce,
 )
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from domain import measures
@@ -109,20 +110,32 @@ def _prepare(db: Session) -> None:
 
 
 def _seconds(db: Session, start, end) -> ColumnElement[float]:
-    if _is_postgres(db):
-        return cast(func.extract("epoch", end - start), Float)
+    if _is_postgres(db):  # date_part gives float8 directly (extract gives numeric, slower)
+        return func.date_part("epoch", end - start, type_=Float)
     return (func.julianday(end) - func.julianday(start)) * 86400.0
 
 
-def _percentile(db: Session, expr, fraction: float):
+def _percentiles(db: Session, expr, name: str) -> list:
+    """Columns giving the median and 90th percentile of ``expr``: on PostgreSQL one
+    ``percentile_cont`` over an array of fractions (one sort), on SQLite the Python aggregate."""
     if _is_postgres(db):
-        return func.percentile_cont(fraction).within_group(expr)
-    return func.connect_percentile(expr, literal(fraction, Float))
+        fractions = postgresql.array([measures.MEDIAN, measures.P90])
+        return [func.percentile_cont(fractions).within_group(expr).label(f"{name}_ps")]
+    return [func.connect_percentile(expr, literal(fraction, Float)).label(f"{name}_p{int(fraction * 100)}")
+            for fraction in (measures.MEDIAN, measures.P90)]
+
+
+def _percentile_values(row, name: str) -> tuple[float | None, float | None]:
+    mapping = row._mapping
+    if f"{name}_ps" in mapping:
+        values = mapping[f"{name}_ps"]
+        return (None, None) if values is None else (values[0], values[1])
+    return mapping[f"{name}_p50"], mapping[f"{name}_p90"]
 
 
 def _local_month_of(db: Session, column):
-    if _is_postgres(db):
-        return func.to_char(func.timezone(TIMEZONE, column), "YYYY-MM")
+    if _is_postgres(db):  # a timestamp, formatted after grouping (cheaper than to_char per row)
+        return func.date_trunc("month", func.timezone(TIMEZONE, column))
     return func.connect_local_month(column)
 
 
@@ -326,7 +339,7 @@ def outcome_counts(db: Session, f: ReferralFilter) -> list[OutcomeCount]:
     ).where(*_where(f)).subquery()
     keys = (inner.c.month, inner.c.received, inner.c.sent, inner.c.state, inner.c.service_status)
     query = select(*keys, func.count()).group_by(*keys)
-    return [OutcomeCount(m, bool(r), bool(s), state, status, n)
+    return [OutcomeCount(m if isinstance(m, str) else m.strftime("%Y-%m"), bool(r), bool(s), state, status, n)
             for m, r, s, state, status, n in db.execute(query)]
 
 
@@ -346,9 +359,7 @@ def _measure_columns(db: Session) -> list:
     ]
     for name, column in (("ack", Referral.acknowledged_at), ("contact", Referral.first_contact_at),
                          ("enrol", Referral.enrolled_at)):
-        seconds = _seconds(db, sent, column)
-        cols.append(_percentile(db, seconds, measures.MEDIAN).label(f"{name}_p50"))
-        cols.append(_percentile(db, seconds, measures.P90).label(f"{name}_p90"))
+        cols += _percentiles(db, _seconds(db, sent, column), name)
     return cols
 
 
@@ -360,12 +371,12 @@ def _measures_from(row) -> ClosedLoopMeasures:
     counts = ClosedLoopCounts(row.counted, row.acknowledged, row.reached, row.enrolled,
                               int(row.successful or 0), row.escalated)
 
-    def spread(n: int, p50, p90) -> Spread:
+    def spread(n: int, name: str) -> Spread:
+        p50, p90 = _percentile_values(row, name)
         return Spread(n, None if p50 is None else float(p50), None if p90 is None else float(p90))
 
-    return ClosedLoopMeasures(counts, spread(row.acknowledged, row.ack_p50, row.ack_p90),
-                              spread(row.reached, row.contact_p50, row.contact_p90),
-                              spread(row.enrolled, row.enrol_p50, row.enrol_p90))
+    return ClosedLoopMeasures(counts, spread(row.acknowledged, "ack"), spread(row.reached, "contact"),
+                              spread(row.enrolled, "enrol"))
 
 
 def closed_loop(db: Session, period: Period, *, program_ids: Sequence[int] | None = None,

@@ -30,12 +30,12 @@ from domain.measures import OutcomeGroup, outcome_group, outcome_labels, outcome
 from domain.montana import REGIONS, county_names, is_montana_county, canonical_county
 from domain.referral_status import ServiceStatus
 from domain.reports import (
-    DEFAULT_PERIOD_DAYS, REPORTS, STATE_FILTERS, Direction, Period, Report, Roles, ScopeKind,
+    DASHBOARD_PERIOD_DAYS, DEFAULT_PERIOD_DAYS, STATE_FILTERS, Direction, Period, Report, Roles, ScopeKind,
     may_open, parse_status_filter, period_from_dates, reports_for, scopes_for,
 )
 from domain.taxonomy import INSURANCE_TYPES, SERVICES, is_code
 from models import reports as q
-from models.org import Agency, Program
+from models.org import Program
 
 router = APIRouter(tags=["reports"])
 
@@ -489,7 +489,7 @@ DASHBOARD = _require(Report.DASHBOARD)
 
 
 def _dashboard(db, actor, params: ScopeQuery, moment, *, all_programs: bool = False):
-    ctx = _context(db, actor, params, moment, default_days=DEFAULT_PERIOD_DAYS)
+    ctx = _context(db, actor, params, moment, default_days=DASHBOARD_PERIOD_DAYS)
     ids = ctx.scope.program_ids
     empty = measures.closed_loop_measures([])
     whole = q.closed_loop(db, ctx.period, program_ids=ids)
