@@ -157,17 +157,25 @@ TO = Column("To (receiving program)", attrgetter("to_program"))
 STANDS = Column("Where it stands", attrgetter("stands"))
 STATUS = Column("Referral Status", attrgetter("status"))
 
+# The waits come first: they are what this report is for.
 DELAY_COLUMNS: tuple[Column, ...] = (
-    REFERRAL_ID, DIRECTION, SENT, FROM, TO, STANDS, STATUS,
-    Column("Assigned to", attrgetter("provider")),
-    _time("acknowledged_at", "Acknowledged"),
+    REFERRAL_ID, SENT, STANDS, STATUS,
     Column("Days since sent", lambda line: days(line.waits.since_sent),
            lambda line: duration_display(line.waits.since_sent)),
     Column("Hours unacknowledged", lambda line: hours(line.waits.unacknowledged),
            lambda line: duration_display(line.waits.unacknowledged)),
     Column("Business days unacknowledged", attrgetter("waits.unacknowledged_business_days")),
     _time("escalated_at", "Escalated"),
+    DIRECTION, FROM, TO,
+    Column("Assigned to", attrgetter("provider")),
+    _time("acknowledged_at", "Acknowledged"),
 )
+
+
+def without_direction(columns: tuple[Column, ...]) -> tuple[Column, ...]:
+    """The columns of a statewide page, where every referral is both sent and received."""
+    return tuple(c for c in columns if c is not DIRECTION)
+
 
 PARTNER_COLUMNS: tuple[Column, ...] = (
     REFERRAL_ID, SENT, FROM, TO, STANDS, STATUS,

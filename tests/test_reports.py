@@ -220,22 +220,30 @@ async def test_bad_filters_are_refused_with_a_reason(client, network):
     assert (await client.get("/api/v1/reports/delays", params={"sent_from": "June"})).status_code == 422
 
 
-async def test_delays_csv_streams_every_row_with_headers(client, network):
+async def test_delays_csv_streams_every_row_with_headers(client, network, db):
     await as_(client, network, "gatekeeper")
     answer = await client.get("/api/v1/reports/delays.csv", params={"status": "any"})
     assert answer.status_code == 200
     assert answer.headers["content-type"].startswith("text/csv")
     assert 'filename="referral-delays.csv"' in answer.headers["content-disposition"]
     table = list(csv.reader(io.StringIO(answer.text)))
-    assert table[0] == ["Referral", "Direction", "Sent", "From (sending program)", "To (receiving program)",
-                        "Where it stands", "Referral Status", "Assigned to", "Acknowledged",
-                        "Days since sent", "Hours unacknowledged", "Business days unacknowledged",
-                        "Escalated"]
+    assert table[0] == ["Referral", "Sent", "Where it stands", "Referral Status", "Days since sent",
+                        "Hours unacknowledged", "Business days unacknowledged", "Escalated",
+                        "Direction", "From (sending program)", "To (receiving program)", "Assigned to",
+                        "Acknowledged"]
     r = network["r"]
     assert [int(row[0]) for row in table[1:]] == [r[4], r[1], r[2], r[3], r[6]]
     waiting = table[3]
-    assert waiting[2] == "2025-06-09T10:00-06:00"
-    assert waiting[9:12] == ["7.1", "170.0", "5"]
+    assert waiting[1] == "2025-06-09T10:00-06:00"
+    assert waiting[4:8] == ["7.1", "170.0", "5", "2025-06-16T10:00-06:00"]
+    assert waiting[8] == "Sent"
+    from sqlalchemy import select
+
+    from models.audit import AuditEvent
+
+    event = db.scalar(select(AuditEvent).where(AuditEvent.action == "report.exported"))
+    assert event.entity_id == "referral-delays.csv" and event.user_id == network["people"]["gatekeeper"].id
+    assert event.detail["scope"] == "Helena Family Services" and "status=any" in event.detail["query"]
 
 
 # --- Referral Outcomes ------------------------------------------------------------------------

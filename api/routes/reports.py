@@ -22,7 +22,7 @@ from api.errors import Forbidden
 from api.forms import render
 from api.report_tables import (
     AGENCY_COLUMNS, DELAY_COLUMNS, MEASURE_COLUMNS, PARTNER_COLUMNS, Column, MeasureLine,
-    ReferralLines, as_json_rows, csv_response, duration_display, percent,
+    ReferralLines, as_json_rows, csv_response, duration_display, percent, without_direction,
 )
 from domain import measures
 from domain.errors import ValidationFailed
@@ -34,6 +34,7 @@ from domain.reports import (
     may_open, parse_status_filter, period_from_dates, reports_for, scopes_for,
 )
 from domain.taxonomy import INSURANCE_TYPES, SERVICES, is_code
+from models import audit
 from models import reports as q
 from models.org import Program
 
@@ -300,6 +301,12 @@ def _lines(db, rows, scope: q.Scope, moment) -> list:
 
 
 def _csv_lines(request: Request, db, filename: str, columns, f: q.ReferralFilter, moment):
+    actor: Actor = request.state.actor
+    # A bulk export of referral data is recorded (who, as which program, which report and filters).
+    audit.record(db, action="report.exported", entity_type="report", entity_id=filename,
+                 user_id=actor.user.id, program_id=actor.program_id, scope=f.scope.label,
+                 query=str(request.url.query))
+    db.commit()
     make = ReferralLines(q.program_labels(db), f.scope.program_ids, moment)
     return csv_response(filename, columns, request.app.state.session_factory,
                         lambda session: q.stream_referral_rows(session, f), make)
@@ -337,7 +344,8 @@ async def delays_page(request: Request, db: DbSession, moment: Now,
     page = q.referral_page(db, f, params.page)
     return _page(request, Report.DELAYS, "reports/delays.html", {
         **_form_context(ctx), "statuses": _status_choices(),
-        **_table(DELAY_COLUMNS, page, _lines(db, page.rows, ctx.scope, moment)),
+        **_table(without_direction(DELAY_COLUMNS) if ctx.scope.statewide else DELAY_COLUMNS, page,
+                 _lines(db, page.rows, ctx.scope, moment)),
     })
 
 
