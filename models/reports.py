@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement, DateTime, Float, Select, and_, case, false, func, literal, or_, select, true,
-    type_coerce,
+    text, type_coerce,
 )
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session, aliased, selectinload
@@ -100,9 +100,15 @@ def _local_month(text: str | None) -> str | None:
     return moment.astimezone(LOCAL).strftime("%Y-%m")
 
 
+REPORT_WORK_MEM = "64MB"
+
+
 def _prepare(db: Session) -> None:
-    """Registers the Python functions the report SQL uses on SQLite (a no-op on PostgreSQL)."""
+    """Readies the connection for an aggregate report query: on PostgreSQL, room to sort a
+    quarter's durations in memory (for this transaction only); on SQLite, the Python functions
+    the report SQL calls."""
     if _is_postgres(db):
+        db.execute(text(f"SET LOCAL work_mem = '{REPORT_WORK_MEM}'"))
         return
     raw = db.connection().connection.driver_connection
     raw.create_aggregate("connect_percentile", 2, _PercentileAggregate)
