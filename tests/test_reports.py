@@ -493,3 +493,14 @@ def test_read_ahead_stops_its_producer_when_the_reader_stops():
     assert [next(items) for _ in range(3)] == [1, 2, 3]
     items.close()  # a cancelled download
     assert closed.wait(5)
+
+
+@pytest.mark.parametrize("moment", [datetime(2025, 1, 15, 17, 5, 59, tzinfo=UTC),  # MST
+                                    datetime(2025, 7, 4, 3, 0, 1, tzinfo=UTC),  # MDT, previous day
+                                    datetime(2025, 3, 9, 9, 0, tzinfo=UTC)])  # the day DST starts
+def test_local_time_is_iso_in_montana(moment):
+    from api.report_tables import local_time
+    from domain.business_days import LOCAL
+
+    assert local_time(moment) == moment.astimezone(LOCAL).isoformat(timespec="minutes")
+    assert local_time(None) == ""
