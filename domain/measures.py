@@ -286,20 +286,19 @@ def waits(state: str, sent_at: datetime, acknowledged_at: datetime | None,
       or withdrawn without an assignment, until that happened;
     * the same unacknowledged time in whole Montana business days (5 means escalated).
     """
-    stop = ended or now
     if acknowledged_at is not None:
         unack_end = acknowledged_at
     elif state == ReferralState.SENT:
         unack_end = now
     else:
         unack_end = ended
-    unack = seconds_between(sent_at, unack_end)
-    return Waits(
-        since_sent=(stop - sent_at).total_seconds(),
-        unacknowledged=unack,
-        unacknowledged_business_days=None if unack_end is None else business_days_elapsed(sent_at, unack_end),
-        waiting_now=state == ReferralState.SENT,
-    )
+    if unack_end is None:
+        unack, unack_days = None, None
+    else:
+        unack = (unack_end - sent_at).total_seconds()
+        unack_days = business_days_elapsed(sent_at, unack_end)
+    since_sent = ((ended or now) - sent_at).total_seconds()
+    return Waits(since_sent, unack, unack_days, state == ReferralState.SENT)
 
 
 AWAITING = "Active - awaiting acknowledgement"
