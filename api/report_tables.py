@@ -29,7 +29,7 @@ from domain.referral_status import ReferralState
 from domain.taxonomy import INSURANCE_TYPES, SERVICES
 from models.org import Program
 
-CSV_CHUNK_ROWS = 2000
+CSV_CHUNK_ROWS = 5000
 _STATE_LABELS = {s.value: s.label for s in ReferralState}
 _SERVICE_LABELS = dict(SERVICES)
 _INSURANCE_LABELS = dict(INSURANCE_TYPES)
