@@ -322,11 +322,15 @@ def signed_in(base: str, email: str) -> httpx.Client:
     return http
 
 
+_YEAR_AGO = (date.today() - timedelta(days=364)).isoformat()
 PAGES = {
     STATE_USER: ["/reports/delays", "/reports/delays?status=any", "/reports/delays?status=any&page=200",
                  "/reports/delays?status=Enrolled+in+Services", "/reports/outcomes", "/reports/from-agency",
                  "/reports/to-agency", "/reports/dashboard", "/reports/agencies",
-                 "/reports/agencies?county=Yellowstone&service=mental_health"],
+                 "/reports/agencies?county=Yellowstone&service=mental_health",
+                 # wider than the defaults: a year of measures, every referral ever sent
+                 f"/reports/dashboard?sent_from={_YEAR_AGO}", "/reports/dashboard?sent_from=2000-01-01",
+                 "/reports/outcomes?sent_from=2000-01-01", "/reports/to-agency?sent_from=2000-01-01"],
     ADMIN_USER: ["/reports/delays", "/reports/delays?status=any", "/reports/outcomes", "/reports/from-agency",
                  "/reports/to-agency", "/reports/dashboard"],
     GATEKEEPER_USER: ["/reports/delays", "/reports/delays?status=any", "/reports/outcomes",

@@ -1,8 +1,10 @@
 """Agency -> Reports (Part 8 of the guide) and the closed-loop dashboard: pages, JSON and CSV.
 
 Pages live under /reports, the API under /api/v1/reports (JSON, and CSV at the same path with
-.csv). Who may open which report, and over which programs, is decided by domain.reports; the
-figures come from models/reports.py; the tables' columns from api/report_tables.py.
+.csv). Handlers are plain functions: FastAPI runs them on its thread pool, so a report's queries
+never hold up the event loop. Who may open which report, and over which programs, is decided by
+domain.reports; the figures come from models/reports.py; the tables' columns from
+api/report_tables.py.
 """
 
 from __future__ import annotations
@@ -194,12 +196,12 @@ def _available(actor: Actor) -> list[dict]:
 
 
 @router.get("/reports", include_in_schema=False)
-async def reports_index(request: Request, actor: CurrentActor):
+def reports_index(request: Request, actor: CurrentActor):
     return render(request, "reports/index.html", {"reports": _available(actor)})
 
 
 @router.get("/api/v1/reports")
-async def reports_index_api(actor: CurrentActor) -> dict:
+def reports_index_api(actor: CurrentActor) -> dict:
     """The reports the signed-in person may open, as their current program."""
     return {"reports": _available(actor)}
 
@@ -242,8 +244,8 @@ def _agencies_form(db) -> dict:
 
 
 @router.get("/reports/agencies", include_in_schema=False)
-async def agencies_page(request: Request, db: DbSession, moment: Now,
-                        params: Annotated[AgenciesQuery, Query()], actor: Actor = AGENCIES):
+def agencies_page(request: Request, db: DbSession, moment: Now,
+                  params: Annotated[AgenciesQuery, Query()], actor: Actor = AGENCIES):
     try:
         f = _agency_filter(params)
     except ValidationFailed as error:
@@ -254,16 +256,16 @@ async def agencies_page(request: Request, db: DbSession, moment: Now,
 
 
 @router.get("/api/v1/reports/agencies")
-async def agencies_api(db: DbSession, moment: Now, params: Annotated[AgenciesQuery, Query()],
-                       actor: Actor = AGENCIES) -> dict:
+def agencies_api(db: DbSession, moment: Now, params: Annotated[AgenciesQuery, Query()],
+                 actor: Actor = AGENCIES) -> dict:
     """Agencies Report: programs matching any combination of the five filters."""
     page = q.agencies_page(db, _agency_filter(params), today_local(moment), params.page)
     return _json_page(page, as_json_rows(AGENCY_COLUMNS, page.rows))
 
 
 @router.get("/api/v1/reports/agencies.csv")
-async def agencies_csv(request: Request, moment: Now, params: Annotated[AgenciesQuery, Query()],
-                       actor: Actor = AGENCIES):
+def agencies_csv(request: Request, moment: Now, params: Annotated[AgenciesQuery, Query()],
+                 actor: Actor = AGENCIES):
     f, today = _agency_filter(params), today_local(moment)
     return csv_response("agencies-report.csv", AGENCY_COLUMNS, request.app.state.session_factory,
                         lambda db: q.stream_agencies(db, f, today))
@@ -334,8 +336,8 @@ def _fallback_context(db, actor) -> dict:
 
 
 @router.get("/reports/delays", include_in_schema=False)
-async def delays_page(request: Request, db: DbSession, moment: Now,
-                      params: Annotated[DelaysQuery, Query()], actor: Actor = DELAYS):
+def delays_page(request: Request, db: DbSession, moment: Now,
+                params: Annotated[DelaysQuery, Query()], actor: Actor = DELAYS):
     try:
         ctx, f = _delays_filter(db, actor, params, moment)
     except ValidationFailed as error:
@@ -350,8 +352,8 @@ async def delays_page(request: Request, db: DbSession, moment: Now,
 
 
 @router.get("/api/v1/reports/delays")
-async def delays_api(db: DbSession, moment: Now, params: Annotated[DelaysQuery, Query()],
-                     actor: Actor = DELAYS) -> dict:
+def delays_api(db: DbSession, moment: Now, params: Annotated[DelaysQuery, Query()],
+               actor: Actor = DELAYS) -> dict:
     """Referral Delays to Agency: every referral of the scope, how long each has waited."""
     ctx, f = _delays_filter(db, actor, params, moment)
     page = q.referral_page(db, f, params.page)
@@ -360,8 +362,8 @@ async def delays_api(db: DbSession, moment: Now, params: Annotated[DelaysQuery, 
 
 
 @router.get("/api/v1/reports/delays.csv")
-async def delays_csv(request: Request, db: DbSession, moment: Now,
-                     params: Annotated[DelaysQuery, Query()], actor: Actor = DELAYS):
+def delays_csv(request: Request, db: DbSession, moment: Now,
+               params: Annotated[DelaysQuery, Query()], actor: Actor = DELAYS):
     _, f = _delays_filter(db, actor, params, moment)
     return _csv_lines(request, db, "referral-delays.csv", DELAY_COLUMNS, f, moment)
 
@@ -369,8 +371,8 @@ async def delays_csv(request: Request, db: DbSession, moment: Now,
 def _partner_routes(report: Report, dependency) -> None:
     slug = report.value
 
-    async def page_route(request: Request, db: DbSession, moment: Now,
-                         params: Annotated[PartnerQuery, Query()], actor: Actor = dependency):
+    def page_route(request: Request, db: DbSession, moment: Now,
+                   params: Annotated[PartnerQuery, Query()], actor: Actor = dependency):
         try:
             ctx, f = _partner_filter(db, actor, params, moment, report)
         except ValidationFailed as error:
@@ -385,15 +387,15 @@ def _partner_routes(report: Report, dependency) -> None:
             **_table(PARTNER_COLUMNS, page, _lines(db, page.rows, ctx.scope, moment)),
         })
 
-    async def api_route(db: DbSession, moment: Now, params: Annotated[PartnerQuery, Query()],
-                        actor: Actor = dependency) -> dict:
+    def api_route(db: DbSession, moment: Now, params: Annotated[PartnerQuery, Query()],
+                  actor: Actor = dependency) -> dict:
         ctx, f = _partner_filter(db, actor, params, moment, report)
         page = q.referral_page(db, f, params.page)
         return {"scope": ctx.scope.label, "summary": _partner_summary(db, f),
                 **_json_page(page, as_json_rows(PARTNER_COLUMNS, _lines(db, page.rows, ctx.scope, moment)))}
 
-    async def csv_route(request: Request, db: DbSession, moment: Now,
-                        params: Annotated[PartnerQuery, Query()], actor: Actor = dependency):
+    def csv_route(request: Request, db: DbSession, moment: Now,
+                  params: Annotated[PartnerQuery, Query()], actor: Actor = dependency):
         _, f = _partner_filter(db, actor, params, moment, report)
         return _csv_lines(request, db, f"referrals-{slug}.csv", PARTNER_COLUMNS, f, moment)
 
@@ -442,8 +444,8 @@ def _outcomes(db, actor, params: ScopeQuery, moment) -> tuple[ReportContext, dic
 
 
 @router.get("/reports/outcomes", include_in_schema=False)
-async def outcomes_page(request: Request, db: DbSession, moment: Now,
-                        params: Annotated[ScopeQuery, Query()], actor: Actor = OUTCOMES):
+def outcomes_page(request: Request, db: DbSession, moment: Now,
+                  params: Annotated[ScopeQuery, Query()], actor: Actor = OUTCOMES):
     try:
         ctx, data = _outcomes(db, actor, params, moment)
     except ValidationFailed as error:
@@ -465,8 +467,8 @@ async def outcomes_page(request: Request, db: DbSession, moment: Now,
 
 
 @router.get("/api/v1/reports/outcomes")
-async def outcomes_api(db: DbSession, moment: Now, params: Annotated[ScopeQuery, Query()],
-                       actor: Actor = OUTCOMES) -> dict:
+def outcomes_api(db: DbSession, moment: Now, params: Annotated[ScopeQuery, Query()],
+                 actor: Actor = OUTCOMES) -> dict:
     """Referral Outcomes: referrals sent and received per outcome, and per month sent."""
     ctx, data = _outcomes(db, actor, params, moment)
     return {"scope": ctx.scope.label, "sent_from": ctx.period.first_day, "sent_to": ctx.period.last_day,
@@ -483,8 +485,8 @@ OUTCOME_COLUMNS = (
 
 
 @router.get("/api/v1/reports/outcomes.csv")
-async def outcomes_csv(request: Request, db: DbSession, moment: Now,
-                       params: Annotated[ScopeQuery, Query()], actor: Actor = OUTCOMES):
+def outcomes_csv(request: Request, db: DbSession, moment: Now,
+                 params: Annotated[ScopeQuery, Query()], actor: Actor = OUTCOMES):
     _, data = _outcomes(db, actor, params, moment)
     rows = list(data["by_outcome"].items())
     return csv_response("referral-outcomes.csv", OUTCOME_COLUMNS, request.app.state.session_factory,
@@ -496,33 +498,37 @@ async def outcomes_csv(request: Request, db: DbSession, moment: Now,
 DASHBOARD = _require(Report.DASHBOARD)
 
 
-def _dashboard(db, actor, params: ScopeQuery, moment, *, all_programs: bool = False):
+def _dashboard(request: Request, db, actor, params: ScopeQuery, moment, *,
+               all_programs: bool = False):
     ctx = _context(db, actor, params, moment, default_days=DASHBOARD_PERIOD_DAYS)
-    ids = ctx.scope.program_ids
-    empty = measures.closed_loop_measures([])
-    whole = q.closed_loop(db, ctx.period, program_ids=ids)
-    lines = [MeasureLine("State" if ctx.scope.statewide and params.region is None else "All",
-                         "Montana" if ctx.scope.statewide else ctx.scope.label, whole.get(None, empty))]
-    if ctx.scope.kind is not ScopeKind.AGENCY and params.program is None:
-        regions = sorted({p.region for p in q.programs_in_scope(db, ctx.scope)}) if ids is not None \
-            else list(REGIONS)
-        by_region = q.closed_loop(db, ctx.period, program_ids=ids, group="region")
-        lines += [MeasureLine("Region", f"Region {r} — {REGIONS[r]}", by_region.get(r, empty))
-                  for r in regions]
+    ids, period = ctx.scope.program_ids, ctx.period
     programs = q.programs_in_scope(db, ctx.scope)
     page = q.Page(programs, len(programs), params.page)
     shown = programs if all_programs else programs[(page.number - 1) * page.size: page.number * page.size]
-    by_program = q.closed_loop(db, ctx.period, program_ids=[p.id for p in shown], group="program")
+    with_regions = ctx.scope.kind is not ScopeKind.AGENCY and params.program is None
+    # Four independent aggregates over the same referrals: asked at once, on separate connections.
+    whole, by_region, by_program, histogram = q.run_concurrently(request.app.state.session_factory, [
+        lambda s: q.closed_loop(s, period, program_ids=ids),
+        lambda s: q.closed_loop(s, period, program_ids=ids, group="region") if with_regions else {},
+        lambda s: q.closed_loop(s, period, program_ids=[p.id for p in shown], group="program"),
+        lambda s: q.ack_histogram(s, period, ids),
+    ])
+    empty = measures.closed_loop_measures([])
+    lines = [MeasureLine("State" if ctx.scope.statewide else "All",
+                         "Montana" if ctx.scope.statewide else ctx.scope.label, whole.get(None, empty))]
+    if with_regions:
+        regions = list(REGIONS) if ids is None else sorted({p.region for p in programs})
+        lines += [MeasureLine("Region", f"Region {r} — {REGIONS[r]}", by_region.get(r, empty))
+                  for r in regions]
     program_lines = [MeasureLine("Program", p.display_name, by_program.get(p.id, empty)) for p in shown]
-    histogram = q.ack_histogram(db, ctx.period, ids)
     return ctx, lines, program_lines, page, histogram
 
 
 @router.get("/reports/dashboard", include_in_schema=False)
-async def dashboard_page(request: Request, db: DbSession, moment: Now,
-                         params: Annotated[ScopeQuery, Query()], actor: Actor = DASHBOARD):
+def dashboard_page(request: Request, db: DbSession, moment: Now,
+                   params: Annotated[ScopeQuery, Query()], actor: Actor = DASHBOARD):
     try:
-        ctx, lines, program_lines, page, histogram = _dashboard(db, actor, params, moment)
+        ctx, lines, program_lines, page, histogram = _dashboard(request, db, actor, params, moment)
     except ValidationFailed as error:
         return _bad_filter(request, Report.DASHBOARD, "reports/dashboard.html", error,
                            _fallback_context(db, actor))
@@ -538,11 +544,11 @@ async def dashboard_page(request: Request, db: DbSession, moment: Now,
 
 
 @router.get("/api/v1/reports/dashboard")
-async def dashboard_api(db: DbSession, moment: Now, params: Annotated[ScopeQuery, Query()],
-                        actor: Actor = DASHBOARD) -> dict:
+def dashboard_api(request: Request, db: DbSession, moment: Now,
+                  params: Annotated[ScopeQuery, Query()], actor: Actor = DASHBOARD) -> dict:
     """Closed-loop measures statewide, per region and per program (paged), and the
     acknowledgement-time histogram."""
-    ctx, lines, program_lines, page, histogram = _dashboard(db, actor, params, moment)
+    ctx, lines, program_lines, page, histogram = _dashboard(request, db, actor, params, moment)
     return {"scope": ctx.scope.label, "sent_from": ctx.period.first_day, "sent_to": ctx.period.last_day,
             "summary": as_json_rows(MEASURE_COLUMNS, lines),
             "ack_histogram": [{"bin": b, "referrals": n}
@@ -551,9 +557,9 @@ async def dashboard_api(db: DbSession, moment: Now, params: Annotated[ScopeQuery
 
 
 @router.get("/api/v1/reports/dashboard.csv")
-async def dashboard_csv(request: Request, db: DbSession, moment: Now,
-                        params: Annotated[ScopeQuery, Query()], actor: Actor = DASHBOARD):
-    _, lines, program_lines, _, _ = _dashboard(db, actor, params, moment, all_programs=True)
+def dashboard_csv(request: Request, db: DbSession, moment: Now,
+                  params: Annotated[ScopeQuery, Query()], actor: Actor = DASHBOARD):
+    _, lines, program_lines, _, _ = _dashboard(request, db, actor, params, moment, all_programs=True)
     rows = lines + program_lines
     return csv_response("closed-loop-measures.csv", MEASURE_COLUMNS, request.app.state.session_factory,
                         lambda _db: iter(rows))
