@@ -17,7 +17,10 @@ class Referral(Base):
         Index("ix_referral_receiving_state", "receiving_program_id", "state", "sent_at"),
         Index("ix_referral_sending_state", "sending_program_id", "state", "sent_at"),
         Index("ix_referral_provider", "assigned_provider_id", "state"),
-        Index("ix_referral_sent_at", "sent_at"),
+        # Covering on PostgreSQL: the reports count and group a period's referrals by state,
+        # status and program from the index alone (models/reports.py).
+        Index("ix_referral_sent_at", "sent_at", postgresql_include=[
+            "state", "service_status", "sending_program_id", "receiving_program_id"]),
         # At most one pending, sent or assigned referral per client and receiving program.
         Index("uq_referral_open", "client_id", "receiving_program_id", unique=True,
               postgresql_where=text("state IN ('pending', 'sent', 'assigned')"),

@@ -162,3 +162,37 @@ def anon_csrf(html: str) -> str:
 
 
 HTML = {"accept": "text/html"}
+
+
+def make_referral(
+    db: Session,
+    sending: Program,
+    receiving: Program,
+    sender: User,
+    *,
+    state: str = "sent",
+    service_status: str | None = None,
+    client=None,
+    provider: User | None = None,
+    **times,
+):
+    """A referral row as the referral workflow would project it. ``times`` sets sent_at,
+    acknowledged_at, first_contact_at, enrolled_at, closed_at, declined_at, escalated_at (aware
+    datetimes); a sent referral defaults to being sent now. A new client with a signed ROI is made
+    unless ``client`` is given."""
+    from datetime import datetime, timezone
+
+    from models.referrals import Referral
+
+    if client is None:
+        client = make_client(db, sending, sender, first_name=f"Client{next(_seq)}")
+    roi = make_signed_roi(db, client, sending, (receiving,), sender)
+    if state != "pending":
+        times.setdefault("sent_at", datetime.now(timezone.utc))
+    referral = Referral(client_id=client.id, roi_id=roi.id, sending_program_id=sending.id,
+                        receiving_program_id=receiving.id, sender_user_id=sender.id, state=state,
+                        service_status=service_status,
+                        assigned_provider_id=provider.id if provider else None, **times)
+    db.add(referral)
+    db.flush()
+    return referral

@@ -19,6 +19,7 @@ from api.routes import (
     profile,
     referral_pages,
     referrals,
+    reports,
     roi_api,
     roi_pages,
     tokens,
@@ -31,3 +32,4 @@ ROUTERS = [health.router, codec.router, auth.router, home.router, passwords.rout
 ROUTERS += [referrals.router, referral_pages.router, escalations.api, escalations.pages]
 ROUTERS += [roi_api.router, roi_pages.router, twilio_sms.router, outbox.router, blank_roi.router]
 ROUTERS += [clients.router, clients_api.router, client_merge.router]
+ROUTERS += [reports.router]

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 23:44:22.433317
+Create Date: 2026-11-25 23:47:59.934895
 """
 from alembic import op
 import sqlalchemy as sa
@@ -444,7 +444,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_referral_roi_id'), ['roi_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_referral_sender_user_id'), ['sender_user_id'], unique=False)
         batch_op.create_index('ix_referral_sending_state', ['sending_program_id', 'state', 'sent_at'], unique=False)
-        batch_op.create_index('ix_referral_sent_at', ['sent_at'], unique=False)
+        batch_op.create_index('ix_referral_sent_at', ['sent_at'], unique=False, postgresql_include=['state', 'service_status', 'sending_program_id', 'receiving_program_id'])
         batch_op.create_index('uq_referral_open', ['client_id', 'receiving_program_id'], unique=True, postgresql_where=sa.text("state IN ('pending', 'sent', 'assigned')"), sqlite_where=sa.text("state IN ('pending', 'sent', 'assigned')"))
 
     op.create_table('roi_attachment',
@@ -595,7 +595,7 @@ def downgrade() -> None:
     op.drop_table('roi_attachment')
     with op.batch_alter_table('referral', schema=None) as batch_op:
         batch_op.drop_index('uq_referral_open', postgresql_where=sa.text("state IN ('pending', 'sent', 'assigned')"), sqlite_where=sa.text("state IN ('pending', 'sent', 'assigned')"))
-        batch_op.drop_index('ix_referral_sent_at')
+        batch_op.drop_index('ix_referral_sent_at', postgresql_include=['state', 'service_status', 'sending_program_id', 'receiving_program_id'])
         batch_op.drop_index('ix_referral_sending_state')
         batch_op.drop_index(batch_op.f('ix_referral_sender_user_id'))
         batch_op.drop_index(batch_op.f('ix_referral_roi_id'))

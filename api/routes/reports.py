@@ -1,0 +1,565 @@
+"""Agency -> Reports (Part 8 of the guide) and the closed-loop dashboard: pages, JSON and CSV.
+
+Pages live under /reports, the API under /api/v1/reports (JSON, and CSV at the same path with
+.csv). Handlers are plain functions: FastAPI runs them on its thread pool, so a report's queries
+never hold up the event loop. Who may open which report, and over which programs, is decided by
+domain.reports; the figures come from models/reports.py; the tables' columns from
+api/report_tables.py.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, Field, model_validator
+
+from api import charts
+from api.deps import Actor, CurrentActor, DbSession, Now, today_local, user_mou_current
+from api.errors import Forbidden
+from api.forms import render
+from api.report_tables import (
+    AGENCY_COLUMNS, DELAY_COLUMNS, MEASURE_COLUMNS, PARTNER_COLUMNS, Column, MeasureLine,
+    ReferralLines, as_json_rows, csv_response, duration_display, percent, without_direction,
+)
+from domain import measures
+from domain.errors import ValidationFailed
+from domain.measures import OutcomeGroup, outcome_group, outcome_labels, outcome_of
+from domain.montana import REGIONS, county_names, is_montana_county, canonical_county
+from domain.referral_status import ServiceStatus
+from domain.reports import (
+    DASHBOARD_PERIOD_DAYS, DEFAULT_PERIOD_DAYS, STATE_FILTERS, Direction, Period, Report, Roles, ScopeKind,
+    may_open, parse_status_filter, period_from_dates, reports_for, scopes_for,
+)
+from domain.taxonomy import INSURANCE_TYPES, SERVICES, is_code
+from models import audit
+from models import reports as q
+from models.org import Program
+
+router = APIRouter(tags=["reports"])
+
+SCOPE_LABELS = {ScopeKind.AGENCY: "My agency", ScopeKind.REGIONS: "My regions",
+                ScopeKind.STATE: "Statewide"}
+
+
+# --- who is asking -------------------------------------------------------------------------------
+
+def roles_of(actor: Actor) -> Roles:
+    return Roles(provider=actor.is_provider, gatekeeper=actor.is_gatekeeper,
+                 admin_regions=frozenset(actor.user.region_numbers),
+                 state_team=actor.user.is_state_team)
+
+
+def _require(report: Report):
+    async def dependency(actor: CurrentActor, moment: Now) -> Actor:
+        roles = roles_of(actor)
+        if not may_open(roles, report):
+            if report is Report.DASHBOARD:
+                reason = "The closed-loop dashboard is for designated administrators and the state team."
+            else:
+                reason = (f"The {report.info.title} report is for gatekeepers, designated "
+                          "administrators and the state team. Providers see the Blank ROI and "
+                          "the Agencies Report; ask a gatekeeper of your agency.")
+            raise Forbidden(reason, code="report_not_allowed")
+        if report not in (Report.BLANK_ROI, Report.AGENCIES) and not user_mou_current(
+                actor.user, today_local(moment)):
+            raise Forbidden("You must sign the CONNECT User MOU before you can see referral reports.",
+                            code="user_mou_required", link="/mou")
+        return actor
+
+    return Depends(dependency)
+
+
+class _Form(BaseModel):
+    """Report filters come from GET forms, where an untouched field arrives as an empty string."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_is_missing(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            return {k: v for k, v in data.items() if v not in ("", None, [])}
+        return data
+
+
+class ScopeQuery(_Form):
+    scope: ScopeKind | None = None
+    region: int | None = Field(None, ge=1, le=5)
+    program: int | None = None
+    sent_from: date | None = None
+    sent_to: date | None = None
+    page: int = Field(1, ge=1, le=1_000_000)
+
+
+class DelaysQuery(ScopeQuery):
+    direction: Direction = Direction.BOTH
+    status: str = q.OPEN
+
+
+class PartnerQuery(ScopeQuery):
+    agency: list[int] = []
+
+
+@dataclass
+class ReportContext:
+    """The scope and period a referral report runs over, with what the filter form needs."""
+
+    roles: Roles
+    scope: q.Scope
+    period: Period
+    scope_choices: list[tuple[str, str]]
+    region_choices: list[tuple[int, str]]
+    program_choices: list[tuple[int, str]]
+
+
+def _scope(db, actor: Actor, params: ScopeQuery) -> q.Scope:
+    roles = roles_of(actor)
+    kinds = scopes_for(roles)
+    kind = params.scope or kinds[0]
+    if kind not in kinds:
+        raise Forbidden(f"You cannot see the {SCOPE_LABELS[kind].lower()} view of this report.",
+                        code="scope_not_allowed")
+    if kind is ScopeKind.AGENCY:
+        scope = q.agency_scope(db, actor.program.agency_id)
+    elif kind is ScopeKind.REGIONS:
+        regions = sorted(roles.admin_regions)
+        if params.region is not None:
+            if params.region not in roles.admin_regions:
+                raise Forbidden(f"Region {params.region} is not one of the regions you administer.",
+                                code="region_not_allowed")
+            regions = [params.region]
+        scope = q.regions_scope(db, regions, ", ".join(f"Region {r} — {REGIONS[r]}" for r in regions))
+    elif params.region is not None:
+        scope = q.regions_scope(db, [params.region], f"Region {params.region} — {REGIONS[params.region]}")
+        scope = q.Scope(ScopeKind.STATE, scope.label, scope.program_ids)
+    else:
+        scope = q.state_scope()
+    if params.program is not None:
+        program = db.get(Program, params.program)
+        if program is None or (scope.program_ids is not None and program.id not in scope.program_ids):
+            raise Forbidden("That program is not in the agencies or regions you can report on.",
+                            code="program_not_allowed")
+        scope = q.narrowed(scope, [program.id], program.display_name)
+    return scope
+
+
+def _context(db, actor: Actor, params: ScopeQuery, moment, default_days: int | None) -> ReportContext:
+    roles = roles_of(actor)
+    scope = _scope(db, actor, params)
+    period = period_from_dates(params.sent_from, params.sent_to, today=today_local(moment),
+                               default_days=default_days)
+    whole = _scope(db, actor, params.model_copy(update={"program": None}))
+    regions = sorted(roles.admin_regions) if scope.kind is ScopeKind.REGIONS else list(REGIONS)
+    return ReportContext(
+        roles, scope, period,
+        [(k.value, SCOPE_LABELS[k]) for k in scopes_for(roles)],
+        [(r, f"Region {r} — {REGIONS[r]}") for r in regions] if scope.kind is not ScopeKind.AGENCY else [],
+        [(p.id, p.display_name) for p in q.programs_in_scope(db, whole)] if not whole.statewide else [],
+    )
+
+
+def _query_string(request: Request, **changes) -> str:
+    items = [(k, v) for k, v in request.query_params.multi_items() if k not in changes]
+    items += [(k, v) for k, v in changes.items() if v is not None]
+    return urlencode(items)
+
+
+def _page(request: Request, report: Report, template: str, ctx: dict) -> Any:
+    csv_url = f"/api/v1/reports/{report.value}.csv"
+    if request.url.query:
+        csv_url += "?" + _query_string(request, page=None)
+    return render(request, template, {
+        "report": report.info, "csv_url": csv_url, "query": request.query_params,
+        "page_url": lambda n: "?" + _query_string(request, page=str(n)), **ctx,
+    })
+
+
+def _table(columns: tuple[Column, ...], page: q.Page, lines: list) -> dict:
+    return {"columns": columns, "lines": lines, "pager": page}
+
+
+def _bad_filter(request: Request, report: Report, template: str, error: ValidationFailed, ctx: dict):
+    return render(request, template, {
+        "report": report.info, "query": request.query_params, "error": error.reason,
+        "error_field": getattr(error, "field", None), "csv_url": "", "page_url": lambda n: "", **ctx,
+    }, status=422)
+
+
+# --- the list of reports -------------------------------------------------------------------------
+
+def _available(actor: Actor) -> list[dict]:
+    return [{"slug": r.value, "title": r.info.title, "summary": r.info.summary,
+             "url": f"/reports/{r.value}"} for r in reports_for(roles_of(actor))]
+
+
+@router.get("/reports", include_in_schema=False)
+def reports_index(request: Request, actor: CurrentActor):
+    return render(request, "reports/index.html", {"reports": _available(actor)})
+
+
+@router.get("/api/v1/reports")
+def reports_index_api(actor: CurrentActor) -> dict:
+    """The reports the signed-in person may open, as their current program."""
+    return {"reports": _available(actor)}
+
+
+# --- Agencies Report -----------------------------------------------------------------------------
+
+class AgenciesQuery(_Form):
+    region: int | None = Field(None, ge=1, le=5)
+    county: str | None = None
+    county_mode: str = Field("any", pattern="^(any|in_person|telemedicine)$")
+    service: str | None = None
+    insurance: str | None = None
+    agency: int | None = None
+    page: int = Field(1, ge=1, le=1_000_000)
+
+
+def _agency_filter(params: AgenciesQuery) -> q.AgencyFilter:
+    county = None
+    if params.county:
+        if not is_montana_county(params.county):
+            raise ValidationFailed(f"'{params.county}' is not a Montana county; choose one from the list.",
+                                   field="county", code="unknown_county")
+        county = canonical_county(params.county)
+    for name, vocab, value in (("service", SERVICES, params.service),
+                               ("insurance", INSURANCE_TYPES, params.insurance)):
+        if value and not is_code(vocab, value):
+            raise ValidationFailed(f"'{value}' is not one of the choices; pick one from the list.",
+                                   field=name, code=f"unknown_{name}")
+    return q.AgencyFilter(params.region, county, params.county_mode, params.service,
+                          params.insurance, params.agency)
+
+
+AGENCIES = _require(Report.AGENCIES)
+
+
+def _agencies_form(db) -> dict:
+    return {"regions": REGIONS, "counties": county_names(), "services": SERVICES,
+            "insurance_types": INSURANCE_TYPES,
+            "agency_choices": [(a.id, a.name) for a in q.partner_agencies(db)]}
+
+
+@router.get("/reports/agencies", include_in_schema=False)
+def agencies_page(request: Request, db: DbSession, moment: Now,
+                  params: Annotated[AgenciesQuery, Query()], actor: Actor = AGENCIES):
+    try:
+        f = _agency_filter(params)
+    except ValidationFailed as error:
+        return _bad_filter(request, Report.AGENCIES, "reports/agencies.html", error, _agencies_form(db))
+    page = q.agencies_page(db, f, today_local(moment), params.page)
+    return _page(request, Report.AGENCIES, "reports/agencies.html",
+                 {**_agencies_form(db), **_table(AGENCY_COLUMNS, page, page.rows)})
+
+
+@router.get("/api/v1/reports/agencies")
+def agencies_api(db: DbSession, moment: Now, params: Annotated[AgenciesQuery, Query()],
+                 actor: Actor = AGENCIES) -> dict:
+    """Agencies Report: programs matching any combination of the five filters."""
+    page = q.agencies_page(db, _agency_filter(params), today_local(moment), params.page)
+    return _json_page(page, as_json_rows(AGENCY_COLUMNS, page.rows))
+
+
+@router.get("/api/v1/reports/agencies.csv")
+def agencies_csv(request: Request, moment: Now, params: Annotated[AgenciesQuery, Query()],
+                 actor: Actor = AGENCIES):
+    f, today = _agency_filter(params), today_local(moment)
+    return csv_response("agencies-report.csv", AGENCY_COLUMNS, request.app.state.session_factory,
+                        lambda db: q.stream_agencies(db, f, today))
+
+
+def _json_page(page: q.Page, rows: list) -> dict:
+    return {"page": page.number, "pages": page.pages, "total": page.total, "rows": rows}
+
+
+# --- referral lists: Referral Delays, Referrals From / To Agency ---------------------------------
+
+DELAYS = _require(Report.DELAYS)
+ANY_STATUS = "any"
+FROM_AGENCY = _require(Report.FROM_AGENCY)
+TO_AGENCY = _require(Report.TO_AGENCY)
+
+
+def _delays_filter(db, actor, params: DelaysQuery, moment) -> tuple[ReportContext, q.ReferralFilter]:
+    ctx = _context(db, actor, params, moment, default_days=None)
+    status = params.status if params.status == q.OPEN else (
+        None if params.status == ANY_STATUS else parse_status_filter(params.status))
+    return ctx, q.ReferralFilter(ctx.scope, ctx.period, params.direction, status, newest_first=False)
+
+
+def _partner_filter(db, actor, params: PartnerQuery, moment, report: Report):
+    ctx = _context(db, actor, params, moment, default_days=DEFAULT_PERIOD_DAYS)
+    direction = Direction.RECEIVED if report is Report.FROM_AGENCY else Direction.SENT
+    return ctx, q.ReferralFilter(ctx.scope, ctx.period, direction,
+                                 partner_agency_ids=tuple(params.agency))
+
+
+def _lines(db, rows, scope: q.Scope, moment) -> list:
+    make = ReferralLines(q.program_labels(db), scope.program_ids, moment)
+    return [make(row) for row in rows]
+
+
+def _csv_lines(request: Request, db, filename: str, columns, f: q.ReferralFilter, moment):
+    actor: Actor = request.state.actor
+    # A bulk export of referral data is recorded (who, as which program, which report and filters).
+    audit.record(db, action="report.exported", entity_type="report", entity_id=filename,
+                 user_id=actor.user.id, program_id=actor.program_id, scope=f.scope.label,
+                 query=str(request.url.query))
+    db.commit()
+    make = ReferralLines(q.program_labels(db), f.scope.program_ids, moment)
+    return csv_response(filename, columns, request.app.state.session_factory,
+                        lambda session: q.stream_referral_rows(session, f), make)
+
+
+def _status_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    return [
+        ("", [(ANY_STATUS, "Any status"), (q.OPEN, "Still open (waiting or assigned)")]),
+        ("Where it stands", [(s.value, s.label) for s in STATE_FILTERS]),
+        ("Referral Status", [(s.value, s.value) for s in ServiceStatus]),
+    ]
+
+
+def _form_context(ctx: ReportContext) -> dict:
+    return {"scope": ctx.scope, "period": ctx.period, "scope_choices": ctx.scope_choices,
+            "region_choices": ctx.region_choices, "program_choices": ctx.program_choices}
+
+
+def _fallback_context(db, actor) -> dict:
+    roles = roles_of(actor)
+    return {"scope": None, "period": Period(), "region_choices": [], "program_choices": [],
+            "scope_choices": [(k.value, SCOPE_LABELS[k]) for k in scopes_for(roles)],
+            "statuses": _status_choices(),
+            "agency_choices": [(a.id, a.name) for a in q.partner_agencies(db)]}
+
+
+@router.get("/reports/delays", include_in_schema=False)
+def delays_page(request: Request, db: DbSession, moment: Now,
+                params: Annotated[DelaysQuery, Query()], actor: Actor = DELAYS):
+    try:
+        ctx, f = _delays_filter(db, actor, params, moment)
+    except ValidationFailed as error:
+        return _bad_filter(request, Report.DELAYS, "reports/delays.html", error,
+                           _fallback_context(db, actor))
+    page = q.referral_page(db, f, params.page)
+    return _page(request, Report.DELAYS, "reports/delays.html", {
+        **_form_context(ctx), "statuses": _status_choices(),
+        **_table(without_direction(DELAY_COLUMNS) if ctx.scope.statewide else DELAY_COLUMNS, page,
+                 _lines(db, page.rows, ctx.scope, moment)),
+    })
+
+
+@router.get("/api/v1/reports/delays")
+def delays_api(db: DbSession, moment: Now, params: Annotated[DelaysQuery, Query()],
+               actor: Actor = DELAYS) -> dict:
+    """Referral Delays to Agency: every referral of the scope, how long each has waited."""
+    ctx, f = _delays_filter(db, actor, params, moment)
+    page = q.referral_page(db, f, params.page)
+    return {"scope": ctx.scope.label,
+            **_json_page(page, as_json_rows(DELAY_COLUMNS, _lines(db, page.rows, ctx.scope, moment)))}
+
+
+@router.get("/api/v1/reports/delays.csv")
+def delays_csv(request: Request, db: DbSession, moment: Now,
+               params: Annotated[DelaysQuery, Query()], actor: Actor = DELAYS):
+    _, f = _delays_filter(db, actor, params, moment)
+    return _csv_lines(request, db, "referral-delays.csv", DELAY_COLUMNS, f, moment)
+
+
+def _partner_routes(report: Report, dependency) -> None:
+    slug = report.value
+
+    def page_route(request: Request, db: DbSession, moment: Now,
+                   params: Annotated[PartnerQuery, Query()], actor: Actor = dependency):
+        try:
+            ctx, f = _partner_filter(db, actor, params, moment, report)
+        except ValidationFailed as error:
+            return _bad_filter(request, report, "reports/partner.html", error,
+                               {**_fallback_context(db, actor), "outgoing": report is Report.TO_AGENCY})
+        page = q.referral_page(db, f, params.page)
+        summary = _partner_summary(db, f)
+        return _page(request, report, "reports/partner.html", {
+            **_form_context(ctx), "summary": summary,
+            "agency_choices": [(a.id, a.name) for a in q.partner_agencies(db)],
+            "outgoing": report is Report.TO_AGENCY,
+            **_table(PARTNER_COLUMNS, page, _lines(db, page.rows, ctx.scope, moment)),
+        })
+
+    def api_route(db: DbSession, moment: Now, params: Annotated[PartnerQuery, Query()],
+                  actor: Actor = dependency) -> dict:
+        ctx, f = _partner_filter(db, actor, params, moment, report)
+        page = q.referral_page(db, f, params.page)
+        return {"scope": ctx.scope.label, "summary": _partner_summary(db, f),
+                **_json_page(page, as_json_rows(PARTNER_COLUMNS, _lines(db, page.rows, ctx.scope, moment)))}
+
+    def csv_route(request: Request, db: DbSession, moment: Now,
+                  params: Annotated[PartnerQuery, Query()], actor: Actor = dependency):
+        _, f = _partner_filter(db, actor, params, moment, report)
+        return _csv_lines(request, db, f"referrals-{slug}.csv", PARTNER_COLUMNS, f, moment)
+
+    router.add_api_route(f"/reports/{slug}", page_route, methods=["GET"], include_in_schema=False)
+    router.add_api_route(f"/api/v1/reports/{slug}", api_route, methods=["GET"],
+                         summary=report.info.title, description=report.info.summary)
+    router.add_api_route(f"/api/v1/reports/{slug}.csv", csv_route, methods=["GET"],
+                         summary=f"{report.info.title} (CSV)")
+
+
+def _partner_summary(db, f: q.ReferralFilter) -> list[dict]:
+    """Per partner agency: how many referrals, and how many ended in each outcome group."""
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for agency, state, status, n in q.partner_counts(db, f):
+        row = counts[agency]
+        row["Referrals"] += n
+        row[outcome_group(state, status)] += n
+    return [{"Agency": agency, "Referrals": row["Referrals"],
+             **{group: row[group] for group in OutcomeGroup.ALL}}
+            for agency, row in sorted(counts.items())]
+
+
+_partner_routes(Report.FROM_AGENCY, FROM_AGENCY)
+_partner_routes(Report.TO_AGENCY, TO_AGENCY)
+
+
+# --- Referral Outcomes -----------------------------------------------------------------------------
+
+OUTCOMES = _require(Report.OUTCOMES)
+GROUP_COLOURS = dict(zip(OutcomeGroup.ALL, ("#00a91c", "#005ea2", "#e5a000", "#d83933")))
+
+
+def _outcomes(db, actor, params: ScopeQuery, moment) -> tuple[ReportContext, dict]:
+    ctx = _context(db, actor, params, moment, default_days=DEFAULT_PERIOD_DAYS)
+    counts = q.outcome_counts(db, q.ReferralFilter(ctx.scope, ctx.period))
+    by_outcome: dict[str, dict[str, int]] = {o: {"sent": 0, "received": 0, "all": 0}
+                                             for o in outcome_labels()}
+    months: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for c in counts:
+        row = by_outcome[outcome_of(c.state, c.service_status)]
+        row["all"] += c.count
+        row["sent"] += c.count if c.sent else 0
+        row["received"] += c.count if c.received else 0
+        months[c.month][outcome_group(c.state, c.service_status)] += c.count
+    return ctx, {"by_outcome": by_outcome, "months": dict(sorted(months.items()))}
+
+
+@router.get("/reports/outcomes", include_in_schema=False)
+def outcomes_page(request: Request, db: DbSession, moment: Now,
+                  params: Annotated[ScopeQuery, Query()], actor: Actor = OUTCOMES):
+    try:
+        ctx, data = _outcomes(db, actor, params, moment)
+    except ValidationFailed as error:
+        return _bad_filter(request, Report.OUTCOMES, "reports/outcomes.html", error,
+                           _fallback_context(db, actor))
+    by_outcome, months = data["by_outcome"], data["months"]
+    key = "all" if ctx.scope.statewide else "received"
+    status_chart = charts.bar_chart(
+        [(o, row[key]) for o, row in by_outcome.items() if row["all"]],
+        "Referrals by status" + ("" if ctx.scope.statewide else " (received)"), testid="status-chart")
+    labels = list(months)
+    time_chart = charts.stacked_columns(
+        labels, [(g, GROUP_COLOURS[g], [months[m].get(g, 0) for m in labels]) for g in OutcomeGroup.ALL],
+        "Outcomes over time, by month sent", testid="outcomes-chart")
+    return _page(request, Report.OUTCOMES, "reports/outcomes.html", {
+        **_form_context(ctx), "by_outcome": by_outcome, "months": months, "groups": OutcomeGroup.ALL,
+        "status_chart": status_chart, "time_chart": time_chart,
+    })
+
+
+@router.get("/api/v1/reports/outcomes")
+def outcomes_api(db: DbSession, moment: Now, params: Annotated[ScopeQuery, Query()],
+                 actor: Actor = OUTCOMES) -> dict:
+    """Referral Outcomes: referrals sent and received per outcome, and per month sent."""
+    ctx, data = _outcomes(db, actor, params, moment)
+    return {"scope": ctx.scope.label, "sent_from": ctx.period.first_day, "sent_to": ctx.period.last_day,
+            "outcomes": [{"outcome": o, **row} for o, row in data["by_outcome"].items()],
+            "months": [{"month": m, **groups} for m, groups in data["months"].items()]}
+
+
+OUTCOME_COLUMNS = (
+    Column("Outcome", lambda row: row[0]),
+    Column("Sent", lambda row: row[1]["sent"]),
+    Column("Received", lambda row: row[1]["received"]),
+    Column("All", lambda row: row[1]["all"]),
+)
+
+
+@router.get("/api/v1/reports/outcomes.csv")
+def outcomes_csv(request: Request, db: DbSession, moment: Now,
+                 params: Annotated[ScopeQuery, Query()], actor: Actor = OUTCOMES):
+    _, data = _outcomes(db, actor, params, moment)
+    rows = list(data["by_outcome"].items())
+    return csv_response("referral-outcomes.csv", OUTCOME_COLUMNS, request.app.state.session_factory,
+                        lambda _db: iter(rows))
+
+
+# --- closed-loop dashboard -------------------------------------------------------------------------
+
+DASHBOARD = _require(Report.DASHBOARD)
+
+
+def _dashboard(request: Request, db, actor, params: ScopeQuery, moment, *,
+               all_programs: bool = False):
+    ctx = _context(db, actor, params, moment, default_days=DASHBOARD_PERIOD_DAYS)
+    ids, period = ctx.scope.program_ids, ctx.period
+    programs = q.programs_in_scope(db, ctx.scope)
+    page = q.Page(programs, len(programs), params.page)
+    shown = programs if all_programs else programs[(page.number - 1) * page.size: page.number * page.size]
+    with_regions = ctx.scope.kind is not ScopeKind.AGENCY and params.program is None
+    # Four independent aggregates over the same referrals: asked at once, on separate connections.
+    whole, by_region, by_program, histogram = q.run_concurrently(request.app.state.session_factory, [
+        lambda s: q.closed_loop(s, period, program_ids=ids),
+        lambda s: q.closed_loop(s, period, program_ids=ids, group="region") if with_regions else {},
+        lambda s: q.closed_loop(s, period, program_ids=[p.id for p in shown], group="program"),
+        lambda s: q.ack_histogram(s, period, ids),
+    ])
+    empty = measures.closed_loop_measures([])
+    lines = [MeasureLine("State" if ctx.scope.statewide else "All",
+                         "Montana" if ctx.scope.statewide else ctx.scope.label, whole.get(None, empty))]
+    if with_regions:
+        regions = list(REGIONS) if ids is None else sorted({p.region for p in programs})
+        lines += [MeasureLine("Region", f"Region {r} — {REGIONS[r]}", by_region.get(r, empty))
+                  for r in regions]
+    program_lines = [MeasureLine("Program", p.display_name, by_program.get(p.id, empty)) for p in shown]
+    return ctx, lines, program_lines, page, histogram
+
+
+@router.get("/reports/dashboard", include_in_schema=False)
+def dashboard_page(request: Request, db: DbSession, moment: Now,
+                   params: Annotated[ScopeQuery, Query()], actor: Actor = DASHBOARD):
+    try:
+        ctx, lines, program_lines, page, histogram = _dashboard(request, db, actor, params, moment)
+    except ValidationFailed as error:
+        return _bad_filter(request, Report.DASHBOARD, "reports/dashboard.html", error,
+                           _fallback_context(db, actor))
+    ack_chart = charts.column_chart(measures.ack_bin_labels(), histogram,
+                                    "Time to acknowledgement", testid="ack-histogram")
+    headline = lines[0].measures if lines else None
+    return _page(request, Report.DASHBOARD, "reports/dashboard.html", {
+        **_form_context(ctx), "summary_lines": lines, "headline": headline, "ack_chart": ack_chart,
+        "histogram": list(zip(measures.ack_bin_labels(), histogram)),
+        "fmt_duration": duration_display, "fmt_percent": percent,
+        **_table(MEASURE_COLUMNS, page, program_lines),
+    })
+
+
+@router.get("/api/v1/reports/dashboard")
+def dashboard_api(request: Request, db: DbSession, moment: Now,
+                  params: Annotated[ScopeQuery, Query()], actor: Actor = DASHBOARD) -> dict:
+    """Closed-loop measures statewide, per region and per program (paged), and the
+    acknowledgement-time histogram."""
+    ctx, lines, program_lines, page, histogram = _dashboard(request, db, actor, params, moment)
+    return {"scope": ctx.scope.label, "sent_from": ctx.period.first_day, "sent_to": ctx.period.last_day,
+            "summary": as_json_rows(MEASURE_COLUMNS, lines),
+            "ack_histogram": [{"bin": b, "referrals": n}
+                              for b, n in zip(measures.ack_bin_labels(), histogram)],
+            **_json_page(page, as_json_rows(MEASURE_COLUMNS, program_lines))}
+
+
+@router.get("/api/v1/reports/dashboard.csv")
+def dashboard_csv(request: Request, db: DbSession, moment: Now,
+                  params: Annotated[ScopeQuery, Query()], actor: Actor = DASHBOARD):
+    _, lines, program_lines, _, _ = _dashboard(request, db, actor, params, moment, all_programs=True)
+    rows = lines + program_lines
+    return csv_response("closed-loop-measures.csv", MEASURE_COLUMNS, request.app.state.session_factory,
+                        lambda _db: iter(rows))

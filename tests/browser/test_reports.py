@@ -1,0 +1,44 @@
+"""A state-team member opens Referral Outcomes and the dashboard, and sees their charts."""
+
+from datetime import UTC, datetime, timedelta
+
+from tests.factories import PASSWORD, make_program, make_referral, make_user
+
+
+async def test_outcomes_report_and_its_charts(page, db, app):
+    sender = make_program(db, "Helena Food Share")
+    receiver = make_program(db, "Billings Counseling", county="Yellowstone")
+    staff = make_user(db, "sam@example.org", provider_of=(sender,))
+    make_user(db, "stella@example.org", name="Stella State", state_team=True)
+    now = datetime.now(UTC)
+    make_referral(db, sender, receiver, staff, state="closed", service_status="Closed - Successful completion",
+                  sent_at=now - timedelta(days=20), acknowledged_at=now - timedelta(days=19),
+                  closed_at=now - timedelta(days=5))
+    make_referral(db, sender, receiver, staff, sent_at=now - timedelta(days=2))
+    db.commit()
+
+    await page.goto("/login")
+    await page.fill("#email", "stella@example.org")
+    await page.fill("#password", PASSWORD)
+    await page.click("button[type=submit]")
+    await page.wait_for_selector("text=Welcome, Stella State")
+    await page.click("nav >> text=Reports")
+    await page.click("[data-report=outcomes]")
+    await page.wait_for_selector("h1:has-text('Referral Outcomes')")
+
+    chart = page.locator("svg[data-testid=status-chart]")
+    await chart.wait_for()
+    assert await chart.is_visible()
+    assert await chart.locator("rect.connect-chart__bar").count() == 2
+    labels = await chart.locator("text").all_text_contents()
+    assert "Closed - Successful completion" in labels and "Active - awaiting acknowledgement" in labels
+    box = await chart.bounding_box()
+    assert box["width"] > 300 and box["height"] > 50
+    assert await page.locator("svg[data-testid=outcomes-chart] rect.connect-chart__bar").count() >= 2
+
+    await page.goto("/reports/dashboard")
+    histogram = page.locator("svg[data-testid=ack-histogram]")
+    await histogram.wait_for()
+    assert await histogram.locator("rect.connect-chart__bar").count() == 1  # one acknowledged referral
+    assert "1 referrals" in await histogram.locator("rect.connect-chart__bar title").text_content()
+    await page.screenshot(path=str(app.state.settings.var_dir / "dashboard.png"), full_page=True)
