@@ -340,8 +340,8 @@ def client_referrals(db: Session, who: Acting, client_id: int) -> list[Referral]
 
 def staff_of(db: Session, program_ids: Sequence[int]) -> list[User]:
     """People with a role in any of the programs (for the staff filter), by name."""
-    return list(db.scalars(select(User).join(Membership).where(Membership.program_id.in_(program_ids))
-                           .distinct().order_by(User.full_name)))
+    members = select(Membership.user_id).where(Membership.program_id.in_(program_ids))
+    return list(db.scalars(select(User).where(User.id.in_(members)).order_by(User.full_name)))
 
 
 def assignable_people(db: Session, program_id: int) -> list[User]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -15,7 +14,13 @@ from models.clients import Client
 from models.org import Program, ProgramFormField
 from models.roi import ReleaseOfInformation
 from models.sessions import create_api_token
-from tests.factories import make_client, make_program, make_signed_roi, make_user
+from tests.factories import eventually  # noqa: F401 (tests import it from here)
+from tests.factories import (
+    make_client,
+    make_program,
+    make_signed_roi,
+    make_user,
+)
 
 
 @dataclass
@@ -91,13 +96,3 @@ def bearer(db: Session, user: User, program: Program | None) -> dict[str, str]:
     return {"Authorization": f"Bearer {secret}"}
 
 
-async def eventually(check, timeout: float = 15.0):
-    """Polls ``check`` until it returns something truthy."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.1)

@@ -3,14 +3,14 @@ whose workflow runs, and the requests that drive it."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from temporalio.client import Client as TemporalClient, WorkflowHandle
+from temporalio.client import Client as TemporalClient
+from temporalio.client import WorkflowHandle
 
 from connect.security import keyed_hash
 from connect.settings import Settings
@@ -21,6 +21,7 @@ from models.messages import OutboxMessage
 from models.org import Program
 from models.releases import create_roi_drafts
 from models.roi import ReleaseOfInformation
+from tests.factories import eventually  # noqa: F401 (tests import it from here)
 from tests.factories import make_client, make_program, make_user
 from workflows.ids import roi_workflow_id
 from workflows.policy import TimerPolicy
@@ -78,15 +79,6 @@ def code_hmac(settings: Settings, code: str) -> str:
     return keyed_hash(settings.secret_key, code)
 
 
-async def eventually(check, timeout: float = 15.0):
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.05)
 
 
 CODE = re.compile(r"security code for release of information #\d+: (\d{6})")

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy import select
 from temporalio.client import Client
@@ -12,22 +11,12 @@ from connect.starters import mou_workflow_id, sign_mou
 from models.accounts import User, UserMou
 from models.messages import Notification
 from models.org import AgencyMou, Program
+from tests.factories import eventually as _eventually
 from tests.factories import make_program, make_user
 from workflows import search_attributes as sa
 from workflows.mou import MouRenewalWorkflow
 from workflows.mou_contracts import MOU_VERSION, MouKind, SignMou
 from workflows.policy import TimerPolicy
-
-
-async def _eventually(check, timeout: float = 15.0):
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.1)
 
 
 async def test_user_signs_mou_through_the_workflow(db, worker, temporal_client, settings):
