@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,7 +15,7 @@ from connect.mou_documents import mou_document
 from connect.security import hash_password
 from connect.settings import Settings
 from domain.calendar import add_years
-from domain.montana import county_names, region_of
+from domain.montana import TIMEZONE, county_names, region_of
 from models.accounts import AdminRegion, Membership, User, UserMou
 from models.db import make_engine, make_session_factory, transaction
 from models.org import Agency, AgencyMou, Program, ProgramCounty, ProgramInsurance, ProgramService
@@ -136,7 +137,7 @@ def seed_if_empty(settings: Settings) -> list[Login]:
         with transaction(factory) as db:
             if db.scalar(select(Agency.id).limit(1)) is None:
                 print("• loading the Montana demo network …", flush=True)
-                return seed(db, datetime.now(timezone.utc).date())
+                return seed(db, datetime.now(ZoneInfo(TIMEZONE)).date())
         return [(e, r, demo.DEMO_PASSWORD) for e, _n, r, *_ in demo.PEOPLE]
     finally:
         engine.dispose()

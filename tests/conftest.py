@@ -189,10 +189,9 @@ async def _end_roi_workflows(request):
     yield
     from temporalio.service import RPCError
 
+    from models.messages import OutboxMessage
     from models.roi import ReleaseOfInformation
     from workflows.ids import roi_workflow_id
-
-    from models.messages import OutboxMessage
 
     # A workflow terminated with a delivery in flight can leave the time-skipping server's clock
     # locked; give queued messages a moment to go out first.

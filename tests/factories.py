@@ -16,6 +16,15 @@ from models.accounts import AdminRegion, Membership, User
 from models.org import Agency, Program, ProgramCounty, ProgramInsurance, ProgramService
 
 PASSWORD = "Glacier-Trail-42!"
+
+
+def montana_today() -> date:
+    """Today as CONNECT reckons it (Montana local time): between 00:00 UTC and local midnight the
+    UTC date is already tomorrow, and ROI, MOU and report dates follow the local one."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    return datetime.now(ZoneInfo("America/Denver")).date()
 _PASSWORD_HASH = hash_password(PASSWORD)
 _seq = itertools.count(1)
 
@@ -36,7 +45,7 @@ def make_program(
     name = name or f"Program {n}"
     agency = agency or Agency(name=f"Agency of {name}")
     program = Program(agency=agency, name=name, region=region_of(county), is_part2=part2,
-                      mou_expires_on=date.today() + timedelta(days=200) if mou_valid else None)
+                      mou_expires_on=montana_today() + timedelta(days=200) if mou_valid else None)
     program.services = [ProgramService(service=s) for s in services]
     program.insurances = [ProgramInsurance(insurance=i) for i in insurance]
     program.counties = [ProgramCounty(county=county, telemedicine=False)] + [
@@ -62,7 +71,7 @@ def make_user(
     email = email or f"user{next(_seq)}@example.org"
     user = User(email=email, full_name=name, password_hash=_PASSWORD_HASH,
                 must_change_password=must_change_password, is_state_team=state_team,
-                mou_expires_on=add_years(date.today()) if mou_signed else None)
+                mou_expires_on=add_years(montana_today()) if mou_signed else None)
     roles: dict[int, Membership] = {}
     for program in gatekeeper_of:
         roles[program.id] = Membership(program=program, is_gatekeeper=True, is_provider=False)
@@ -126,7 +135,7 @@ def make_signed_roi(db: Session, client, sending: Program, receiving: tuple[Prog
 
     from models.roi import ReleaseOfInformation, RoiProgram
 
-    signed_on = signed_on or date.today()
+    signed_on = signed_on or montana_today()
     roi = ReleaseOfInformation(
         client_id=client.id, sending_program_id=sending.id, created_by_user_id=user.id, state=state,
         information_types=["contact_information", "demographics", "reason_for_referral"],

@@ -14,8 +14,8 @@ from models.clients import Client
 from models.org import Program, ProgramFormField
 from models.roi import ReleaseOfInformation
 from models.sessions import create_api_token
-from tests.factories import eventually  # noqa: F401 (tests import it from here)
 from tests.factories import (
+    eventually,  # noqa: F401 (tests import it from here)
     make_client,
     make_program,
     make_signed_roi,

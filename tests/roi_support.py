@@ -21,8 +21,13 @@ from models.messages import OutboxMessage
 from models.org import Program
 from models.releases import create_roi_drafts
 from models.roi import ReleaseOfInformation
-from tests.factories import eventually  # noqa: F401 (tests import it from here)
-from tests.factories import make_client, make_program, make_user
+from tests.factories import (
+    eventually,  # noqa: F401 (tests import it from here)
+    make_client,
+    make_program,
+    make_user,
+    montana_today,
+)
 from workflows.ids import roi_workflow_id
 from workflows.policy import TimerPolicy
 from workflows.roi import RoiWorkflow
@@ -57,7 +62,7 @@ async def start_draft(db: Session, temporal: TemporalClient, settings: Settings,
                       policy: TimerPolicy | None = None) -> tuple[ReleaseOfInformation, WorkflowHandle]:
     [roi] = create_roi_drafts(db, client=scene.client, sending_program_id=scene.sender.id,
                               user_id=scene.user.id, program_ids=[scene.receiver.id], one_per_program=False,
-                              today=date.today())
+                              today=montana_today())
     db.commit()
     await start_roi_workflow(temporal, settings, roi.id, scene.sender.id, policy)
     return roi, temporal.get_workflow_handle(roi_workflow_id(roi.id))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
 
 from sqlalchemy import select
 
@@ -12,6 +11,7 @@ from connect.seed import seed
 from models.accounts import User
 from models.messages import Notification
 from models.referrals import Escalation, Referral
+from tests.factories import montana_today
 from tests.referral_network import bearer, eventually, fresh_referral_ids
 from workflows import search_attributes as sa
 from workflows.ids import referral_workflow_id
@@ -19,7 +19,7 @@ from workflows.ids import referral_workflow_id
 
 async def test_demo_shows_every_state_and_an_escalation(client, db, temporal_client, settings):
     fresh_referral_ids(db)
-    seed(db, date.today())
+    seed(db, montana_today())
     db.commit()
     assert Counter(db.scalars(select(Referral.state))) == Counter(
         {"sent": 2, "pending": 1, "assigned": 1, "closed": 1, "declined": 1})

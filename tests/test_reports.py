@@ -452,7 +452,12 @@ def test_charts_are_plain_svg_with_titles():
 
 
 def test_referral_rows_have_the_columns_their_readers_unpack():
-    from models.reports import REFERRAL_ROW_FIELDS, ReferralFilter, referral_rows_query, state_scope
+    from models.reports import (
+        REFERRAL_ROW_FIELDS,
+        ReferralFilter,
+        referral_rows_query,
+        state_scope,
+    )
 
     names = [c.name for c in referral_rows_query(ReferralFilter(state_scope())).selected_columns]
     assert tuple(names) == REFERRAL_ROW_FIELDS

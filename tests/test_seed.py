@@ -3,8 +3,6 @@ soon and one whose MOU has lapsed, on the administrators' pages."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from sqlalchemy import select
 
 from connect import demo_data as demo
@@ -13,7 +11,7 @@ from domain.mou import MouStatus, mou_status_on
 from models.accounts import User
 from models.directory import visible_programs_query
 from models.org import Program
-from tests.factories import HTML, anon_csrf
+from tests.factories import HTML, anon_csrf, montana_today
 
 
 async def sign_in(client, email):
@@ -25,7 +23,7 @@ async def sign_in(client, email):
 
 
 async def test_demo_network_shows_every_role_and_the_mou_cases(client, db):
-    today = date.today()
+    today = montana_today()
     logins = seed(db, today)
     db.commit()
     assert {"state.team@connect.demo", "admin.region2@connect.demo", demo.FIRST_LOGIN_USER} <= {e for e, *_ in logins}
@@ -49,7 +47,7 @@ async def test_demo_network_shows_every_role_and_the_mou_cases(client, db):
 
 
 async def test_every_account_page_renders_on_the_demo_network(client, db):
-    seed(db, date.today())
+    seed(db, montana_today())
     db.commit()
     program = db.scalar(select(Program).where(Program.name == "Lewis and Clark Public Health"))
     person = db.scalar(select(User).where(User.email == "multi@connect.demo"))

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from models.audit import AuditEvent
 from models.org import Agency, Program, ProgramFormField
-from tests.factories import HTML, login, make_program, make_user
+from tests.factories import HTML, login, make_program, make_user, montana_today
 
 # Lewis and Clark is in region 4; Cascade in region 2.
 PROGRAM = {
@@ -212,7 +212,7 @@ async def test_non_admins_are_refused(client, db):
 
 
 async def test_mou_overview_lists_due_soon_lapsed_and_missing(client, db):
-    today = date.today()
+    today = montana_today()
     valid = make_program(db, "Valid")
     due = make_program(db, "Due Soon")
     due.mou_expires_on = today + timedelta(days=10)

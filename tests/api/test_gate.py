@@ -5,7 +5,7 @@ routes added later: a new route that forgets the gate fails here."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from fastapi import APIRouter, FastAPI
@@ -13,7 +13,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
 from api.deps import PROTECTED_PREFIXES, MouActor, is_protected_path, user_mou_actor
-from tests.factories import HTML, login, make_program, make_user
+from tests.factories import HTML, login, make_program, make_user, montana_today
 
 
 def api_routes(app: FastAPI) -> Iterator[tuple[str, set[str], Dependant]]:
@@ -122,7 +122,7 @@ async def test_a_lapsed_user_mou_closes_the_gate_again(app, client, db):
     app.include_router(probe_router())
     program = make_program(db)
     user = make_user(db, "lapsed@example.org", provider_of=(program,))
-    user.mou_expires_on = date.today() - timedelta(days=1)
+    user.mou_expires_on = montana_today() - timedelta(days=1)
     db.commit()
     await login(client, user.email)
     answer = await client.get("/clients/probe/1")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select
@@ -12,7 +12,7 @@ from connect.mou_documents import mou_document
 from connect.starters import mou_workflow_id
 from models.accounts import User, UserMou
 from models.org import AgencyMou, Program
-from tests.factories import HTML, login, make_program, make_user
+from tests.factories import HTML, login, make_program, make_user, montana_today
 from workflows.mou import MouRenewalWorkflow
 from workflows.mou_contracts import MOU_VERSION, MouKind
 
@@ -48,7 +48,7 @@ async def test_user_signs_the_mou_on_the_page(client, db, temporal_client):
     assert answer.headers["location"] == "/?done=mou"
     db.expire_all()
     signed = db.get(User, user.id)
-    assert signed.mou_expires_on > date.today()
+    assert signed.mou_expires_on > montana_today()
     row = db.scalar(select(UserMou).where(UserMou.user_id == user.id))
     assert (row.signed_name, row.version, row.text_sha256) == ("Nico Newuser", MOU_VERSION, USER_DOC.sha256)
     handle = temporal_client.get_workflow_handle(mou_workflow_id(MouKind.USER, user.id))
@@ -96,7 +96,7 @@ async def test_user_mou_through_the_api(client, db):
 
 async def test_lapsed_user_mou_can_be_signed_again(client, db):
     user = make_user(db, "lapsed@example.org")
-    user.mou_expires_on = date.today() - timedelta(days=1)
+    user.mou_expires_on = montana_today() - timedelta(days=1)
     db.commit()
     csrf = await login(client, user.email)
     assert (await client.get("/api/v1/mou")).json()["status"] == "lapsed"
@@ -116,7 +116,7 @@ async def test_gatekeeper_signs_the_agency_mou(client, db):
                                data={**signature(AGENCY_DOC, signed_name="Gina Gatekeeper"), "csrf_token": csrf})
     assert answer.status_code == 303, answer.text
     db.expire_all()
-    assert db.get(Program, program.id).mou_expires_on > date.today()
+    assert db.get(Program, program.id).mou_expires_on > montana_today()
     row = db.scalar(select(AgencyMou).where(AgencyMou.program_id == program.id))
     assert (row.signed_by_id, row.text_sha256) == (gk.id, AGENCY_DOC.sha256)
 
@@ -178,7 +178,7 @@ async def test_a_new_mou_version_can_be_signed_before_the_old_one_lapses(client,
 
 async def test_gatekeeper_lists_their_programs_agency_mous(client, db):
     due = make_program(db, "Due")
-    due.mou_expires_on = date.today() + timedelta(days=5)
+    due.mou_expires_on = montana_today() + timedelta(days=5)
     never = make_program(db, "Never", mou_valid=False)
     gk = make_user(db, "lists@example.org", gatekeeper_of=(due, never))
     db.commit()

@@ -12,7 +12,15 @@ from connect.security import token_hash, verify_password
 from models.accounts import PasswordResetToken, User, WebSession
 from models.audit import AuditEvent
 from models.messages import OutboxMessage
-from tests.factories import HTML, PASSWORD, anon_csrf, eventually, login, make_program, make_user
+from tests.factories import (
+    HTML,
+    PASSWORD,
+    anon_csrf,
+    eventually,
+    login,
+    make_program,
+    make_user,
+)
 
 NEW = "Missoula-Bridge-73%"
 

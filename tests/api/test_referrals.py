@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import func, select
 from temporalio.client import Client, WorkflowExecutionStatus
@@ -12,7 +12,7 @@ from domain.referral_status import ServiceStatus
 from models.audit import AuditEvent
 from models.messages import Notification
 from models.referrals import Referral, ReferralNote, ReferralProgress
-from tests.factories import make_signed_roi
+from tests.factories import make_signed_roi, montana_today
 from tests.referral_network import COMPLETE_FORM, bearer, eventually, make_network
 from workflows import search_attributes as sa
 from workflows.ids import referral_workflow_id
@@ -179,11 +179,11 @@ async def test_sending_without_a_valid_roi_is_refused_and_leaves_nothing(client,
     no_roi = await _create(client, sender, net, send=True, program=net.outside)
     cases.append((no_roi, "roi_missing", "has not signed a release of information"))
 
-    net.roi.expires_on = date.today()  # valid up to, not including, this day
+    net.roi.expires_on = montana_today()  # valid up to, not including, this day
     db.commit()
     cases.append((await _create(client, sender, net, send=True), "roi_expired", "expired on"))
 
-    net.roi.expires_on = date.today() + timedelta(days=30)
+    net.roi.expires_on = montana_today() + timedelta(days=30)
     net.roi.state, net.roi.revoked_at = "revoked", datetime.now(timezone.utc)
     db.commit()
     cases.append((await _create(client, sender, net, send=True), "roi_revoked", "revoked"))
@@ -279,8 +279,8 @@ async def test_sent_referrals_filters_and_visibility(client, db):
     by_program = (await client.get(f"{API}/sent", params={"status": "any", "program_id": net.outside.id},
                                    headers=colleague_gk)).json()
     assert [r["id"] for r in by_program["items"]] == [second.json()["id"]]
-    today = date.today().isoformat()
-    tomorrow = (date.today() + timedelta(days=2)).isoformat()
+    today = montana_today().isoformat()
+    tomorrow = (montana_today() + timedelta(days=2)).isoformat()
     in_range = (await client.get(f"{API}/sent", params={"status": "any", "date_from": today},
                                  headers=colleague_gk)).json()
     assert in_range["total"] == 2

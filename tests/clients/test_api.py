@@ -2,7 +2,7 @@
 and who may do what. Each test checks the rows written (clients, history, audit), not just codes."""
 
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -11,7 +11,13 @@ from domain.phones import NO_PHONE
 from models.audit import AuditEvent
 from models.clients import Client, ClientChange
 from tests.clients.conftest import VALID
-from tests.factories import login, make_client, make_program, make_signed_roi, make_user
+from tests.factories import (
+    login,
+    make_program,
+    make_signed_roi,
+    make_user,
+    montana_today,
+)
 
 
 def count(db, model, *where):
@@ -110,7 +116,7 @@ async def test_a_different_person_is_created_without_questions(staff, db):
     [
         ({"first_name": ""}, "first_name", "legal first name"),
         ({"last_name": ""}, "last_name", "legal last name"),
-        ({"dob": (date.today() + timedelta(days=1)).isoformat()}, "dob", "future"),
+        ({"dob": (montana_today() + timedelta(days=1)).isoformat()}, "dob", "future"),
         ({"dob": "1850-01-01"}, "dob", "1900"),
         ({"gender_identity": ""}, "gender_identity", "gender identity"),
         ({"races": []}, "races", "at least one race"),

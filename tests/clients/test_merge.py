@@ -1,7 +1,6 @@
 """Administrators merge duplicate profiles: referrals, ROIs, phones and history move to the
 survivor, the duplicate is kept and marked, the merge is audited and can be undone row by row."""
 
-from datetime import date
 
 import httpx
 import pytest
@@ -12,7 +11,14 @@ from models.clients import Client, ClientChange, ClientPhone
 from models.referrals import Referral
 from models.roi import ReleaseOfInformation
 from tests.clients.conftest import Session
-from tests.factories import login, make_client, make_program, make_signed_roi, make_user
+from tests.factories import (
+    login,
+    make_client,
+    make_program,
+    make_signed_roi,
+    make_user,
+    montana_today,
+)
 
 
 @pytest.fixture
@@ -64,8 +70,8 @@ async def test_merge_moves_everything_and_unmerge_puts_it_back(client, db, recor
     helena, butte, bozeman = records["programs"]
     from models.client_access import can_see_client
 
-    assert can_see_client(db, butte.id, survivor, date.today())
-    assert can_see_client(db, bozeman.id, survivor, date.today())
+    assert can_see_client(db, butte.id, survivor, montana_today())
+    assert can_see_client(db, bozeman.id, survivor, montana_today())
 
     # a referral made after the merge stays with the survivor on unmerge
     later = Referral(client_id=survivor, roi_id=records["roi"], sending_program_id=helena.id,

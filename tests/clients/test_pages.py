@@ -6,7 +6,7 @@ import re
 from sqlalchemy import func, select
 
 from models.clients import Client
-from tests.clients.conftest import VALID, page_form
+from tests.clients.conftest import page_form
 from tests.factories import make_client, make_program, make_user
 
 

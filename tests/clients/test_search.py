@@ -6,9 +6,15 @@ from datetime import date
 import pytest
 
 from models.client_search import MAX_RESULTS, search_clients
-from tests.factories import make_client, make_program, make_signed_roi, make_user
+from tests.factories import (
+    make_client,
+    make_program,
+    make_signed_roi,
+    make_user,
+    montana_today,
+)
 
-TODAY = date.today()
+TODAY = montana_today()
 
 
 @pytest.fixture

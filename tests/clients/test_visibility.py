@@ -1,7 +1,7 @@
 """Who may see a client (DOMAIN.md): the creating program, programs on a valid ROI, programs
 holding a referral; nobody else."""
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select
@@ -9,9 +9,15 @@ from sqlalchemy import select
 from models.client_access import can_see_client, visible_to
 from models.clients import Client
 from models.referrals import Referral
-from tests.factories import make_client, make_program, make_signed_roi, make_user
+from tests.factories import (
+    make_client,
+    make_program,
+    make_signed_roi,
+    make_user,
+    montana_today,
+)
 
-TODAY = date.today()
+TODAY = montana_today()
 
 
 @pytest.fixture

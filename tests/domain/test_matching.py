@@ -26,8 +26,8 @@ from domain.matching import (
     phonetic_key,
     search_keys,
     search_rank,
-    term_rank,
     sounds_alike,
+    term_rank,
     typo_limit,
 )
 from domain.phones import NO_PHONE

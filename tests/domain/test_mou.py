@@ -3,7 +3,6 @@ from datetime import date
 import pytest
 
 from domain.errors import ValidationFailed
-
 from domain.mou import (
     MouStatus,
     check_signed_name,

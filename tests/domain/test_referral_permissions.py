@@ -1,7 +1,15 @@
 import pytest
 
 from domain.errors import NotAllowed, ValidationFailed
-from domain.referral_permissions import Acting, Parties, Side, check_assignee, check_permission, may, side_of
+from domain.referral_permissions import (
+    Acting,
+    Parties,
+    Side,
+    check_assignee,
+    check_permission,
+    may,
+    side_of,
+)
 from domain.referral_status import ReferralAction
 
 A = ReferralAction

@@ -7,7 +7,11 @@ from datetime import date, timedelta
 import pytest
 
 from domain.errors import NotAllowed
-from models.directory import accepts_referrals, require_accepts_referrals, visible_programs_query
+from models.directory import (
+    accepts_referrals,
+    require_accepts_referrals,
+    visible_programs_query,
+)
 from tests.factories import make_program
 
 TODAY = date(2026, 6, 15)

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 
-from models.directory import DirectoryFilters, directory_programs_in_regions, search_directory
+from models.directory import (
+    DirectoryFilters,
+    directory_programs_in_regions,
+    search_directory,
+)
 from models.org import Agency
-from tests.factories import make_program
+from tests.factories import make_program, montana_today
 from tests.roi_support import make_scene, signed_in
 
-TODAY = date.today()
+TODAY = montana_today()
 
 
 def _names(page) -> list[str]:

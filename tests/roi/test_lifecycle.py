@@ -3,8 +3,6 @@ ROI workflow's history holding no client data."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from sqlalchemy import select
 from temporalio.client import Client
@@ -15,7 +13,7 @@ from models.messages import Notification
 from models.referrals import Referral
 from models.releases import check_roi_allows_referral, valid_roi_for_referral
 from models.roi import ReleaseOfInformation
-from tests.factories import login, make_program, make_user
+from tests.factories import login, make_program, make_user, montana_today
 from tests.roi_support import (
     COMPLETE_BODY,
     codes_sent,
@@ -49,7 +47,7 @@ async def test_revoke_stops_pending_referrals_and_tells_every_program(client, db
                for p in (scene.receiver, third)]
     db.add_all(pending)
     db.commit()
-    today = date.today()
+    today = montana_today()
     roi = db.get(ReleaseOfInformation, roi_id)
     check_roi_allows_referral(roi, scene.receiver.id, today)  # sendable before
     assert valid_roi_for_referral(db, scene.client.id, scene.sender.id, third.id, today).id == roi_id
@@ -235,7 +233,7 @@ async def test_a_draft_whose_workflow_never_started_is_not_lost(client, db):
 
     scene = make_scene(db)
     [roi] = create_roi_drafts(db, client=scene.client, sending_program_id=scene.sender.id, user_id=scene.user.id,
-                              program_ids=[scene.receiver.id], one_per_program=False, today=date.today())
+                              program_ids=[scene.receiver.id], one_per_program=False, today=montana_today())
     db.commit()
     headers = await signed_in(client, scene)
     r = await client.post(f"/api/v1/roi/{roi.id}/complete", json=COMPLETE_BODY, headers=headers)

@@ -13,7 +13,15 @@ from twilio.http.response import Response
 from connect.sms import TwilioSmsSender
 from models.messages import OutboxMessage
 from models.roi import InboundSms
-from tests.roi_support import COMPLETE_BODY, codes_sent, eventually, make_scene, signed_in, texts_to, twilio_signed
+from tests.roi_support import (
+    COMPLETE_BODY,
+    codes_sent,
+    eventually,
+    make_scene,
+    signed_in,
+    texts_to,
+    twilio_signed,
+)
 
 PHONE = "+14065551234"
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from sqlalchemy import select
 from temporalio.client import Client
 
@@ -12,7 +10,7 @@ from models.accounts import User, UserMou
 from models.messages import Notification
 from models.org import AgencyMou, Program
 from tests.factories import eventually as _eventually
-from tests.factories import make_program, make_user
+from tests.factories import make_program, make_user, montana_today
 from workflows import search_attributes as sa
 from workflows.mou import MouRenewalWorkflow
 from workflows.mou_contracts import MOU_VERSION, MouKind, SignMou
@@ -24,7 +22,7 @@ async def test_user_signs_mou_through_the_workflow(db, worker, temporal_client, 
     db.commit()
     signed = await sign_mou(temporal_client, settings, MouKind.USER, user.id,
                             SignMou(user.id, "Terry Q. Tester", MOU_VERSION, "abc123"))
-    assert signed.expires_on > date.today()
+    assert signed.expires_on > montana_today()
     db.expire_all()
     assert db.get(User, user.id).mou_expires_on == signed.expires_on
     row = db.scalar(select(UserMou).where(UserMou.user_id == user.id))

@@ -7,11 +7,13 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 import pytest
-
 from sqlalchemy import select
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.worker import Replayer
-from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
+from temporalio.worker.workflow_sandbox import (
+    SandboxedWorkflowRunner,
+    SandboxRestrictions,
+)
 
 import connect.temporal
 from connect.referral_workflows import update_referral
@@ -21,6 +23,7 @@ from models.messages import Notification
 from models.referrals import Escalation, Referral
 from tests.factories import make_program, make_signed_roi, make_user
 from tests.referral_network import eventually, make_network
+from worker import PASSTHROUGH
 from workflows import search_attributes as sa
 from workflows.ids import referral_workflow_id
 from workflows.referral import ReferralWorkflow
@@ -33,7 +36,6 @@ from workflows.referral_contracts import (
     SendReferral,
     UpdateServiceStatus,
 )
-from worker import PASSTHROUGH
 
 
 def _before_a_holiday(today: date) -> tuple[date, date]:

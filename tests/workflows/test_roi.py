@@ -8,10 +8,24 @@ from temporalio.client import WorkflowUpdateFailedError
 
 from domain.roi import RoiState
 from models.roi import ReleaseOfInformation, RoiSmsCode
-from tests.roi_support import code_hmac, codes_sent, complete, eventually, make_scene, start_draft, texts_to
+from tests.roi_support import (
+    code_hmac,
+    codes_sent,
+    complete,
+    eventually,
+    make_scene,
+    start_draft,
+    texts_to,
+)
 from workflows import search_attributes as sa
 from workflows.roi import RoiWorkflow
-from workflows.roi_contracts import ClientSaidYes, EnterCode, RevokeRoi, SignEsign, StartSms
+from workflows.roi_contracts import (
+    ClientSaidYes,
+    EnterCode,
+    RevokeRoi,
+    SignEsign,
+    StartSms,
+)
 
 
 async def test_complete_then_esign(db, worker, temporal_client, settings):

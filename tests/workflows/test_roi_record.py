@@ -10,7 +10,14 @@ from pathlib import Path
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
 
-from tests.roi_support import code_hmac, codes_sent, complete, eventually, make_scene, start_draft
+from tests.roi_support import (
+    code_hmac,
+    codes_sent,
+    complete,
+    eventually,
+    make_scene,
+    start_draft,
+)
 from workflows.policy import TimerPolicy
 from workflows.roi import RoiWorkflow
 from workflows.roi_contracts import (

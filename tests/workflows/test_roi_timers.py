@@ -11,11 +11,25 @@ from temporalio.client import WorkflowUpdateFailedError
 from domain.roi import RoiState, roi_expires_on
 from models.messages import Notification
 from models.roi import ReleaseOfInformation, RoiSmsCode
-from tests.roi_support import all_delivered, code_hmac, codes_sent, complete, eventually, make_scene, start_draft
+from tests.roi_support import (
+    all_delivered,
+    code_hmac,
+    codes_sent,
+    complete,
+    eventually,
+    make_scene,
+    start_draft,
+)
 from workflows import search_attributes as sa
 from workflows.clock import local_date
 from workflows.roi import RoiWorkflow
-from workflows.roi_contracts import ClientSaidYes, EnterCode, ResendCode, SignEsign, StartSms
+from workflows.roi_contracts import (
+    ClientSaidYes,
+    EnterCode,
+    ResendCode,
+    SignEsign,
+    StartSms,
+)
 
 
 async def advance(env, duration: timedelta, step: timedelta = timedelta(days=10)) -> None:
