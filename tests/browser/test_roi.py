@@ -22,6 +22,8 @@ async def test_choose_programs_complete_and_esign(page, db):
     await page.click("label:has-text('Substance use')")
     await page.click("#search-programs")
     results = page.locator("[data-testid=program-results]")
+    # The unfiltered list may still be on screen: wait until the filter has replaced it.
+    await results.get_by_text("Helena Housing").first.wait_for(state="detached")
     await results.locator("strong", has_text="Gateway Recovery").wait_for()
     assert "Helena Housing" not in await results.inner_text()
     assert "will see the others" in await page.inner_text("#program-results")
