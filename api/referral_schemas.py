@@ -189,7 +189,7 @@ def detail(who: Acting, r: Referral) -> ReferralOut:
 
 def page_out(page: Page) -> ReferralPage:
     return ReferralPage(items=[ReferralSummary(**summary(r)) for r in page.items], total=page.total,
-                        page=page.page, pages=page.pages)
+                        page=page.number, pages=page.pages)
 
 
 def card_out(card: ReferralCard) -> CardOut:

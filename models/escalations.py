@@ -7,11 +7,9 @@ The referral workflow creates the rows; working them is a plain record the API w
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
 from domain.errors import InvalidTransition, ValidationFailed
@@ -19,6 +17,7 @@ from domain.referral_form import clean_text
 from models import audit
 from models.accounts import User
 from models.org import Program
+from models.paging import Page, paginate
 from models.referrals import Escalation, EscalationComment, Referral
 
 PAGE_SIZE = 25
@@ -44,20 +43,8 @@ def _scoped(user: User) -> Select:
     return query
 
 
-@dataclass
-class EscalationPage:
-    items: list[Escalation]
-    total: int
-    page: int
-    size: int = PAGE_SIZE
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.size))
-
-
 def escalation_queue(db: Session, user: User, *, show: str = "unresolved", region: int | None = None,
-                     page: int = 1) -> EscalationPage:
+                     page: int = 1) -> Page[Escalation]:
     """The alerts the person may work, oldest unresolved first."""
     if show not in dict(QUEUE_CHOICES):
         raise ValidationFailed("Choose which escalations to show from the list.", field="show",
@@ -73,16 +60,13 @@ def escalation_queue(db: Session, user: User, *, show: str = "unresolved", regio
         query = query.where(Escalation.resolved_at.is_not(None))
     if region is not None:
         query = query.where(Escalation.region == region)
-    total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
-    page = max(1, min(page, max(1, math.ceil(total / PAGE_SIZE))))
-    items = db.scalars(query.order_by(Escalation.resolved_at.is_not(None), Escalation.raised_at, Escalation.id)
-                       .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
-                       .options(selectinload(Escalation.referral).selectinload(Referral.receiving_program)
-                                .selectinload(Program.agency),
-                                selectinload(Escalation.referral).selectinload(Referral.sending_program)
-                                .selectinload(Program.agency),
-                                selectinload(Escalation.claimed_by))).all()
-    return EscalationPage(list(items), total, page)
+    ordered = (query.order_by(Escalation.resolved_at.is_not(None), Escalation.raised_at, Escalation.id)
+               .options(selectinload(Escalation.referral).selectinload(Referral.receiving_program)
+                        .selectinload(Program.agency),
+                        selectinload(Escalation.referral).selectinload(Referral.sending_program)
+                        .selectinload(Program.agency),
+                        selectinload(Escalation.claimed_by)))
+    return paginate(db, ordered, page, PAGE_SIZE)
 
 
 def visible_escalation(db: Session, user: User, escalation_id: int) -> Escalation | None:

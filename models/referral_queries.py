@@ -250,9 +250,11 @@ class ReferralFilters:
 
 @dataclass
 class Page:
+    """One page of referrals, with the filters that made it (the shared pager reads `number`)."""
+
     items: Sequence[Referral]
     total: int
-    page: int
+    number: int
     size: int = PAGE_SIZE
     filters: ReferralFilters = field(default_factory=ReferralFilters)
 
@@ -302,7 +304,7 @@ def _page(db: Session, query: Select, f: ReferralFilters) -> Page:
                  selectinload(Referral.sending_program).selectinload(Program.agency),
                  selectinload(Referral.receiving_program).selectinload(Program.agency))
     ).all()
-    return Page(items=items, total=total, page=page, filters=f)
+    return Page(items=items, total=total, number=page, filters=f)
 
 
 def incoming_referrals(db: Session, who: Acting, f: ReferralFilters) -> Page:

@@ -84,7 +84,7 @@ def _out(db, e: Escalation, *, full: bool = False) -> EscalationOut:
 async def list_escalations(db: DbSession, actor: Staff, show: str = "unresolved", region: int | None = None,
                            page: int = 1):
     found = queue.escalation_queue(db, actor.user, show=show, region=region, page=page)
-    return EscalationList(items=[_out(db, e) for e in found.items], total=found.total, page=found.page,
+    return EscalationList(items=[_out(db, e) for e in found.items], total=found.total, page=found.number,
                           pages=found.pages)
 
 
