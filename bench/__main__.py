@@ -18,7 +18,6 @@ from pathlib import Path
 
 from bench import sections
 from bench.stack import rss_mb, start_stack
-from bench.stats import table
 
 DATABASES = {
     "sqlite": lambda var: f"sqlite:///{var / 'bench.db'}",
@@ -32,11 +31,16 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--smoke", action="store_true", help="tiny sizes: checks the benchmark runs")
     p.add_argument("--concurrency", type=int, default=20, help="concurrent journeys / API clients")
     p.add_argument("--runs", type=int, default=200, help="journeys (and raw ceiling runs)")
+    p.add_argument("--users", type=int, default=50, help="people at work in the interactive section")
+    p.add_argument("--seconds", type=float, default=60, help="how long the interactive section runs")
+    p.add_argument("--think", type=float, default=1.0, help="mean think time between clicks, seconds")
+    p.add_argument("--api-workers", type=int, default=1, help="uvicorn processes of the API")
+    p.add_argument("--workers", type=int, default=1, help="worker.py processes")
     p.add_argument("--only", nargs="*", default=None, help=f"sections: {', '.join(sections.NAMES)}")
     p.add_argument("--keep", action="store_true", help="keep the stack's var/ directory")
     args = p.parse_args(argv)
     if args.smoke:
-        args.concurrency, args.runs = 2, 4
+        args.concurrency, args.runs, args.users, args.seconds, args.think = 2, 4, 4, 3, 0.2
     return args
 
 
@@ -58,7 +62,8 @@ def run(args: argparse.Namespace) -> str:
     report = [
         f"Run {dt.datetime.now().isoformat(timespec='minutes')} on {platform.node()} "
         f"({platform.processor() or platform.machine()}, {shutil.os.cpu_count()} cores), commit {commit or '?'}, "
-        f"concurrency {args.concurrency}, runs {args.runs}{' (smoke)' if args.smoke else ''}",
+        f"concurrency {args.concurrency}, runs {args.runs}, {args.users} users, "
+        f"API processes {args.api_workers}, workers {args.workers}{' (smoke)' if args.smoke else ''}",
     ]
     for name in chosen:
         var = Path(tempfile.mkdtemp(prefix=f"connect-bench-{name}-"))
@@ -66,13 +71,11 @@ def run(args: argparse.Namespace) -> str:
         if name == "postgres":
             reset_postgres(url)
         print(f"\n== {name}: starting a private stack in {var}", flush=True)
-        stack = start_stack(var, url)
+        stack = start_stack(var, url, workers=args.workers, api_workers=args.api_workers)
         try:
             results = asyncio.run(sections.run_all(stack, args))
-            results.memory = [
-                {"name": "API", "rss": rss_mb(stack.procs["api"].pid)},
-                {"name": "worker", "rss": rss_mb(stack.procs["worker-0"].pid)},
-            ]
+            results.add("Memory", [{"name": name, "rss": rss_mb(proc.pid)} for name, proc in stack.procs.items()],
+                        [("name", "process"), ("rss", "peak RSS MiB")])
         finally:
             stack.stop()
             if not args.keep:
