@@ -24,6 +24,7 @@ from domain.referral_status import ContactMethod, ContactOutcome, ReferralAction
 from models import audit
 from models.accounts import User
 from models.clients import Client
+from models.db import release_before_wait
 from models.org import Program
 from models.directory import require_accepts_referrals
 from models.referral_queries import (
@@ -189,6 +190,7 @@ class ReferralSteps:
         key = self.request.headers.get(IDEMPOTENCY_HEADER) or None
         if key is not None and not (0 < len(key) <= 100):
             raise ValidationFailed("The Idempotency-Key header must be 1 to 100 characters.", code="bad_key")
+        release_before_wait(self.db)
         await update_referral(await self._temporal(), self._settings, referral, update, payload, update_id=key)
         self.db.commit()  # end the read transaction: the activity committed the projection meanwhile
         self.db.expire(referral)

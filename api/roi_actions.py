@@ -13,7 +13,7 @@ from pathlib import Path
 from fastapi import Request, UploadFile
 from pypdf import PdfReader
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 from temporalio.client import Client as TemporalClient, WorkflowUpdateFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -36,6 +36,7 @@ from domain.roi import (
 from models import audit
 from models.client_contact import ContactChanges, check_contact_changes, client_mobile, update_client_contact
 from models.clients import Client
+from models.db import release_before_wait
 from models.releases import (
     check_roi_access,
     create_roi_drafts,
@@ -102,6 +103,7 @@ async def update_roi(request: Request, roi: ReleaseOfInformation, update, argume
     A draft whose workflow never started (Temporal was down when the row was created) gets it
     started here, so the draft is not lost.
     """
+    release_before_wait(object_session(roi))
     temporal = await temporal_of(request)
     handle = temporal.get_workflow_handle(roi_workflow_id(roi.id))
     try:

@@ -19,15 +19,18 @@ from pathlib import Path
 from bench import sections
 from bench.stack import rss_mb, start_stack
 
+POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/connect_bench"
 DATABASES = {
-    "sqlite": lambda var: f"sqlite:///{var / 'bench.db'}",
-    "postgres": lambda var: "postgresql+psycopg://postgres@127.0.0.1:5432/connect_bench",
+    "sqlite": lambda var, args: f"sqlite:///{var / 'bench.db'}",
+    "postgres": lambda var, args: args.postgres_url,
 }
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     p.add_argument("--database", choices=[*DATABASES, "both"], default="both")
+    p.add_argument("--postgres-url", default=POSTGRES_URL,
+                   help="the PostgreSQL database to use; it is dropped and created afresh")
     p.add_argument("--smoke", action="store_true", help="tiny sizes: checks the benchmark runs")
     p.add_argument("--concurrency", type=int, default=20, help="concurrent journeys / API clients")
     p.add_argument("--runs", type=int, default=200, help="journeys (and raw ceiling runs)")
@@ -67,7 +70,7 @@ def run(args: argparse.Namespace) -> str:
     ]
     for name in chosen:
         var = Path(tempfile.mkdtemp(prefix=f"connect-bench-{name}-"))
-        url = DATABASES[name](var)
+        url = DATABASES[name](var, args)
         if name == "postgres":
             reset_postgres(url)
         print(f"\n== {name}: starting a private stack in {var}", flush=True)

@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import object_session
 
 from api.deps import CurrentActor, DbSession, Now, UserMouActor, membership_of, today_local
 from api.errors import Conflict, Forbidden, NotFound
@@ -24,6 +25,7 @@ from connect.starters import sign_mou
 from domain.errors import ValidationFailed
 from domain.mou import DUE_SOON_DAYS, MouStatus, check_signed_name, may_sign, mou_status_on
 from models.accounts import User
+from models.db import release_before_wait
 from models.mou import agency_mou_history, gatekeeper_programs, user_mou_history
 from models.org import Program
 from workflows.mou_contracts import MouKind, SignMou
@@ -60,6 +62,7 @@ def _check_signature(ctx: dict, data: MouSignIn) -> str:
 
 async def _sign(request: Request, kind: MouKind, subject_id: int, signer: User,
                 program_id: int | None, name: str, doc: MouDocument):
+    release_before_wait(object_session(signer))
     client = await request.app.state.temporal.get()
     return await run_update(sign_mou(
         client, request.app.state.settings, kind, subject_id,
