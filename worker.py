@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.util
+import py_compile
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 from temporalio.client import Client
 from temporalio.worker import Worker
@@ -19,6 +22,26 @@ from workflows.registry import WORKFLOWS
 
 # Pure rule modules are deterministic; passing them through avoids re-importing them per run.
 PASSTHROUGH = ("domain", "holidays", "zoneinfo")
+
+
+def compile_workflow_modules() -> None:
+    """Writes the bytecode of the workflow modules if it is missing.
+
+    The sandbox imports a workflow's module afresh for every workflow run it starts (and every
+    replay after eviction). Without a ``.pyc`` beside it (``PYTHONDONTWRITEBYTECODE`` set, as in
+    many shells and images, or an editable install never imported before) each of those imports
+    compiles the source again: 9 % of the worker's CPU in the journey benchmark. Compiling once
+    here makes each of them a read. A read-only install simply keeps what it has.
+    """
+    import workflows
+
+    for source in Path(workflows.__file__).parent.glob("*.py"):
+        target = importlib.util.cache_from_source(str(source))
+        if not Path(target).exists():
+            try:
+                py_compile.compile(str(source), cfile=target, doraise=True)
+            except (OSError, py_compile.PyCompileError):
+                pass
 
 
 def build_worker(client: Client, settings: Settings, *, session_factory=None, email=None, sms=None,
@@ -41,6 +64,7 @@ def build_worker(client: Client, settings: Settings, *, session_factory=None, em
 
 
 async def run_worker(settings: Settings) -> None:
+    compile_workflow_modules()
     client = await connect_client(settings)
     worker = build_worker(client, settings)
     await worker.run()
