@@ -11,7 +11,8 @@ from activities.contracts import DeliverMessage
 from connect.mailer import Email, EmailSender
 from connect.sms import SmsSender
 from models.db import transaction
-from models.messages import OutboxMessage
+from models.messages import OutboxMessage, claim_held_messages
+from workflows.outbox_contracts import SweepOutbox
 
 
 class MessagingActivities:
@@ -19,6 +20,16 @@ class MessagingActivities:
         self._db = session_factory
         self._email = email
         self._sms = sms
+
+    @activity.defn(name="claim_held_messages")
+    async def claim_held(self, request: SweepOutbox) -> list[int]:
+        """The held messages (their delivery never started), queued again for this sweep."""
+
+        def claim() -> list[int]:
+            with transaction(self._db) as db:
+                return claim_held_messages(db, request.limit)
+
+        return await asyncio.to_thread(claim)
 
     @activity.defn
     async def deliver_message(self, request: DeliverMessage) -> str:

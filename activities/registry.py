@@ -26,7 +26,7 @@ def build_activities(
     referrals = ReferralActivities(session_factory, settings)
     roi = RoiActivities(session_factory, settings, sms.from_number)
     return [
-        messaging.deliver_message, mou.record_mou_signature, mou.mou_notice,
+        messaging.deliver_message, messaging.claim_held, mou.record_mou_signature, mou.mou_notice,
         referrals.apply_referral_change, referrals.referral_timer_fired, referrals.referral_roi_revoked,
         referrals.tell_referrals_roi_revoked,
         roi.record_roi_programs, roi.record_roi_completion, roi.record_roi_signature_started,

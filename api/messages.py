@@ -4,7 +4,7 @@ One way of sending, as for every other message: the row is queued in the outbox 
 `activities.notices.queue_email` in the same transaction as the change it reports, committed, and
 then delivered by the `deliver_message` activity, started through the small `DeliverOutbox`
 workflow. Temporal retries delivery while the mail server is down; if Temporal itself cannot be
-reached the row stays "queued" in the outbox and the administrator can send a new link.
+reached the row is marked "held" and the outbox sweep delivers it once Temporal is back.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session
 
 from activities.notices import queue_email
 from connect.starters import deliver_outbox
+from models.db import transaction
+from models.messages import hold_messages
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +40,10 @@ async def deliver(request: Request, outbox_ids: list[int | None]) -> None:
     try:
         client = await request.app.state.temporal.get()
         await deliver_outbox(client, request.app.state.settings, ids)
-    except Exception as exc:  # the rows stay queued; ids only in the log
-        log.warning("delivery of outbox %s not started: %s", ids, type(exc).__name__)
+    except Exception as exc:  # held for the outbox sweep; ids only in the log
+        log.warning("delivery of outbox %s not started, held for the sweep: %s", ids, type(exc).__name__)
+        with transaction(request.app.state.session_factory) as db:
+            hold_messages(db, ids)
 
 
 def deliver_after_response(tasks: BackgroundTasks, request: Request, outbox_ids: list[int | None]) -> None:

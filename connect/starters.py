@@ -3,9 +3,19 @@ conflict policies and search attributes at start."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
-from temporalio.client import Client, WithStartWorkflowOperation
+from temporalio.client import (
+    Client,
+    Schedule,
+    ScheduleActionStartWorkflow,
+    ScheduleAlreadyRunningError,
+    ScheduleIntervalSpec,
+    ScheduleOverlapPolicy,
+    SchedulePolicy,
+    ScheduleSpec,
+    WithStartWorkflowOperation,
+)
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy
 
 from connect.settings import Settings
@@ -13,8 +23,8 @@ from workflows import search_attributes as sa
 from workflows.ids import agency_mou_workflow_id, outbox_workflow_id, roi_workflow_id, user_mou_workflow_id
 from workflows.mou import MouRenewalWorkflow
 from workflows.mou_contracts import MouInput, MouKind, MouSigned, SignMou
-from workflows.outbox import DeliverOutboxWorkflow
-from workflows.outbox_contracts import DeliverOutbox
+from workflows.outbox import DeliverOutboxWorkflow, SweepHeldOutboxWorkflow
+from workflows.outbox_contracts import OUTBOX_SWEEP_SCHEDULE_ID, DeliverOutbox, SweepOutbox
 from workflows.policy import TimerPolicy
 
 
@@ -83,3 +93,23 @@ async def deliver_outbox(client: Client, settings: Settings, outbox_ids: list[in
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         search_attributes=TypedSearchAttributes([SearchAttributePair(sa.CONNECT_KIND, "outbox")]),
     )
+
+
+OUTBOX_SWEEP_EVERY = timedelta(minutes=5)
+
+
+async def ensure_outbox_sweep(client: Client, settings: Settings, every: timedelta = OUTBOX_SWEEP_EVERY) -> None:
+    """Creates the schedule of the outbox sweep unless it exists (every worker calls this at
+    start; the first one creates it). Overlapping sweeps are skipped."""
+    try:
+        await client.create_schedule(OUTBOX_SWEEP_SCHEDULE_ID, Schedule(
+            action=ScheduleActionStartWorkflow(
+                SweepHeldOutboxWorkflow.run, SweepOutbox(), id=OUTBOX_SWEEP_SCHEDULE_ID,
+                task_queue=settings.temporal_task_queue,
+                typed_search_attributes=TypedSearchAttributes([SearchAttributePair(sa.CONNECT_KIND, "outbox-sweep")]),
+            ),
+            spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=every)]),
+            policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
+        ))
+    except ScheduleAlreadyRunningError:
+        pass

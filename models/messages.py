@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base, utcnow
 
@@ -49,3 +49,26 @@ class OutboxMessage(Base):
     # real provider has taken it, so the secret does not stay in the database. The dev outbox
     # keeps the full body, because there the row is the delivery.
     body_after_send: Mapped[str | None] = mapped_column(Text)
+
+
+# An outbox row whose delivery could not be started (Temporal unreachable when the API queued it):
+# the outbox sweep (workflows.outbox.SweepHeldOutboxWorkflow) hands it over later.
+QUEUED, HELD = "queued", "held"
+
+
+def hold_messages(db: Session, outbox_ids: list[int]) -> None:
+    """Marks queued messages whose delivery did not start, so the sweep finds them."""
+    db.execute(update(OutboxMessage).where(OutboxMessage.id.in_(outbox_ids), OutboxMessage.status == QUEUED)
+               .values(status=HELD))
+
+
+def claim_held_messages(db: Session, limit: int) -> list[int]:
+    """Up to ``limit`` held messages, oldest first, queued again for the caller to deliver.
+
+    The claim and the status change are one transaction (``FOR UPDATE SKIP LOCKED`` on
+    PostgreSQL), so two sweeps at once never deliver the same message twice."""
+    ids = list(db.scalars(select(OutboxMessage.id).where(OutboxMessage.status == HELD)
+                          .order_by(OutboxMessage.id).limit(limit).with_for_update(skip_locked=True)))
+    if ids:
+        db.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids)).values(status=QUEUED))
+    return ids

@@ -1,4 +1,4 @@
-"""Input of the workflow that delivers messages queued outside a workflow (by the API)."""
+"""Inputs of the workflows that deliver messages queued outside a workflow (by the API)."""
 
 from __future__ import annotations
 
@@ -8,3 +8,13 @@ from dataclasses import dataclass, field
 @dataclass
 class DeliverOutbox:
     outbox_ids: list[int] = field(default_factory=list)
+
+
+@dataclass
+class SweepOutbox:
+    """One pass of the outbox sweep: at most ``limit`` held messages."""
+
+    limit: int = 500
+
+
+OUTBOX_SWEEP_SCHEDULE_ID = "outbox-sweep"

@@ -1,8 +1,8 @@
 """Every workflow class the worker runs."""
 
 from workflows.mou import MouRenewalWorkflow
-from workflows.outbox import DeliverOutboxWorkflow
+from workflows.outbox import DeliverOutboxWorkflow, SweepHeldOutboxWorkflow
 from workflows.referral import ReferralWorkflow
 from workflows.roi import RoiWorkflow
 
-WORKFLOWS = [MouRenewalWorkflow, DeliverOutboxWorkflow, ReferralWorkflow, RoiWorkflow]
+WORKFLOWS = [MouRenewalWorkflow, DeliverOutboxWorkflow, SweepHeldOutboxWorkflow, ReferralWorkflow, RoiWorkflow]

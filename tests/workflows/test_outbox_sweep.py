@@ -1,0 +1,87 @@
+"""An email the API queued while Temporal was unreachable is held, and the outbox sweep (a
+Temporal schedule) delivers it once Temporal is back; two sweeps never deliver a message twice."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from types import SimpleNamespace
+
+from sqlalchemy import select
+
+from activities.notices import queue_email
+from api.messages import deliver
+from connect.starters import ensure_outbox_sweep
+from models.messages import HELD, OutboxMessage, claim_held_messages
+from tests.factories import eventually
+from workflows.outbox import SweepHeldOutboxWorkflow
+from workflows.outbox_contracts import OUTBOX_SWEEP_SCHEDULE_ID, SweepOutbox
+
+
+class Unreachable:
+    async def get(self):
+        raise RuntimeError("Temporal is down")
+
+
+def _queue(db, to: str) -> int:
+    outbox_id = queue_email(db, to=to, from_address="connect@example.org", template="password_reset",
+                            context={"user": {"full_name": "Ada"}, "expires_in": "1 hour",
+                                     "link": "http://x/password/reset/T"}, key=f"k-{to}")
+    db.commit()
+    return outbox_id
+
+
+async def test_a_message_whose_delivery_cannot_start_is_held(db, session_factory, settings):
+    outbox_id = _queue(db, "ada@example.org")
+    request = SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(
+        temporal=Unreachable(), settings=settings, session_factory=session_factory)))
+    await deliver(request, [outbox_id])  # never fails the request
+    db.expire_all()
+    assert db.get(OutboxMessage, outbox_id).status == HELD
+
+
+def test_a_claim_takes_each_held_message_once(db):
+    ids = [_queue(db, f"p{i}@example.org") for i in range(3)]
+    for row in db.scalars(select(OutboxMessage)):
+        row.status = HELD
+    db.commit()
+    assert claim_held_messages(db, limit=2) == ids[:2]
+    assert claim_held_messages(db, limit=5) == ids[2:]
+    assert claim_held_messages(db, limit=5) == []
+    db.commit()
+    assert {r.status for r in db.scalars(select(OutboxMessage))} == {"queued"}
+
+
+async def test_the_sweep_delivers_held_messages(db, temporal_client, worker, settings, email_outbox):
+    held = _queue(db, "held@example.org")
+    db.get(OutboxMessage, held).status = HELD
+    db.commit()
+    delivered = await temporal_client.execute_workflow(
+        SweepHeldOutboxWorkflow.run, SweepOutbox(), id=f"sweep-test-{uuid.uuid4().hex[:8]}",
+        task_queue=settings.temporal_task_queue)
+    assert delivered == 1
+    db.expire_all()
+    assert db.get(OutboxMessage, held).status in {"sent", "delivered"}
+    assert any(e.to == "held@example.org" for e in email_outbox.sent)
+
+
+async def test_the_worker_creates_the_sweep_schedule_once(temporal_client, settings, db, worker):
+    await ensure_outbox_sweep(temporal_client, settings, every=timedelta(hours=1))
+    await ensure_outbox_sweep(temporal_client, settings, every=timedelta(hours=1))  # already there: fine
+    handle = temporal_client.get_schedule_handle(OUTBOX_SWEEP_SCHEDULE_ID)
+    try:
+        described = await handle.describe()
+        assert described.schedule.action.workflow == "SweepHeldOutbox"
+        assert described.schedule.spec.intervals[0].every == timedelta(hours=1)
+        held = _queue(db, "scheduled@example.org")
+        db.get(OutboxMessage, held).status = HELD
+        db.commit()
+        await handle.trigger()
+
+        def sent() -> bool:
+            db.expire_all()
+            return db.get(OutboxMessage, held).status in {"sent", "delivered"}
+
+        await eventually(sent)
+    finally:
+        await handle.delete()
