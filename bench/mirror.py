@@ -70,12 +70,13 @@ class MirrorWorkflow:
 
     @workflow.run
     async def run(self, arg: MirrorInput) -> None:
-        await self._activities(arg.shape.at_start)
         if arg.shape.completes:
             await workflow.wait_condition(
                 lambda: self.updates >= self.shape.updates and self.signals >= self.shape.signals)
+            await self._activities(arg.shape.at_start)
             await workflow.wait_condition(workflow.all_handlers_finished)
         else:  # like an ROI, it stays open (its expiry is a year away)
+            await self._activities(arg.shape.at_start)
             await workflow.wait_condition(lambda: False)
 
     @workflow.update
@@ -138,8 +139,15 @@ class MirrorResult:
         return self.runs / self.seconds if self.seconds else 0.0
 
 
-async def run_mirror(client: Client, shapes: list[Shape], *, concurrency: int, runs: int) -> MirrorResult:
-    """``runs`` mirror journeys, ``concurrency`` at a time, on a worker of this process."""
+# The issue's yardstick: a simple workflow that starts, takes two signals, runs one activity and
+# completes (timed to its completion).
+SIMPLE = [Shape("simple", signals=2, activities=1, completes=True)]
+
+
+async def run_mirror(client: Client, shapes: list[Shape], *, concurrency: int, runs: int,
+                     wait: bool = False, label: str = "raw Temporal mirror") -> MirrorResult:
+    """``runs`` mirror journeys, ``concurrency`` at a time, on a worker of this process; with
+    ``wait``, each journey also waits for its completing workflows to complete."""
     queue = f"bench-mirror-{uuid.uuid4().hex[:6]}"
     timings, done = Timings(), 0
     sem = asyncio.Semaphore(concurrency)
@@ -156,11 +164,13 @@ async def run_mirror(client: Client, shapes: list[Shape], *, concurrency: int, r
                         await handle.execute_update(MirrorWorkflow.step)
                     for _ in range(shape.signals):
                         await handle.signal(MirrorWorkflow.poke)
+                    if wait and shape.completes:
+                        await handle.result()
                 timings.add("mirror journey", (time.perf_counter() - t0) * 1000)
             except Exception:  # noqa: BLE001 - counted as an error in the table
                 timings.fail("mirror journey")
             done += 1
-            progress("raw Temporal mirror", done, runs)
+            progress(label, done, runs)
 
     async with Worker(client, task_queue=queue, workflows=[MirrorWorkflow], activities=[noop]):
         t0 = time.perf_counter()
