@@ -40,6 +40,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--api-workers", type=int, default=1, help="uvicorn processes of the API")
     p.add_argument("--workers", type=int, default=1, help="worker.py processes")
     p.add_argument("--only", nargs="*", default=None, help=f"sections: {', '.join(sections.NAMES)}")
+    p.add_argument("--output", help="also write the tables (Markdown) to this file")
     p.add_argument("--keep", action="store_true", help="keep the stack's var/ directory")
     args = p.parse_args(argv)
     if args.smoke:
@@ -91,7 +92,10 @@ def run(args: argparse.Namespace) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    run(parse(argv))
+    args = parse(argv)
+    text = run(args)
+    if args.output:
+        Path(args.output).write_text(text + "\n")
 
 
 if __name__ == "__main__":
