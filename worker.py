@@ -13,6 +13,7 @@ from activities.registry import build_activities
 from connect.mailer import email_sender
 from connect.settings import Settings, load_settings
 from connect.sms import sms_sender
+from connect.starters import ensure_summary_schedule
 from connect.temporal import connect_client
 from models.db import make_engine, make_session_factory
 from workflows.registry import WORKFLOWS
@@ -43,6 +44,7 @@ def build_worker(client: Client, settings: Settings, *, session_factory=None, em
 async def run_worker(settings: Settings) -> None:
     client = await connect_client(settings)
     worker = build_worker(client, settings)
+    await ensure_summary_schedule(client, settings)
     await worker.run()
 
 

@@ -83,3 +83,26 @@ async def deliver_outbox(client: Client, settings: Settings, outbox_ids: list[in
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         search_attributes=TypedSearchAttributes([SearchAttributePair(sa.CONNECT_KIND, "outbox")]),
     )
+
+
+async def ensure_summary_schedule(client: Client, settings: Settings) -> None:
+    """Creates the schedule that keeps the closed-loop dashboard's monthly summary, unless it
+    exists; it runs once at once, then every SUMMARY_INTERVAL, never two at a time."""
+    from temporalio.client import (
+        Schedule, ScheduleActionStartWorkflow, ScheduleAlreadyRunningError, ScheduleIntervalSpec,
+        ScheduleOverlapPolicy, SchedulePolicy, ScheduleSpec,
+    )
+
+    from workflows.summary import SummariseClosedLoopWorkflow
+    from workflows.summary_contracts import SUMMARY_INTERVAL, SUMMARY_SCHEDULE_ID, SummariseClosedLoop
+
+    schedule = Schedule(
+        action=ScheduleActionStartWorkflow(SummariseClosedLoopWorkflow.run, SummariseClosedLoop(),
+                                           id=SUMMARY_SCHEDULE_ID, task_queue=settings.temporal_task_queue),
+        spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=SUMMARY_INTERVAL)]),
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
+    )
+    try:
+        await client.create_schedule(SUMMARY_SCHEDULE_ID, schedule, trigger_immediately=True)
+    except ScheduleAlreadyRunningError:
+        pass

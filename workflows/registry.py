@@ -4,5 +4,7 @@ from workflows.mou import MouRenewalWorkflow
 from workflows.outbox import DeliverOutboxWorkflow
 from workflows.referral import ReferralWorkflow
 from workflows.roi import RoiWorkflow
+from workflows.summary import SummariseClosedLoopWorkflow
 
-WORKFLOWS = [MouRenewalWorkflow, DeliverOutboxWorkflow, ReferralWorkflow, RoiWorkflow]
+WORKFLOWS = [MouRenewalWorkflow, DeliverOutboxWorkflow, ReferralWorkflow, RoiWorkflow,
+             SummariseClosedLoopWorkflow]
