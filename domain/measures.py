@@ -16,6 +16,10 @@ Definitions (for referrals *sent* in the period chosen):
 * **Share reached**: referrals with a first contact / referrals counted. **Share enrolled**:
   with ``enrolled_at`` / counted. **Share closed successfully**: closed with the status
   "Closed - Successful completion" / counted. **Share escalated**: escalated / counted.
+
+The dashboard's lines for the state and for whole regions read their medians and 90th percentiles
+from log-bucketed duration histograms (``histogram_percentile``: within 1.09 %, exact where a
+bucket holds one distinct value), so that years of referrals need no sort; counts are exact.
 """
 
 from __future__ import annotations

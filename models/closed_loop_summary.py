@@ -138,10 +138,11 @@ def _is_postgres(db: Session) -> bool:
     return db.get_bind().dialect.name == "postgresql"
 
 
-def _seconds(db: Session, column):
-    if _is_postgres(db):
-        return func.date_part("epoch", column - Referral.sent_at, type_=Float)
-    return (func.julianday(column) - func.julianday(Referral.sent_at)) * 86400.0
+def seconds_between(db: Session, start, end):
+    """``end - start`` in seconds, in SQL."""
+    if _is_postgres(db):  # date_part gives float8 directly (extract gives numeric, slower)
+        return func.date_part("epoch", end - start, type_=Float)
+    return (func.julianday(end) - func.julianday(start)) * 86400.0
 
 
 def _bucket(db: Session, seconds):
@@ -156,7 +157,8 @@ def prepare_sqlite(raw) -> None:
     raw.create_function("connect_duration_bucket", 1, measures.duration_bucket, deterministic=True)
 
 
-def _ack_bin(seconds):
+def ack_bin(seconds):
+    """domain.measures.ack_bin in SQL: the index of the acknowledgement-time chart's bin."""
     hours = seconds / 3600.0
     return case(*((hours < edge, i - 1) for i, edge in enumerate(ACK_BIN_EDGES_HOURS) if i),
                 else_=len(ACK_BIN_EDGES_HOURS) - 1)
@@ -205,14 +207,14 @@ def _live_counts(db: Session, ranges, regions) -> dict[int, ClosedLoopCounts]:
 
 def _live_buckets(db: Session, ranges, regions) -> list[tuple[int, str, int, int, float]]:
     """(region, measure, bucket, referrals, seconds) of the referrals sent in ``ranges``."""
-    durations = {name: _seconds(db, getattr(Referral, column)).label(name) for name, column in DURATIONS}
+    durations = {name: seconds_between(db, Referral.sent_at, getattr(Referral, column)).label(name) for name, column in DURATIONS}
     rows = (select(Program.region.label("region"), *durations.values())
             .join(Program, Program.id == Referral.receiving_program_id)
             .where(*_counted(ranges, regions)).cte("durations"))
     parts = [select(rows.c.region, literal(name).label("measure"), _bucket(db, rows.c[name]).label("bucket"),
                     rows.c[name].label("seconds")).where(rows.c[name].is_not(None))
              for name, _ in DURATIONS]
-    parts.append(select(rows.c.region, literal(ACK_BINS).label("measure"), _ack_bin(rows.c.ack).label("bucket"),
+    parts.append(select(rows.c.region, literal(ACK_BINS).label("measure"), ack_bin(rows.c.ack).label("bucket"),
                         rows.c.ack.label("seconds")).where(rows.c.ack.is_not(None)))
     every = union_all(*parts).subquery()
     keys = (every.c.region, every.c.measure, every.c.bucket)

@@ -3,7 +3,9 @@
 What each figure means lives in domain/measures.py; this module only asks the database for it.
 Percentiles are computed by PostgreSQL (``percentile_cont``); on SQLite the same SQL calls an
 aggregate function registered from Python (domain.measures.percentile), so both databases answer
-through one function. Rows for CSV exports are streamed from a server-side cursor.
+through one function. The dashboard's lines for the state and for whole regions come from the
+monthly summary instead (models/closed_loop_summary.py: percentiles from duration histograms, so
+years of referrals need no sort). Rows for CSV exports are streamed from a server-side cursor.
 """
 
 from __future__ import annotations
@@ -133,10 +135,7 @@ def _prepare(db: Session) -> None:
     summary.prepare_sqlite(raw)
 
 
-def _seconds(db: Session, start, end) -> ColumnElement[float]:
-    if _is_postgres(db):  # date_part gives float8 directly (extract gives numeric, slower)
-        return func.date_part("epoch", end - start, type_=Float)
-    return (func.julianday(end) - func.julianday(start)) * 86400.0
+_seconds = summary.seconds_between
 
 
 def _percentiles(db: Session, expr, name: str) -> list:
@@ -451,9 +450,7 @@ def closed_loop_of_regions(db: Session, period: Period, regions: Sequence[int] |
 
 def ack_histogram(db: Session, period: Period, program_ids: Sequence[int] | None = None) -> list[int]:
     """How many acknowledged referrals fall in each bin of ``ACK_BIN_EDGES_HOURS``."""
-    hours = _seconds(db, Referral.sent_at, Referral.acknowledged_at) / 3600.0
-    bins = case(*((hours < edge, i - 1) for i, edge in enumerate(ACK_BIN_EDGES_HOURS) if i),
-                else_=len(ACK_BIN_EDGES_HOURS) - 1).label("bin")
+    bins = summary.ack_bin(_seconds(db, Referral.sent_at, Referral.acknowledged_at)).label("bin")
     where = [*_counted_clauses(period), Referral.acknowledged_at.is_not(None)]
     if program_ids is not None:
         where.append(_in_scope(tuple(program_ids), Referral.receiving_program_id))
