@@ -16,7 +16,7 @@ from activities.registry import build_activities
 from connect.mailer import email_sender
 from connect.settings import Settings, load_settings
 from connect.sms import sms_sender
-from connect.starters import ensure_outbox_sweep
+from connect.starters import ensure_schedules
 from connect.temporal import connect_client
 from models.db import make_engine, make_session_factory
 from workflows.registry import WORKFLOWS
@@ -67,7 +67,7 @@ def build_worker(client: Client, settings: Settings, *, session_factory=None, em
 async def run_worker(settings: Settings) -> None:
     compile_workflow_modules()
     client = await connect_client(settings)
-    await ensure_outbox_sweep(client, settings)
+    await ensure_schedules(client, settings)
     worker = build_worker(client, settings)
     await worker.run()
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from activities.messaging import MessagingActivities
 from activities.mou import MouActivities
 from activities.referrals import ReferralActivities
+from activities.reports import ReportActivities
 from activities.roi import RoiActivities
 from connect.mailer import EmailSender
 from connect.settings import Settings
@@ -25,6 +26,7 @@ def build_activities(
     mou = MouActivities(session_factory, settings)
     referrals = ReferralActivities(session_factory, settings)
     roi = RoiActivities(session_factory, settings, sms.from_number)
+    reports = ReportActivities(session_factory)
     return [
         messaging.deliver_message, messaging.claim_held, mou.record_mou_signature, mou.mou_notice,
         referrals.apply_referral_change, referrals.referral_timer_fired, referrals.referral_roi_revoked,
@@ -33,4 +35,5 @@ def build_activities(
         roi.issue_roi_sms_code, roi.record_roi_code_attempt, roi.record_roi_signature,
         roi.record_roi_attachment, roi.record_roi_attachment_deleted, roi.record_roi_revocation,
         roi.record_roi_abandoned, roi.roi_notice,
+        reports.summarise_closed_loop,
     ]

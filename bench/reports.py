@@ -193,10 +193,10 @@ def generate(url: str, referrals: int, seed: int, now: datetime, years: float = 
         first = next(i for i, p in enumerate(net.programs) if p["agency"] == biggest_agency)
         memberships.append((gk_id, first + 1, True, False))
         with cur.copy("COPY app_user (id, email, full_name, password_hash, must_change_password, is_active, "
-                      "is_state_team, mou_expires_on, created_at) FROM STDIN") as copy:
+                      "is_state_team, mou_expires_on, created_at, previous_password_hashes) FROM STDIN") as copy:
             for uid, email, name in users:
                 copy.write_row((uid, email, name, password_hash, False, True, uid == state_id,
-                                today + timedelta(days=300), now))
+                                today + timedelta(days=300), now, "[]"))
         with cur.copy("COPY membership (id, user_id, program_id, is_gatekeeper, is_provider) FROM STDIN") as copy:
             for mid, (uid, pid, gk, prov) in enumerate(memberships, 1):
                 copy.write_row((mid, uid, pid, gk, prov))
@@ -279,7 +279,22 @@ def generate(url: str, referrals: int, seed: int, now: datetime, years: float = 
         # together; this generator writes them client by client. Put them back in time order.
         conn.execute("CLUSTER referral USING ix_referral_sent_at")
         conn.execute("VACUUM ANALYZE")
+    summarise_months(url, now)
     print(f"generated {referrals:,} referrals for {client_id:,} clients in {time.perf_counter() - t0:.0f} s")
+
+
+def summarise_months(url: str, now: datetime) -> None:
+    """The closed-loop dashboard's monthly summary, as the worker's schedule would have kept it
+    (COPY bypasses the ORM hook that marks the months a change touches)."""
+    from models.closed_loop_summary import refresh
+    from models.db import make_engine, make_session_factory
+
+    t0 = time.perf_counter()
+    engine = make_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with make_session_factory(engine)() as db:
+        months = refresh(db, now)
+    engine.dispose()
+    print(f"summarised {len(months)} months in {time.perf_counter() - t0:.0f} s", flush=True)
 
 
 # --- runner ----------------------------------------------------------------------------------------

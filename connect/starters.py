@@ -26,6 +26,8 @@ from workflows.mou_contracts import MouInput, MouKind, MouSigned, SignMou
 from workflows.outbox import DeliverOutboxWorkflow, SweepHeldOutboxWorkflow
 from workflows.outbox_contracts import OUTBOX_SWEEP_SCHEDULE_ID, DeliverOutbox, SweepOutbox
 from workflows.policy import TimerPolicy
+from workflows.summary import SummariseClosedLoopWorkflow
+from workflows.summary_contracts import SUMMARY_INTERVAL, SUMMARY_SCHEDULE_ID, SummariseClosedLoop
 
 
 def mou_workflow_id(kind: MouKind, subject_id: int) -> str:
@@ -98,18 +100,39 @@ async def deliver_outbox(client: Client, settings: Settings, outbox_ids: list[in
 OUTBOX_SWEEP_EVERY = timedelta(minutes=5)
 
 
-async def ensure_outbox_sweep(client: Client, settings: Settings, every: timedelta = OUTBOX_SWEEP_EVERY) -> None:
-    """Creates the schedule of the outbox sweep unless it exists (every worker calls this at
-    start; the first one creates it). Overlapping sweeps are skipped."""
+async def _ensure_schedule(client: Client, schedule_id: str, action: ScheduleActionStartWorkflow,
+                           every: timedelta, *, trigger_now: bool = False) -> None:
+    """Creates the schedule unless it exists (every worker calls this at start; the first one
+    creates it). Overlapping runs are skipped."""
     try:
-        await client.create_schedule(OUTBOX_SWEEP_SCHEDULE_ID, Schedule(
-            action=ScheduleActionStartWorkflow(
-                SweepHeldOutboxWorkflow.run, SweepOutbox(), id=OUTBOX_SWEEP_SCHEDULE_ID,
-                task_queue=settings.temporal_task_queue,
-                typed_search_attributes=TypedSearchAttributes([SearchAttributePair(sa.CONNECT_KIND, "outbox-sweep")]),
-            ),
+        await client.create_schedule(schedule_id, Schedule(
+            action=action,
             spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=every)]),
             policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
-        ))
+        ), trigger_immediately=trigger_now)
     except ScheduleAlreadyRunningError:
         pass
+
+
+async def ensure_outbox_sweep(client: Client, settings: Settings, every: timedelta = OUTBOX_SWEEP_EVERY) -> None:
+    """The schedule of the outbox sweep (messages held while Temporal was unreachable)."""
+    await _ensure_schedule(client, OUTBOX_SWEEP_SCHEDULE_ID, ScheduleActionStartWorkflow(
+        SweepHeldOutboxWorkflow.run, SweepOutbox(), id=OUTBOX_SWEEP_SCHEDULE_ID,
+        task_queue=settings.temporal_task_queue,
+        typed_search_attributes=TypedSearchAttributes([SearchAttributePair(sa.CONNECT_KIND, "outbox-sweep")]),
+    ), every)
+
+
+async def ensure_summary_schedule(client: Client, settings: Settings) -> None:
+    """The schedule that keeps the closed-loop dashboard's monthly summary: once at once, then
+    every SUMMARY_INTERVAL."""
+    await _ensure_schedule(client, SUMMARY_SCHEDULE_ID, ScheduleActionStartWorkflow(
+        SummariseClosedLoopWorkflow.run, SummariseClosedLoop(), id=SUMMARY_SCHEDULE_ID,
+        task_queue=settings.temporal_task_queue,
+    ), SUMMARY_INTERVAL, trigger_now=True)
+
+
+async def ensure_schedules(client: Client, settings: Settings) -> None:
+    """Every schedule the worker keeps."""
+    await ensure_outbox_sweep(client, settings)
+    await ensure_summary_schedule(client, settings)

@@ -16,13 +16,17 @@ Definitions (for referrals *sent* in the period chosen):
 * **Share reached**: referrals with a first contact / referrals counted. **Share enrolled**:
   with ``enrolled_at`` / counted. **Share closed successfully**: closed with the status
   "Closed - Successful completion" / counted. **Share escalated**: escalated / counted.
+
+The dashboard's lines for the state and for whole regions read their medians and 90th percentiles
+from log-bucketed duration histograms (``histogram_percentile``: within 1.09 %, exact where a
+bucket holds one distinct value), so that years of referrals need no sort; counts are exact.
 """
 
 from __future__ import annotations
 
 import math
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -191,6 +195,121 @@ def ack_bin_labels() -> list[str]:
     labels += [f"{words(a)} to {words(b)}" for a, b in zip(edges[1:], edges[2:])]
     labels.append(f"{words(edges[-1])} or more")
     return labels
+
+
+# --- duration histograms (the closed-loop summary) --------------------------------------------
+#
+# The statewide dashboard over long periods reads a summary of each settled Montana month
+# (models/closed_loop_summary.py) instead of sorting every duration: a duration is kept as a count
+# and a sum in a logarithmic bucket, and the percentiles are read from the merged buckets.
+
+BUCKETS_PER_DOUBLING = 64
+BUCKET_SCALE = BUCKETS_PER_DOUBLING / math.log(2)  # the SQL form: floor(ln(seconds) * this)
+UNDER_A_SECOND = -1
+# Largest relative error of a percentile read from the buckets (see histogram_percentile).
+BUCKET_RELATIVE_ERROR = 2 ** (1 / BUCKETS_PER_DOUBLING) - 1
+
+
+def duration_bucket(seconds: float) -> int:
+    """The histogram bucket of a duration: bucket b holds [2^(b/64), 2^((b+1)/64)) seconds, so
+    each is under 1.1 % wide; everything under a second (and any negative duration, from a clock
+    set wrong) shares ``UNDER_A_SECOND``."""
+    if seconds < 1:
+        return UNDER_A_SECOND
+    return math.floor(math.log(seconds) * BUCKET_SCALE)
+
+
+class BucketTotal(NamedTuple):
+    """How many durations fell in one bucket, and their sum in seconds."""
+
+    count: int
+    seconds: float
+
+
+def merge_histograms(histograms: Iterable[Mapping[int, BucketTotal]]) -> dict[int, BucketTotal]:
+    """One histogram from several (months, regions): counts and sums added bucket by bucket."""
+    merged: dict[int, BucketTotal] = {}
+    for histogram in histograms:
+        for bucket, (count, seconds) in histogram.items():
+            old = merged.get(bucket)
+            merged[bucket] = BucketTotal(count, seconds) if old is None else BucketTotal(
+                old.count + count, old.seconds + seconds)
+    return merged
+
+
+def histogram_percentile(histogram: Mapping[int, BucketTotal], fraction: float) -> float | None:
+    """The ``fraction`` percentile of the durations summarised by ``histogram``, read as
+    ``percentile`` (``percentile_cont``) would read them if every duration were the mean of its
+    bucket. None for an empty histogram.
+
+    The value at each rank and its bucket's mean lie in the same bucket, and the interpolation
+    between two ranks is a weighted mean of two such values, so the answer differs from the exact
+    percentile by less than ``BUCKET_RELATIVE_ERROR`` (1.09 %) of it (under a second, by less than
+    a second). It is exact when each bucket the two ranks fall in holds one distinct value.
+    """
+    if not 0 <= fraction <= 1:
+        raise ValueError("fraction must be between 0 and 1")
+    buckets = sorted((b, t) for b, t in histogram.items() if t.count > 0)
+    total = sum(t.count for _, t in buckets)
+    if not total:
+        return None
+    position = fraction * (total - 1)
+    below, above = math.floor(position), math.ceil(position)
+    low = high = None
+    seen = 0
+    for _, t in buckets:
+        seen += t.count
+        mean = t.seconds / t.count
+        if low is None and below < seen:
+            low = mean
+        if above < seen:
+            high = mean
+            break
+    return low + (high - low) * (position - below)
+
+
+def histogram_spread(histogram: Mapping[int, BucketTotal]) -> Spread:
+    """Median and 90th percentile of the durations of ``histogram`` (see histogram_percentile)."""
+    count = sum(t.count for t in histogram.values())
+    return Spread(count, histogram_percentile(histogram, MEDIAN), histogram_percentile(histogram, P90))
+
+
+def local_month(moment: datetime) -> date:
+    """The first day of the Montana month ``moment`` (aware) falls in."""
+    day = moment.astimezone(LOCAL).date()
+    return day.replace(day=1)
+
+
+def next_month(month: date) -> date:
+    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
+def month_start(month: date) -> datetime:
+    """The instant (Montana midnight) a month begins; ``month`` is its first day."""
+    return datetime.combine(month, datetime.min.time(), tzinfo=LOCAL)
+
+
+def months_within(start: datetime | None, end: datetime | None, months: Iterable[date]) -> list[date]:
+    """Those of ``months`` that lie wholly in [start, end) (None: unbounded), in order."""
+    return sorted(m for m in months
+                  if (start is None or month_start(m) >= start)
+                  and (end is None or month_start(next_month(m)) <= end))
+
+
+def uncovered(start: datetime | None, end: datetime | None,
+              covered: Sequence[date]) -> list[tuple[datetime | None, datetime | None]]:
+    """The parts of [start, end) outside the ``covered`` months (in order, each wholly inside):
+    the half-open intervals still to be read from the referrals themselves."""
+    gaps: list[tuple[datetime | None, datetime | None]] = []
+    cursor = start
+    for month in covered:
+        first, after = month_start(month), month_start(next_month(month))
+        if cursor is None or cursor < first:
+            gaps.append((cursor, first))
+        cursor = after
+    if end is None or cursor is None or cursor < end:
+        gaps.append((cursor, end))
+    return gaps
 
 
 # --- waiting times ---------------------------------------------------------------------------

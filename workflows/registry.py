@@ -4,5 +4,7 @@ from workflows.mou import MouRenewalWorkflow
 from workflows.outbox import DeliverOutboxWorkflow, SweepHeldOutboxWorkflow
 from workflows.referral import ReferralWorkflow
 from workflows.roi import RoiWorkflow
+from workflows.summary import SummariseClosedLoopWorkflow
 
-WORKFLOWS = [MouRenewalWorkflow, DeliverOutboxWorkflow, SweepHeldOutboxWorkflow, ReferralWorkflow, RoiWorkflow]
+WORKFLOWS = [MouRenewalWorkflow, DeliverOutboxWorkflow, SweepHeldOutboxWorkflow, ReferralWorkflow, RoiWorkflow,
+             SummariseClosedLoopWorkflow]

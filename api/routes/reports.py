@@ -134,7 +134,7 @@ def _scope(db, actor: Actor, params: ScopeQuery) -> q.Scope:
         scope = q.regions_scope(db, regions, ", ".join(f"Region {r} — {REGIONS[r]}" for r in regions))
     elif params.region is not None:
         scope = q.regions_scope(db, [params.region], f"Region {params.region} — {REGIONS[params.region]}")
-        scope = q.Scope(ScopeKind.STATE, scope.label, scope.program_ids)
+        scope = q.Scope(ScopeKind.STATE, scope.label, scope.program_ids, scope.regions)
     else:
         scope = q.state_scope()
     if params.program is not None:
@@ -506,16 +506,27 @@ def _dashboard(request: Request, db, actor, params: ScopeQuery, moment, *,
     page = q.Page(programs, len(programs), params.page)
     shown = programs if all_programs else programs[(page.number - 1) * page.size: page.number * page.size]
     with_regions = ctx.scope.kind is not ScopeKind.AGENCY and params.program is None
-    # Four independent aggregates over the same referrals: asked at once, on separate connections.
-    whole, by_region, by_program, histogram = q.run_concurrently(request.app.state.session_factory, [
-        lambda s: q.closed_loop(s, period, program_ids=ids),
-        lambda s: q.closed_loop(s, period, program_ids=ids, group="region") if with_regions else {},
-        lambda s: q.closed_loop(s, period, program_ids=[p.id for p in shown], group="program"),
-        lambda s: q.ack_histogram(s, period, ids),
-    ])
+    programs_of_page = [p.id for p in shown]
+    if ctx.scope.statewide or ctx.scope.regions is not None:
+        # Whole regions: the scope's and the regions' lines from the monthly summary; the page's
+        # programs exactly; both at once, on separate connections.
+        regional, by_program = q.run_concurrently(request.app.state.session_factory, [
+            lambda s: q.closed_loop_of_regions(s, period, ctx.scope.regions),
+            lambda s: q.closed_loop(s, period, program_ids=programs_of_page, group="program"),
+        ])
+        whole, by_region, histogram = regional.whole, regional.by_region, regional.ack_histogram
+    else:
+        # Programs or an agency: exact, four independent aggregates asked at once.
+        found, by_region, by_program, histogram = q.run_concurrently(request.app.state.session_factory, [
+            lambda s: q.closed_loop(s, period, program_ids=ids),
+            lambda s: q.closed_loop(s, period, program_ids=ids, group="region") if with_regions else {},
+            lambda s: q.closed_loop(s, period, program_ids=programs_of_page, group="program"),
+            lambda s: q.ack_histogram(s, period, ids),
+        ])
+        whole = found.get(None, measures.closed_loop_measures([]))
     empty = measures.closed_loop_measures([])
     lines = [MeasureLine("State" if ctx.scope.statewide else "All",
-                         "Montana" if ctx.scope.statewide else ctx.scope.label, whole.get(None, empty))]
+                         "Montana" if ctx.scope.statewide else ctx.scope.label, whole)]
     if with_regions:
         regions = list(REGIONS) if ids is None else sorted({p.region for p in programs})
         lines += [MeasureLine("Region", f"Region {r} — {REGIONS[r]}", by_region.get(r, empty))

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 23:47:59.934895
+Create Date: 2026-11-26 00:42:40.122637
 """
 from alembic import op
 import sqlalchemy as sa
@@ -46,6 +46,40 @@ def upgrade() -> None:
     sa.Column('key', sa.String(length=100).with_variant(sa.String(length=100, collation='C'), 'postgresql'), nullable=False),
     sa.Column('name', sa.String(length=100).with_variant(sa.String(length=100, collation='C'), 'postgresql'), nullable=False),
     sa.PrimaryKeyConstraint('kind', 'key', 'name', name=op.f('pk_client_name_key'))
+    )
+    op.create_table('closed_loop_duration',
+    sa.Column('month', sa.Date(), nullable=False),
+    sa.Column('region', sa.Integer(), nullable=False),
+    sa.Column('measure', sa.String(length=8), nullable=False),
+    sa.Column('bucket', sa.Integer(), nullable=False),
+    sa.Column('referrals', sa.Integer(), nullable=False),
+    sa.Column('seconds', sa.Float(), nullable=False),
+    sa.PrimaryKeyConstraint('month', 'region', 'measure', 'bucket', name=op.f('pk_closed_loop_duration'))
+    )
+    op.create_table('closed_loop_month',
+    sa.Column('month', sa.Date(), nullable=False),
+    sa.Column('region', sa.Integer(), nullable=False),
+    sa.Column('counted', sa.Integer(), nullable=False),
+    sa.Column('acknowledged', sa.Integer(), nullable=False),
+    sa.Column('reached', sa.Integer(), nullable=False),
+    sa.Column('enrolled', sa.Integer(), nullable=False),
+    sa.Column('closed_successfully', sa.Integer(), nullable=False),
+    sa.Column('escalated', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('month', 'region', name=op.f('pk_closed_loop_month'))
+    )
+    op.create_table('closed_loop_stale',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('month', sa.Date(), nullable=False),
+    sa.Column('marked_at', models.base.UtcDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_closed_loop_stale'))
+    )
+    with op.batch_alter_table('closed_loop_stale', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_closed_loop_stale_month'), ['month'], unique=False)
+
+    op.create_table('closed_loop_summarised',
+    sa.Column('month', sa.Date(), nullable=False),
+    sa.Column('refreshed_at', models.base.UtcDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('month', name=op.f('pk_closed_loop_summarised'))
     )
     op.create_table('login_failure',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -701,6 +735,13 @@ def downgrade() -> None:
         batch_op.drop_index('ix_login_failure_key_at')
 
     op.drop_table('login_failure')
+    op.drop_table('closed_loop_summarised')
+    with op.batch_alter_table('closed_loop_stale', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_closed_loop_stale_month'))
+
+    op.drop_table('closed_loop_stale')
+    op.drop_table('closed_loop_month')
+    op.drop_table('closed_loop_duration')
     op.drop_table('client_name_key')
     op.drop_table('app_user')
     op.drop_table('agency')

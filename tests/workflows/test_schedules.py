@@ -1,8 +1,10 @@
 """An email the API queued while Temporal was unreachable is held, and the outbox sweep (a
-Temporal schedule) delivers it once Temporal is back; two sweeps never deliver a message twice."""
+Temporal schedule) delivers it once Temporal is back; two sweeps never deliver a message twice.
+The worker creates its schedules (the sweep, the dashboard summary) once, whoever starts first."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import timedelta
 from types import SimpleNamespace
@@ -11,11 +13,12 @@ from sqlalchemy import select
 
 from activities.notices import queue_email
 from api.messages import deliver
-from connect.starters import ensure_outbox_sweep
+from connect.starters import ensure_outbox_sweep, ensure_schedules
 from models.messages import HELD, OutboxMessage, claim_held_messages
 from tests.factories import eventually
 from workflows.outbox import SweepHeldOutboxWorkflow
 from workflows.outbox_contracts import OUTBOX_SWEEP_SCHEDULE_ID, SweepOutbox
+from workflows.summary_contracts import SUMMARY_INTERVAL, SUMMARY_SCHEDULE_ID
 
 
 class Unreachable:
@@ -65,10 +68,26 @@ async def test_the_sweep_delivers_held_messages(db, temporal_client, worker, set
     assert any(e.to == "held@example.org" for e in email_outbox.sent)
 
 
-async def test_the_worker_creates_the_sweep_schedule_once(temporal_client, settings, db, worker):
+async def test_the_worker_creates_its_schedules_once(temporal_client, settings, db, worker):
+    await ensure_schedules(temporal_client, settings)
+    summary = temporal_client.get_schedule_handle(SUMMARY_SCHEDULE_ID)
+    try:
+        described = await summary.describe()
+        assert described.schedule.action.workflow == "SummariseClosedLoop"
+        assert described.schedule.spec.intervals[0].every == SUMMARY_INTERVAL
+        # It runs once at once (the summary of an empty network): let it end before the tables go.
+        for _ in range(100):
+            if (described := await summary.describe()).info.recent_actions:
+                break
+            await asyncio.sleep(0.05)
+        [first] = described.info.recent_actions
+        assert await temporal_client.get_workflow_handle(first.action.workflow_id).result() is not None
+    finally:
+        await summary.delete()
+    handle = temporal_client.get_schedule_handle(OUTBOX_SWEEP_SCHEDULE_ID)
+    await handle.delete()
     await ensure_outbox_sweep(temporal_client, settings, every=timedelta(hours=1))
     await ensure_outbox_sweep(temporal_client, settings, every=timedelta(hours=1))  # already there: fine
-    handle = temporal_client.get_schedule_handle(OUTBOX_SWEEP_SCHEDULE_ID)
     try:
         described = await handle.describe()
         assert described.schedule.action.workflow == "SweepHeldOutbox"

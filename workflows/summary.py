@@ -1,0 +1,30 @@
+"""Keeps the closed-loop dashboard's monthly summary (models/closed_loop_summary.py).
+
+Started by a Temporal schedule the worker creates (connect/starters.ensure_summary_schedule), so a
+refresh survives restarts and never runs twice at once (overlap: skip). One activity does the work.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+
+with workflow.unsafe.imports_passed_through():
+    from workflows import search_attributes as sa
+    from workflows.summary_contracts import SummariseClosedLoop
+
+
+@workflow.defn(name="SummariseClosedLoop")
+class SummariseClosedLoopWorkflow:
+    @workflow.run
+    async def run(self, inp: SummariseClosedLoop) -> int:
+        """Rebuilds the summary's missing and changed months; returns how many."""
+        workflow.upsert_search_attributes([sa.CONNECT_KIND.value_set("closed-loop-summary")])
+        return await workflow.execute_activity(
+            "summarise_closed_loop", inp, result_type=int,
+            # The first run summarises every month of the network's history.
+            start_to_close_timeout=timedelta(minutes=30),
+            retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=5), maximum_attempts=5),
+        )
