@@ -199,7 +199,7 @@ def main(argv: list[str] | None = None) -> None:
     timed.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
     if args.command == "generate":
-        load(args.url, sizes_of(args), args.seed)
+        load(args.url, sizes_of(args, args.url), args.seed)
     else:
         print(run(args.url, args.queries, args.seed))
     sys.stdout.flush()

@@ -25,8 +25,8 @@
 Everything is reproducible from the seed and the anchor date (``now``). PostgreSQL is loaded
 with COPY (indexes built after, foreign-key triggers off during the load, rows of ``referral``
 put back in order of sending with CLUSTER, then VACUUM ANALYZE); SQLite with executemany in
-batches. SQLite is much slower to load and to query at a million rows: use ``--clients 100000
---referrals 100000`` there.
+batches. SQLite is much slower to load and to query at a million rows: there the sizes default
+to 100,000 clients and referrals (``default_sizes``).
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ import random
 import time
 from bisect import bisect
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from itertools import accumulate
@@ -502,14 +502,16 @@ def network_rows(net: Network, seed: int, clients: int, referrals: int, now: dat
             if rng.random() < 0.3:  # another program of the region refers the client this time
                 sender = net.pick(rng, region)
                 sender_user = sender * 3 + rng.choice((2, 3))
-            roi_id += 1
             receivers = []
             for _ in range(k):
                 receiver = _receiver(rng, net, region, taken | {sender})
                 if receiver is None:
-                    break
+                    break  # referred to every program already (only in tiny networks)
                 taken.add(receiver)
                 receivers.append(receiver)
+            if not receivers:
+                continue
+            roi_id += 1
             name = f"{person.first} {person.last}"
             batch["roi"].append((
                 roi_id, client_id, sender + 1, sender_user, "signed", INFORMATION_TYPES, "Referral", "self",
@@ -682,13 +684,14 @@ def anchor(day: date | None = None) -> datetime:
     return datetime(day.year, day.month, day.day, 18, tzinfo=UTC)
 
 
-def load(url: str, sizes: Sizes = Sizes(), seed: int = 7, *, now: datetime | None = None,
+def load(url: str, sizes: Sizes | None = None, seed: int = 7, *, now: datetime | None = None,
          fresh: bool = True) -> Loaded:
-    """Fills the database at ``url`` with the network of ``sizes``, reproducibly from ``seed``
-    and ``now``. ``fresh``: recreate the database first (else it must be migrated and empty,
+    """Fills the database at ``url`` with the network of ``sizes`` (``default_sizes``), reproducibly
+    from ``seed`` and ``now``. ``fresh``: recreate the database first (else it must be migrated and empty,
     as the tests' is), and on PostgreSQL build the indexes after loading."""
     from connect.security import hash_password
 
+    sizes = sizes or default_sizes(url)
     if min(sizes.clients, sizes.programs) < 1 or sizes.referrals < 0:
         raise ValueError("need at least one client and one program")
     started = time.perf_counter()
@@ -747,20 +750,38 @@ def load(url: str, sizes: Sizes = Sizes(), seed: int = 7, *, now: datetime | Non
     return loaded
 
 
-def add_size_arguments(parser: argparse.ArgumentParser, defaults: Sizes = Sizes()) -> None:
-    """``--clients``, ``--referrals``, ``--programs``, ``--seed``."""
-    parser.add_argument("--clients", type=int, default=defaults.clients, help="clients (default %(default)s)")
-    parser.add_argument("--referrals", type=int, default=defaults.referrals,
-                        help="referrals (default %(default)s)")
-    parser.add_argument("--programs", type=int, default=defaults.programs,
-                        help="programs in the directory (default %(default)s)")
+# SQLite, the embedded default, loads and answers far more slowly at a million rows: unless told
+# otherwise it gets a tenth of the clients and referrals (the same directory).
+SQLITE = Sizes(clients=100_000, referrals=100_000)
+
+
+def default_sizes(url: str) -> Sizes:
+    return Sizes() if make_url(url).get_backend_name() == "postgresql" else SQLITE
+
+
+def add_size_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--clients``, ``--referrals``, ``--programs`` (defaults by database: ``default_sizes``)
+    and ``--seed``."""
+    pg, lite = Sizes(), SQLITE
+    parser.add_argument("--clients", type=int, default=None,
+                        help=f"clients (default {pg.clients:,} on PostgreSQL, {lite.clients:,} on SQLite)")
+    parser.add_argument("--referrals", type=int, default=None,
+                        help="referrals (default: as many as clients)")
+    parser.add_argument("--programs", type=int, default=None,
+                        help=f"programs in the directory (default {pg.programs:,})")
     parser.add_argument("--seed", type=int, default=7, help="random seed of the data (default %(default)s)")
 
 
-def sizes_of(args: argparse.Namespace) -> Sizes:
+def sizes_of(args: argparse.Namespace, url: str) -> Sizes:
+    """The sizes asked for in ``args``: ``--smoke`` tiny, else the flags given, else the defaults
+    of the database at ``url``."""
     if getattr(args, "smoke", False):
         return SMOKE
-    return Sizes(args.clients, args.referrals, args.programs)
+    default = default_sizes(url)
+    given = {name: getattr(args, name, None) for name in ("clients", "referrals", "programs")}
+    if given["referrals"] is None and given["clients"] is not None:
+        given["referrals"] = given["clients"]  # as many referrals as clients, unless told
+    return replace(default, **{name: value for name, value in given.items() if value is not None})
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -771,7 +792,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--now", type=date.fromisoformat, default=None,
                         help="anchor date of the data (default today)")
     args = parser.parse_args(argv)
-    load(args.url, sizes_of(args), args.seed, now=anchor(args.now))
+    load(args.url, sizes_of(args, args.url), args.seed, now=anchor(args.now))
 
 
 if __name__ == "__main__":
