@@ -1,4 +1,4 @@
-"""The benchmark's data set and its search and reports sections still run: tiny sizes on the test
+"""The benchmark's data set (bench.dataset) and its search and reports sections (bench.scale) still run: tiny sizes on the test
 database (SQLite or PostgreSQL, as the suite runs). No time is asserted; the figures are in
 BENCHMARKS.md."""
 
