@@ -536,7 +536,6 @@ def network_rows(net: Network, seed: int, clients: int, referrals: int, now: dat
         yield batch
 
 
-
 def staff_rows(net: Network, today: date, now: datetime, password_hash: str) -> dict[str, list]:
     """Agencies, programs and what they offer, staff, and the benchmark's three sign-ins."""
     rows: dict[str, list] = {name: [] for name in (

@@ -1,6 +1,6 @@
-"""The benchmark's data set (bench.dataset) and its search and reports sections (bench.scale) still run: tiny sizes on the test
-database (SQLite or PostgreSQL, as the suite runs). No time is asserted; the figures are in
-BENCHMARKS.md."""
+"""The benchmark's data set (bench.dataset) and its search and reports sections (bench.scale)
+still run: tiny sizes on the test database (SQLite or PostgreSQL, as the suite runs). No time is
+asserted; the figures are in BENCHMARKS.md."""
 
 from __future__ import annotations
 
