@@ -16,7 +16,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from bench import sections
+from bench import scale, sections
 from bench.stack import rss_mb, start_stack
 
 POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/connect_bench"
@@ -40,6 +40,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--api-workers", type=int, default=1, help="uvicorn processes of the API")
     p.add_argument("--workers", type=int, default=1, help="worker.py processes")
     p.add_argument("--only", nargs="*", default=None, help=f"sections: {', '.join(sections.NAMES)}")
+    scale.add_arguments(p)
     p.add_argument("--output", help="also write the tables (Markdown) to this file")
     p.add_argument("--keep", action="store_true", help="keep the stack's var/ directory")
     args = p.parse_args(argv)
@@ -72,12 +73,16 @@ def run(args: argparse.Namespace) -> str:
     for name in chosen:
         var = Path(tempfile.mkdtemp(prefix=f"connect-bench-{name}-"))
         url = DATABASES[name](var, args)
-        if name == "postgres":
+        data = None
+        if sections.wants_data(args):
+            print(f"\n== {name}: loading the data set", flush=True)
+            data = scale.load_data(url, args)
+        elif name == "postgres":
             reset_postgres(url)
         print(f"\n== {name}: starting a private stack in {var}", flush=True)
         stack = start_stack(var, url, workers=args.workers, api_workers=args.api_workers)
         try:
-            results = asyncio.run(sections.run_all(stack, args))
+            results = asyncio.run(sections.run_all(stack, args, data))
             results.add("Memory", [{"name": name, "rss": rss_mb(proc.pid)} for name, proc in stack.procs.items()],
                         [("name", "process"), ("rss", "peak RSS MiB")])
         finally:

@@ -6,6 +6,8 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+from bench import scale
+from bench.dataset import Loaded
 from bench.interactive import run_interactive
 from bench.journey import STEPS, run_journeys
 from bench.mirror import SIMPLE, describe, journey_shapes, run_mirror
@@ -15,7 +17,8 @@ from bench.stats import table
 from connect.temporal import connect_client
 from domain.business_days import LOCAL
 
-NAMES = ("journey", "ceiling", "interactive")
+NAMES = ("journey", "ceiling", "interactive", "search", "reports")
+DATA_SECTIONS = ("search", "reports")
 
 LATENCY = [("name", "step"), ("n", "n"), ("p50", "p50 ms"), ("p95", "p95 ms"), ("p99", "p99 ms"),
            ("errors", "errors")]
@@ -41,8 +44,16 @@ def wanted(args, name: str) -> bool:
     return args.only is None or name in args.only
 
 
-async def run_all(stack: Stack, args) -> Results:
+def wants_data(args) -> bool:
+    """Whether the run loads the state-scale data set first (the search and reports sections
+    need it; the other sections then run on top of it, as on a network in use)."""
+    return any(wanted(args, name) for name in DATA_SECTIONS)
+
+
+async def run_all(stack: Stack, args, data: Loaded | None = None) -> Results:
     results = Results()
+    if data is not None:
+        results.add("Data set", [data.row()], scale.DATA_COLUMNS)
     client = await connect_client(stack.settings, address=stack.temporal_address)
     pairs = build_pairs(stack.settings.database_url, max(args.concurrency, 3), datetime.now(LOCAL).date())
     # One journey alone first: it warms the stack up and shows what Temporal work a journey is.
@@ -96,4 +107,10 @@ async def run_all(stack: Stack, args) -> Results:
             f"{len(every) / elapsed:.1f} requests per second in all.")
         results.add("Signal-to-visible: a provider's status update, seen by the sending program",
                     [timings.row("signal-to-visible"), timings.row("status update (the probe's call)")], LATENCY)
+
+    url = stack.settings.database_url
+    if wanted(args, "search"):
+        results.add("Search", await scale.run_search(url, args), scale.SEARCH_COLUMNS)
+    if wanted(args, "reports"):
+        results.add("Reports", await scale.run_reports(url, args, api_url=stack.api_url), scale.REPORT_COLUMNS)
     return results

