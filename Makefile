@@ -33,7 +33,7 @@ test-postgres: setup
 	CONNECT_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -q
 
 bench: setup
-	$(BIN)/python -m bench
+	mkdir -p var && $(BIN)/python -m bench --output var/bench.md
 
 clean:
 	rm -rf $(VENV) node_modules
