@@ -361,9 +361,16 @@ def member_program_ids(db: Session, user_id: int) -> list[int]:
         or_(Membership.is_provider, Membership.is_gatekeeper))))
 
 
-def referral_programs(db: Session) -> list[Program]:
-    """Every program, for the program filters."""
-    return list(db.scalars(select(Program).options(selectinload(Program.agency)).order_by(Program.name)))
+def partner_programs(db: Session, program_ids: list[int], *, outgoing: bool) -> list[Program]:
+    """The programs that ``program_ids`` sent referrals to (``outgoing``) or received them from,
+    for the lists' program filter. Not every program of the network: a state's thousands would
+    make a 600 KB page that takes half a second to build (measured at 10,000 programs), and a
+    partner never referred to would only ever filter to an empty list."""
+    own, other = ((Referral.sending_program_id, Referral.receiving_program_id) if outgoing
+                  else (Referral.receiving_program_id, Referral.sending_program_id))
+    partners = select(other).where(own.in_(program_ids)).distinct()
+    return list(db.scalars(select(Program).where(Program.id.in_(partners))
+                           .options(selectinload(Program.agency)).order_by(Program.name)))
 
 
 # --- Escalation: where else the client could go ------------------------------------------------

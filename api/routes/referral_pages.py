@@ -34,8 +34,8 @@ from models.referral_queries import (
     client_referrals,
     form_fields,
     incoming_referrals,
+    partner_programs,
     referral_cards,
-    referral_programs,
     require_valid_roi,
     sees_client_details,
     sent_referrals,
@@ -156,7 +156,7 @@ async def save_or_send(referral_id: int, request: Request, steps: Steps):
 def _list(request: Request, steps: ReferralSteps, filters: ReferralFilters, *, outgoing: bool):
     db, who = steps.db, steps.who
     page = sent_referrals(db, who, filters) if outgoing else incoming_referrals(db, who, filters)
-    staff_programs = agency_program_ids(db, who.program_id) if outgoing else [who.program_id]
+    own_programs = agency_program_ids(db, who.program_id) if outgoing else [who.program_id]
     query = {k: v for k, v in dict(status=filters.status, date_from=filters.date_from or "",
                                    date_to=filters.date_to or "", program_id=filters.program_id or "",
                                    staff_id=filters.staff_id or "", q=filters.q).items() if v}
@@ -167,9 +167,9 @@ def _list(request: Request, steps: ReferralSteps, filters: ReferralFilters, *, o
                   else "Incoming referrals of your program." if who.is_gatekeeper
                   else "Incoming referrals assigned to you."),
         "path": request.url.path, "page": page, "filters": filters, "outgoing": outgoing,
-        "status_choices": status_choices(), "programs": referral_programs(db),
+        "status_choices": status_choices(), "programs": partner_programs(db, own_programs, outgoing=outgoing),
         "program_label": "Receiving program" if outgoing else "Sending program",
-        "staff": staff_of(db, staff_programs) if who.is_gatekeeper else [],
+        "staff": staff_of(db, own_programs) if who.is_gatekeeper else [],
         "staff_label": "Staff member (sent by)" if outgoing else "Staff member (assigned to)",
         "filtered": any(k != "status" for k in query) or filters.status != STATUS_OPEN,
         "query": urlencode(query),

@@ -117,3 +117,25 @@ async def test_pages_hide_other_programs_referrals(client, db):
     chart = await client.get(f"/clients/{net.client.id}/referrals/new", params={"program_id": net.receiving.id},
                              headers=HTML)
     assert chart.status_code == 403 and "release of information" in chart.text
+
+
+async def test_the_program_filter_offers_the_partners_only(client, db):
+    """Sent Referrals offers the programs the agency referred to; the incoming list the programs
+    that referred to this one. Not the whole network (thousands of options in a state)."""
+    from tests.factories import make_program, make_referral
+
+    net = make_network(db)
+    make_program(db, "Never Referred To")
+    make_referral(db, net.sending, net.receiving, net.sender, client=net.client)
+    db.commit()
+
+    def options(html: str) -> set[str]:
+        select_html = html.split('id="program_id"', 1)[1].split("</select>", 1)[0]
+        return set(re.findall(r'<option value="\d+"[^>]*>([^<]+)</option>', select_html))
+
+    await _as(client, net.sender)
+    sent = await client.get("/referrals/sent", params={"status": "any"}, headers=HTML)
+    assert options(sent.text) == {net.receiving.display_name}
+    await _as(client, net.gatekeeper)
+    incoming = await client.get("/agency/referrals", params={"status": "any"}, headers=HTML)
+    assert options(incoming.text) == {net.sending.display_name}
