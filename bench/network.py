@@ -55,8 +55,9 @@ def _program(agency: str, name: str, county: str, today: date) -> Program:
     return program
 
 
-def build_pairs(database_url: str, count: int, today: date) -> list[Pair]:
-    """Writes ``count`` program pairs and their people; returns them with fresh API tokens."""
+def build_pairs(database_url: str, count: int, today: date, tag: str = "") -> list[Pair]:
+    """Writes ``count`` program pairs and their people (``tag`` tells apart those of another run on
+    the same database); returns them with fresh API tokens."""
     engine = make_engine(database_url)
     now = datetime.now(timezone.utc)
     password = hash_password(PASSWORD)
@@ -66,12 +67,12 @@ def build_pairs(database_url: str, count: int, today: date) -> list[Pair]:
             staged = []
             for i in range(count):
                 county = COUNTIES[i % len(COUNTIES)].name
-                sending = _program(f"Bench Clinic {i}", f"Bench Clinic {i}", county, today)
-                receiving = _program(f"Bench Food Bank {i}", f"Bench Food Bank {i}", county, today)
+                sending = _program(f"Bench Clinic {tag}{i}", f"Bench Clinic {tag}{i}", county, today)
+                receiving = _program(f"Bench Food Bank {tag}{i}", f"Bench Food Bank {tag}{i}", county, today)
                 people = []
                 for role, program, gatekeeper in (("staff", sending, False), ("gatekeeper", receiving, True),
                                                   ("provider", receiving, False)):
-                    user = User(email=f"bench-{role}-{i}@example.org", full_name=f"Bench {role.title()} {i}",
+                    user = User(email=f"bench-{role}-{tag}{i}@example.org", full_name=f"Bench {role.title()} {i}",
                                 password_hash=password, must_change_password=False,
                                 mou_expires_on=add_years(today - timedelta(days=1)))
                     user.memberships = [Membership(program=program, is_gatekeeper=gatekeeper, is_provider=True)]
