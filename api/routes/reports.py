@@ -359,7 +359,7 @@ def _form_context(ctx: ReportContext) -> dict:
             "region_choices": ctx.region_choices, "program_choices": ctx.program_choices}
 
 
-def _fallback_context(db, actor) -> dict:
+def _fallback_context(actor) -> dict:
     roles = roles_of(actor)
     return {"scope": None, "period": Period(), "region_choices": [], "program_choices": [],
             "scope_choices": [(k.value, SCOPE_LABELS[k]) for k in scopes_for(roles)],
@@ -373,7 +373,7 @@ def delays_page(request: Request, db: DbSession, moment: Now,
         ctx, f = _delays_filter(db, actor, params, moment)
     except ValidationFailed as error:
         return _bad_filter(request, Report.DELAYS, "reports/delays.html", error,
-                           _fallback_context(db, actor))
+                           _fallback_context(actor))
     page = q.referral_page(db, f, params.page)
     return _page(request, Report.DELAYS, "reports/delays.html", {
         **_form_context(ctx), "statuses": _status_choices(),
@@ -404,16 +404,15 @@ def _partner_routes(report: Report, dependency) -> None:
 
     def page_route(request: Request, db: DbSession, moment: Now,
                    params: Annotated[PartnerQuery, Query()], actor: Actor = dependency):
-        outgoing = {"outgoing": report is Report.TO_AGENCY,
-                    "agency_values": _agency_names(db, params.agency)}
+        form = {"outgoing": report is Report.TO_AGENCY, "agency_values": _agency_names(db, params.agency)}
         try:
             ctx, f = _partner_filter(db, actor, params, moment, report)
         except ValidationFailed as error:
             return _bad_filter(request, report, "reports/partner.html", error,
-                               {**_fallback_context(db, actor), **outgoing})
+                               {**_fallback_context(actor), **form})
         summary, page = _partner_report(request, f, params)
         return _page(request, report, "reports/partner.html", {
-            **_form_context(ctx), **outgoing, "summary": _partner_rows(summary.page.rows),
+            **_form_context(ctx), **form, "summary": _partner_rows(summary.page.rows),
             "summary_total": _partner_rows([summary.totals])[0], "summary_pager": summary.page,
             "summary_page_url": lambda n: "?" + _query_string(request, partners_page=str(n)),
             **_table(PARTNER_COLUMNS, page, _lines(db, page.rows, ctx.scope, moment)),
@@ -486,7 +485,7 @@ def outcomes_page(request: Request, db: DbSession, moment: Now,
         ctx, data = _outcomes(db, actor, params, moment)
     except ValidationFailed as error:
         return _bad_filter(request, Report.OUTCOMES, "reports/outcomes.html", error,
-                           _fallback_context(db, actor))
+                           _fallback_context(actor))
     by_outcome, months = data["by_outcome"], data["months"]
     key = "all" if ctx.scope.statewide else "received"
     status_chart = charts.bar_chart(
@@ -581,7 +580,7 @@ def dashboard_page(request: Request, db: DbSession, moment: Now,
         ctx, lines, program_lines, page, histogram = _dashboard(request, db, actor, params, moment)
     except ValidationFailed as error:
         return _bad_filter(request, Report.DASHBOARD, "reports/dashboard.html", error,
-                           _fallback_context(db, actor))
+                           _fallback_context(actor))
     ack_chart = charts.column_chart(measures.ack_bin_labels(), histogram,
                                     "Time to acknowledgement", testid="ack-histogram")
     headline = lines[0].measures if lines else None
