@@ -5,6 +5,14 @@ from datetime import UTC, datetime, timedelta
 from tests.factories import PASSWORD, make_program, make_referral, make_user
 
 
+async def sign_in(page, email: str, name: str) -> None:
+    await page.goto("/login")
+    await page.fill("#email", email)
+    await page.fill("#password", PASSWORD)
+    await page.click("button[type=submit]")
+    await page.wait_for_selector(f"text=Welcome, {name}")
+
+
 async def test_outcomes_report_and_its_charts(page, db, app):
     sender = make_program(db, "Helena Food Share")
     receiver = make_program(db, "Billings Counseling", county="Yellowstone")
@@ -17,11 +25,7 @@ async def test_outcomes_report_and_its_charts(page, db, app):
     make_referral(db, sender, receiver, staff, sent_at=now - timedelta(days=2))
     db.commit()
 
-    await page.goto("/login")
-    await page.fill("#email", "stella@example.org")
-    await page.fill("#password", PASSWORD)
-    await page.click("button[type=submit]")
-    await page.wait_for_selector("text=Welcome, Stella State")
+    await sign_in(page, "stella@example.org", "Stella State")
     await page.click("nav >> text=Reports")
     await page.click("[data-report=outcomes]")
     await page.wait_for_selector("h1:has-text('Referral Outcomes')")
@@ -56,11 +60,7 @@ async def test_the_agency_filter_suggests_names_as_one_types(page, db):
     make_referral(db, sender, counseling, staff, sent_at=now - timedelta(days=2))
     db.commit()
 
-    await page.goto("/login")
-    await page.fill("#email", "gail@example.org")
-    await page.fill("#password", PASSWORD)
-    await page.click("button[type=submit]")
-    await page.wait_for_selector("text=Welcome, Gail Gatekeeper")
+    await sign_in(page, "gail@example.org", "Gail Gatekeeper")
     await page.goto("/reports/to-agency")
     assert await page.locator("#agency-names option").count() == 0
     await page.type("#f-agency", "missoula hous")
