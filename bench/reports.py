@@ -89,7 +89,8 @@ def pages() -> dict[str, list[str]]:
     return {
         STATE_USER: ["/reports/delays", "/reports/delays?status=any", "/reports/delays?status=any&page=200",
                      "/reports/delays?status=Enrolled+in+Services", "/reports/outcomes", "/reports/from-agency",
-                     "/reports/to-agency", "/reports/dashboard", "/reports/agencies",
+                     "/reports/to-agency", "/reports/to-agency?partners_page=100", "/reports/dashboard",
+                     "/reports/agencies",
                      "/reports/agencies?county=Yellowstone&service=mental_health",
                      # wider than the defaults: a year of measures, every referral ever sent
                      f"/reports/dashboard?sent_from={year_ago}", "/reports/dashboard?sent_from=2000-01-01",

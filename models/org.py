@@ -20,6 +20,11 @@ class Agency(Base):
     programs: Mapped[list["Program"]] = relationship(back_populates="agency", order_by="Program.name")
 
 
+def program_display_name(agency: str, program: str) -> str:
+    """A program as people read it: "Agency — Program", or the one name when they are the same."""
+    return program if program == agency else f"{agency} — {program}"
+
+
 class Program(Base):
     __tablename__ = "program"
     __table_args__ = (UniqueConstraint("agency_id", "name"),)
@@ -49,9 +54,7 @@ class Program(Base):
 
     @property
     def display_name(self) -> str:
-        if self.name == self.agency.name:
-            return self.name
-        return f"{self.agency.name} — {self.name}"
+        return program_display_name(self.agency.name, self.name)
 
 
 class ProgramService(Base):

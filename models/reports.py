@@ -10,6 +10,7 @@ years of referrals need no sort). Rows for CSV exports are streamed from a serve
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -21,19 +22,23 @@ from sqlalchemy import (
     text, type_coerce,
 )
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.orm import Session, aliased, selectinload, sessionmaker
+from sqlalchemy.orm import Session, aliased, contains_eager, selectinload, sessionmaker
 
 from domain import measures
 from domain.business_days import LOCAL
 from domain.measures import (
-    ACK_BIN_EDGES_HOURS, COUNTED_STATES, SUCCESSFUL, ClosedLoopCounts, ClosedLoopMeasures, Spread,
+    ACK_BIN_EDGES_HOURS, COUNTED_STATES, SUCCESSFUL, ClosedLoopCounts, ClosedLoopMeasures, OutcomeGroup,
+    Spread, outcome_group,
 )
 from domain.montana import TIMEZONE
 from domain.referral_status import ReferralState, ServiceStatus
 from domain.reports import Direction, Period, ScopeKind, insurance_codes_matching
 from models import closed_loop_summary as summary
 from models.accounts import User
-from models.org import Agency, Program, ProgramCounty, ProgramInsurance, ProgramService
+from models.org import (
+    Agency, Program, ProgramCounty, ProgramInsurance, ProgramService, program_display_name,
+)
+from models.paging import matches_text
 from models.referrals import Referral
 
 PAGE_SIZE = 50
@@ -186,23 +191,71 @@ def narrowed(scope: Scope, program_ids: Sequence[int], label: str) -> Scope:
     return Scope(scope.kind, label, kept)
 
 
-def programs_in_scope(db: Session, scope: Scope) -> list[Program]:
-    query = select(Program).join(Agency).order_by(Agency.name, Program.name)
+def _programs_query(scope: Scope) -> Select:
+    query = (select(Program).join(Program.agency).options(contains_eager(Program.agency))
+             .order_by(Agency.name, Program.name, Program.id))
     if scope.program_ids is not None:
-        query = query.where(Program.id.in_(scope.program_ids))
-    return list(db.scalars(query.options(selectinload(Program.agency))))
+        query = query.where(_in_scope(scope.program_ids, Program.id))
+    return query
 
 
-def partner_agencies(db: Session) -> list[Agency]:
-    return list(db.scalars(select(Agency).order_by(Agency.name)))
+def programs_page(db: Session, scope: Scope, page: int, size: int = PAGE_SIZE) -> Page:
+    """A page of the scope's programs, by agency and program name (the dashboard's lines)."""
+    query = _programs_query(scope)
+    total = db.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    rows = list(db.scalars(query.limit(size).offset(_offset(page, size))))
+    return Page(rows, total, max(page, 1), size)
+
+
+def programs_in_scope(db: Session, scope: Scope) -> list[Program]:
+    """Every program of the scope, by agency and program name (the dashboard's CSV)."""
+    return list(db.scalars(_programs_query(scope)))
+
+
+def program_choices(db: Session, scope: Scope) -> list[tuple[int, str]]:
+    """(id, name as people read it) of the scope's programs, for the filter's list; read as plain
+    rows, since an administrator of a large region has thousands."""
+    query = (select(Program.id, Agency.name, Program.name).join(Agency, Agency.id == Program.agency_id)
+             .order_by(Agency.name, Program.name, Program.id))
+    if scope.program_ids is not None:
+        query = query.where(_in_scope(scope.program_ids, Program.id))
+    return [(pid, program_display_name(agency, name)) for pid, agency, name in db.execute(query)]
+
+
+def regions_of(db: Session, program_ids: Sequence[int]) -> list[int]:
+    query = select(Program.region).where(_in_scope(tuple(program_ids), Program.id)).distinct()
+    return sorted(db.scalars(query))
+
+
+# --- the agency filter: an agency named in a text box, suggestions as one types --------------
+
+SUGGESTIONS = 20
+
+
+def find_agency(db: Session, text: str) -> Agency | None:
+    """The agency ``text`` names: its id (links and API clients), or its name, exactly or in
+    other capitals when only one agency has that name; None if none."""
+    text = text.strip()
+    if text.isdigit():
+        return db.get(Agency, int(text))
+    exact = db.scalar(select(Agency).where(Agency.name == text))
+    if exact is not None:
+        return exact
+    found = db.scalars(select(Agency).where(func.lower(Agency.name) == text.lower()).limit(2)).all()
+    return found[0] if len(found) == 1 else None
+
+
+def agency_suggestions(db: Session, text: str, limit: int = SUGGESTIONS) -> list[Agency]:
+    """Agencies whose name holds every word of ``text``, names starting with it first."""
+    condition = matches_text(text, Agency.name)
+    if condition is None:
+        return []
+    starts = case((func.lower(Agency.name).startswith(text.strip().lower(), autoescape=True), 0), else_=1)
+    return list(db.scalars(select(Agency).where(condition).order_by(starts, Agency.name).limit(limit)))
 
 
 # --- referral rows: Referral Delays, Referrals From / To Agency --------------------------------
 
-Sending = aliased(Program, name="sending")
-Receiving = aliased(Program, name="receiving")
-SendingAgency = aliased(Agency, name="sending_agency")
-ReceivingAgency = aliased(Agency, name="receiving_agency")
 Provider = aliased(User, name="provider")
 
 
@@ -517,14 +570,87 @@ def stream_agencies(db: Session, f: AgencyFilter, today: date) -> Iterator[Progr
         offset += 500
 
 
-def partner_counts(db: Session, f: ReferralFilter) -> list[tuple[str, str, str | None, int]]:
-    """(partner agency, state, Referral Status, referrals) for Referrals From / To Agency: the
-    partner is the sending agency of received referrals, the receiving agency of sent ones."""
-    partner = SendingAgency if f.direction is Direction.RECEIVED else ReceivingAgency
-    program = Sending if f.direction is Direction.RECEIVED else Receiving
+# --- Referrals From / To Agency: the referrals per partner agency ------------------------------
+
+def outcome_group_conditions(state, service_status) -> dict[str, ColumnElement[bool]]:
+    """For each ``OutcomeGroup``, the SQL condition that a referral falls in it, derived from
+    ``domain.measures.outcome_group`` itself (the states it decides alone, and per Referral Status
+    where it does not), so the rule stays in one place and the database can count by it."""
+    states: dict[str, list[str]] = defaultdict(list)
+    mixed: dict[str, list[ColumnElement[bool]]] = defaultdict(list)
+    for s in ReferralState:
+        by_status = {status: outcome_group(s.value, status) for status in (None, *ServiceStatus)}
+        default = by_status[None]
+        if set(by_status.values()) == {default}:
+            states[default].append(s.value)
+            continue
+        others: dict[str, list[str]] = defaultdict(list)
+        for status, group in by_status.items():
+            if status is not None and group != default:
+                others[group].append(status.value)
+        excepted = [v for values in others.values() for v in values]
+        mixed[default].append(and_(state == s.value,
+                                   or_(service_status.is_(None), service_status.not_in(excepted))))
+        for group, values in others.items():
+            mixed[group].append(and_(state == s.value, service_status.in_(values)))
+    return {g: or_(false(), *([state.in_(states[g])] if states[g] else []), *mixed[g])
+            for g in OutcomeGroup.ALL}
+
+
+@dataclass(frozen=True)
+class PartnerLine:
+    """One partner agency's referrals, in all and per outcome group (``OutcomeGroup.ALL``)."""
+
+    agency_id: int | None
+    agency: str
+    referrals: int
+    groups: dict[str, int]
+
+
+@dataclass(frozen=True)
+class PartnerSummary:
+    page: Page  # rows: PartnerLine, by agency name
+    totals: PartnerLine  # every partner of the filter, not only the page's
+
+
+def partner_summary(db: Session, f: ReferralFilter, page: int, size: int = PAGE_SIZE) -> PartnerSummary:
+    """Referrals From / To Agency per partner agency, a page of them by name, and the totals of
+    all: the partner is the sending agency of received referrals, the receiving agency of sent
+    ones. One grouped scan; the number of partners and the totals are window sums over the groups
+    (computed before the page is cut), so only a page of rows leaves the database."""
     received = f.direction is Direction.RECEIVED
     column = Referral.sending_program_id if received else Referral.receiving_program_id
-    query = (select(partner.name, Referral.state, Referral.service_status, func.count())
-             .join(program, program.id == column).join(partner, partner.id == program.agency_id)
-             .where(*_where(f)).group_by(partner.name, Referral.state, Referral.service_status))
-    return [tuple(row) for row in db.execute(query)]
+    names = [f"g{i}" for i in range(len(OutcomeGroup.ALL))]
+    sums = ["referrals", *names]
+    # Counted per partner program first (an integer key, straight from the referral index), then
+    # added up per agency: far fewer rows to join than the referrals.
+    conditions = outcome_group_conditions(Referral.state, Referral.service_status)
+    per_program = (
+        select(column.label("program_id"), func.count().label("referrals"),
+               *[func.count().filter(conditions[g]).label(n) for g, n in zip(OutcomeGroup.ALL, names)])
+        .where(*_where(f)).group_by(column)
+    ).subquery()
+    per_agency = (
+        select(Agency.id.label("agency_id"), Agency.name.label("agency"),
+               *[func.sum(per_program.c[n]).label(n) for n in sums])
+        .join(Program, Program.id == per_program.c.program_id).join(Agency, Agency.id == Program.agency_id)
+        .group_by(Agency.id, Agency.name)
+    ).subquery()
+    query = (select(per_agency, func.count().over().label("partners"),
+                    *[func.sum(per_agency.c[n]).over().label(f"all_{n}") for n in sums])
+             .order_by(per_agency.c.agency, per_agency.c.agency_id)
+             .limit(size).offset(_offset(page, size)))
+    rows = db.execute(query).all()
+
+    def line(agency_id, agency, values) -> PartnerLine:
+        values = [int(v or 0) for v in values]
+        return PartnerLine(agency_id, agency, values[0], dict(zip(OutcomeGroup.ALL, values[1:])))
+
+    if rows:
+        first = rows[0]._mapping
+        partners, totals = first["partners"], line(None, "Total", [first[f"all_{n}"] for n in sums])
+    else:  # a page past the last: the figures of all the same
+        whole = db.execute(select(func.count(), *[func.sum(per_agency.c[n]) for n in sums])).one()
+        partners, totals = whole[0], line(None, "Total", whole[1:])
+    lines = [line(r.agency_id, r.agency, [r._mapping[n] for n in sums]) for r in rows]
+    return PartnerSummary(Page(lines, partners, max(page, 1), size), totals)

@@ -4,6 +4,7 @@ right answers are worked out below."""
 from __future__ import annotations
 
 import csv
+import html
 import io
 from datetime import UTC, datetime, timedelta
 
@@ -297,9 +298,15 @@ async def test_referrals_from_agency_are_incoming(client, network):
     b_agency = network["programs"]["b"].agency_id
     body = (await client.get("/api/v1/reports/from-agency", params={"agency": [b_agency]})).json()
     assert ids(body) == [r[3]]
-    assert body["summary"] == [{"Agency": "Agency of Billings Behavioral Health", "Referrals": 1,
-                                "Closed - Successful completion": 0, "Closed otherwise": 0,
-                                "Still open": 1, "Declined or withdrawn": 0}]
+    billings = {"Agency": "Agency of Billings Behavioral Health", "Referrals": 1,
+                "Closed - Successful completion": 0, "Closed otherwise": 0, "Still open": 1,
+                "Declined or withdrawn": 0}
+    assert body["summary"]["rows"] == [billings]
+    assert body["summary"]["totals"] == {**billings, "Agency": "Total"}
+    assert (body["summary"]["page"], body["summary"]["pages"], body["summary"]["total"]) == (1, 1, 1)
+    by_name = (await client.get("/api/v1/reports/from-agency",
+                                params={"agency": ["agency of billings behavioral health"]})).json()
+    assert ids(by_name) == [r[3]] and by_name["summary"]["rows"] == [billings]
 
 
 async def test_referrals_to_agency_are_outgoing(client, network):
@@ -307,7 +314,7 @@ async def test_referrals_to_agency_are_outgoing(client, network):
     r = network["r"]
     body = (await client.get("/api/v1/reports/to-agency")).json()
     assert ids(body) == [r[6], r[2], r[1]]
-    summary = {row["Agency"]: row for row in body["summary"]}
+    summary = {row["Agency"]: row for row in body["summary"]["rows"]}
     assert summary["Agency of Billings Behavioral Health"]["Referrals"] == 2
     assert summary["Agency of Billings Behavioral Health"]["Closed - Successful completion"] == 1
     assert summary["Agency of Missoula Housing"]["Declined or withdrawn"] == 1
@@ -321,6 +328,106 @@ async def test_referrals_to_agency_are_outgoing(client, network):
     table = list(csv.reader(io.StringIO(answer.text)))
     assert table[0][:4] == ["Referral", "Sent", "From (sending program)", "To (receiving program)"]
     assert [int(row[0]) for row in table[1:]] == [r[6], r[2], r[1]]
+
+
+async def test_the_partner_agencies_are_paged_with_the_totals_of_all(db, network):
+    """To Agency for Helena: r1 and r2 went to Billings (one closed successfully, one open), r6
+    to Missoula (withdrawn); r7 was never sent."""
+    from domain.reports import Direction, Period
+    from models import reports as q
+
+    helena = q.agency_scope(db, network["helena"].id)
+    f = q.ReferralFilter(helena, Period(), Direction.SENT)
+    first, second, past = (q.partner_summary(db, f, n, size=1) for n in (1, 2, 3))
+    assert [line.agency for line in first.page.rows + second.page.rows] == [
+        "Agency of Billings Behavioral Health", "Agency of Missoula Housing"]
+    assert (first.page.rows[0].referrals, first.page.rows[0].groups["Closed - Successful completion"],
+            first.page.rows[0].groups["Still open"]) == (2, 1, 1)
+    assert second.page.rows[0].groups["Declined or withdrawn"] == 1
+    assert past.page.rows == [] and (first.page.total, first.page.pages) == (2, 2)
+    for summary in (first, second, past):
+        assert summary.totals.referrals == 3
+        assert summary.totals.groups == {"Closed - Successful completion": 1, "Closed otherwise": 0,
+                                         "Still open": 1, "Declined or withdrawn": 1}
+
+
+def test_outcome_groups_in_sql_follow_the_domain_rule(db):
+    """Every (state, Referral Status) falls in exactly the group domain.measures gives it."""
+    from sqlalchemy import literal, select
+
+    from domain.measures import OutcomeGroup, outcome_group
+    from domain.referral_status import ReferralState, ServiceStatus
+    from models.reports import outcome_group_conditions
+
+    for state in ReferralState:
+        for status in (None, *ServiceStatus):
+            conditions = outcome_group_conditions(literal(state.value), literal(status and status.value))
+            row = db.execute(select(*conditions.values())).one()
+            chosen = [g for g, matched in zip(OutcomeGroup.ALL, row) if matched]
+            assert chosen == [outcome_group(state.value, status)], (state, status)
+
+
+async def test_partner_pages_page_the_agencies_and_keep_a_total_row(client, db, network):
+    """51 agencies send one referral each to Missoula Housing: two pages of partners, and the
+    total row counts them all on both (with r5 from Billings and r6 from Helena: 53 agencies, 53
+    referrals, 51 of them still open)."""
+    p = network["programs"]
+    sender = network["people"]["provider"]
+    for n in range(51):
+        make_referral(db, make_program(db, f"Partner {n:02d}"), p["m"], sender, sent_at=at(6, 10))
+    gatekeeper = make_user(db, "gkm@example.org", gatekeeper_of=(p["m"],))
+    db.commit()
+    await login(client, gatekeeper.email)
+    body = (await client.get("/api/v1/reports/from-agency")).json()
+    summary = body["summary"]
+    assert (summary["page"], summary["pages"], summary["total"], len(summary["rows"])) == (1, 2, 53, 50)
+    assert summary["totals"]["Referrals"] == 53 and summary["totals"]["Still open"] == 51
+    second = (await client.get("/api/v1/reports/from-agency", params={"partners_page": 2})).json()
+    names = [row["Agency"] for row in summary["rows"] + second["summary"]["rows"]]
+    assert len(names) == 53 and names == sorted(names) and second["summary"]["totals"] == summary["totals"]
+    page = await client.get("/reports/from-agency", params={"partners_page": 2, "page": 1},
+                            headers={"accept": "text/html"})
+    assert page.status_code == 200
+    assert 'data-testid="partner-pager"' in page.text and "All 53 agencies" in page.text
+    assert "partners_page=1" in page.text  # the link back, keeping the other filters
+    table = page.text.split('data-testid="partner-summary"')[1].split("</table>")[0]
+    assert table.count("<tr>") == 1 + 3  # the header and the last three agencies
+    assert "<option" not in page.text.split('id="f-agency"')[1].split("</div>")[0]
+    answer = await client.get("/api/v1/reports/from-agency.csv")  # the export stays complete
+    assert len(list(csv.reader(io.StringIO(answer.text)))) == 1 + 53
+
+
+async def test_the_agency_filter_takes_a_name_and_marks_a_wrong_one(client, network):
+    await as_(client, network, "gatekeeper")
+    r = network["r"]
+    body = (await client.get("/api/v1/reports/to-agency",
+                             params={"agency": ["Agency of Missoula Housing", ""]})).json()
+    assert ids(body) == [r[6]]
+    bad = await client.get("/api/v1/reports/to-agency", params={"agency": "Atlantis Outreach"})
+    assert bad.status_code == 422 and bad.json()["field"] == "agency"
+    page = await client.get("/reports/to-agency", params={"agency": "Atlantis Outreach"},
+                            headers={"accept": "text/html"})
+    assert page.status_code == 422 and "No agency is called 'Atlantis Outreach'" in html.unescape(page.text)
+    box = page.text.split('id="f-agency"')[0].rsplit("<input", 1)[1]
+    assert "usa-input--error" in box
+    assert 'value="Atlantis Outreach"' in page.text.split('id="f-agency"')[1]
+    chosen = await client.get("/reports/to-agency", params={"agency": network["programs"]["m"].agency_id},
+                              headers={"accept": "text/html"})
+    assert 'value="Agency of Missoula Housing"' in chosen.text  # an id shows as the agency's name
+    assert 'id="f-agency-2"' in chosen.text  # and a box for one more
+
+
+async def test_agency_names_are_suggested_as_one_types(client, network):
+    await as_(client, network, "provider")
+    body = (await client.get("/api/v1/reports/agency-names", params={"q": "family hel"})).json()
+    assert body == {"agencies": [{"id": network["helena"].id, "name": "Helena Family Services"}]}
+    body = (await client.get("/api/v1/reports/agency-names", params={"q": "agency of"})).json()
+    assert [a["name"] for a in body["agencies"]] == sorted(a["name"] for a in body["agencies"])
+    assert len(body["agencies"]) >= 3
+    starts = (await client.get("/api/v1/reports/agency-names", params={"q": "h"})).json()["agencies"]
+    assert starts[0]["name"] == "Helena Family Services"  # a name starting with it comes first
+    assert (await client.get("/api/v1/reports/agency-names", params={"q": "%"})).json() == {"agencies": []}
+    assert (await client.get("/api/v1/reports/agency-names")).json() == {"agencies": []}
 
 
 async def test_the_default_period_is_the_last_year(client, network, db):
@@ -384,6 +491,25 @@ async def test_dashboard_for_an_administrator_covers_their_regions(client, netwo
     assert table[0][:3] == ["Level", "Name", "Referrals"] and len(table) == 1 + 2 + 2
 
 
+async def test_dashboard_pages_its_programs_in_the_database(client, db, network):
+    from models import reports as q
+
+    pages = [q.programs_page(db, q.state_scope(), n, size=2) for n in (1, 2, 3)]
+    assert [p.display_name for page in pages for p in page.rows] == [
+        "Agency of Billings Behavioral Health — Billings Behavioral Health",
+        "Agency of Lapsed Program — Lapsed Program", "Agency of Missoula Housing — Missoula Housing",
+        "Helena Family Services — Family Support", "Helena Family Services — Parenting Classes"]
+    assert {(page.total, page.pages) for page in pages} == {(5, 3)}
+    region4 = q.programs_page(db, q.regions_scope(db, [4], "Region 4"), 1, size=2)
+    assert [p.name for p in region4.rows] == ["Family Support", "Parenting Classes"] and region4.total == 2
+    await as_(client, network, "state")
+    body = (await client.get("/api/v1/reports/dashboard")).json()
+    assert (body["page"], body["pages"], body["total"], len(body["rows"])) == (1, 1, 5, 5)
+    past = (await client.get("/api/v1/reports/dashboard", params={"page": 2})).json()
+    assert (past["page"], past["total"], past["rows"]) == (2, 5, [])
+    assert past["summary"] == body["summary"]  # the lines above the programs do not depend on the page
+
+
 # --- Agencies Report ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize(
@@ -397,6 +523,8 @@ async def test_dashboard_for_an_administrator_covers_their_regions(client, netwo
         ({"county": "Lewis and Clark", "county_mode": "in_person"}, ["Family Support", "Parenting Classes"]),
         ({"insurance": "aetna"}, ["Billings Behavioral Health", "Missoula Housing"]),
         ({"agency": "helena"}, ["Family Support", "Parenting Classes"]),
+        ({"agency": "Helena Family Services"}, ["Family Support", "Parenting Classes"]),
+        ({"agency": "helena family services"}, ["Family Support", "Parenting Classes"]),
         ({"region": "4", "county": "Lewis and Clark", "service": "parenting", "insurance": "medicaid",
           "agency": "helena"}, ["Family Support", "Parenting Classes"]),
         ({"region": "3", "service": "parenting"}, []),
@@ -404,7 +532,7 @@ async def test_dashboard_for_an_administrator_covers_their_regions(client, netwo
 )
 async def test_agencies_report_filters(client, network, params, expected):
     await as_(client, network, "provider")
-    if params.get("agency"):
+    if params.get("agency") == "helena":
         params = {**params, "agency": network["helena"].id}
     body = (await client.get("/api/v1/reports/agencies", params=params)).json()
     assert [row["Program"] for row in body["rows"]] == expected
@@ -427,6 +555,12 @@ async def test_agencies_report_page_and_csv(client, network):
     assert bad.status_code == 422 and bad.json()["field"] == "county"
     bad_page = await client.get("/reports/agencies", params={"service": "spa"}, headers={"accept": "text/html"})
     assert bad_page.status_code == 422 and "not one of the choices" in bad_page.text
+    bad_agency = await client.get("/reports/agencies", params={"agency": "Nowhere Agency"},
+                                  headers={"accept": "text/html"})
+    assert bad_agency.status_code == 422 and "No agency is called 'Nowhere Agency'" in html.unescape(bad_agency.text)
+    assert 'value="Nowhere Agency" list="agency-names"' in bad_agency.text
+    assert "connect-field-error" in bad_agency.text.split('id="f-agency"')[0].rsplit("<input", 1)[1]
+    assert "<option" not in bad_agency.text.split('id="f-agency"')[1].split("</div>")[0]
 
 
 async def test_every_report_page_renders_for_the_state_team(client, network):

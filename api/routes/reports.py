@@ -81,6 +81,8 @@ class _Form(BaseModel):
     @classmethod
     def _blank_is_missing(cls, data: Any) -> Any:
         if isinstance(data, dict):
+            data = {k: [item for item in v if item not in ("", None)] if isinstance(v, list) else v
+                    for k, v in data.items()}
             return {k: v for k, v in data.items() if v not in ("", None, [])}
         return data
 
@@ -100,7 +102,8 @@ class DelaysQuery(ScopeQuery):
 
 
 class PartnerQuery(ScopeQuery):
-    agency: list[int] = []
+    agency: list[str] = []  # each an agency's name (or id)
+    partners_page: int = Field(1, ge=1, le=1_000_000)
 
 
 @dataclass
@@ -157,7 +160,7 @@ def _context(db, actor: Actor, params: ScopeQuery, moment, default_days: int | N
         roles, scope, period,
         [(k.value, SCOPE_LABELS[k]) for k in scopes_for(roles)],
         [(r, f"Region {r} — {REGIONS[r]}") for r in regions] if scope.kind is not ScopeKind.AGENCY else [],
-        [(p.id, p.display_name) for p in q.programs_in_scope(db, whole)] if not whole.statewide else [],
+        q.program_choices(db, whole) if not whole.statewide else [],
     )
 
 
@@ -214,11 +217,29 @@ class AgenciesQuery(_Form):
     county_mode: str = Field("any", pattern="^(any|in_person|telemedicine)$")
     service: str | None = None
     insurance: str | None = None
-    agency: int | None = None
+    agency: str | None = None  # the agency's name (or id)
     page: int = Field(1, ge=1, le=1_000_000)
 
 
-def _agency_filter(params: AgenciesQuery) -> q.AgencyFilter:
+def _agency_ids(db, values: list[str]) -> tuple[int, ...]:
+    """The agencies named in the agency filter's boxes; a name that is no agency's is refused."""
+    ids = []
+    for value in values:
+        agency = q.find_agency(db, value)
+        if agency is None:
+            raise ValidationFailed(f"No agency is called '{value.strip()}'; type part of its name and "
+                                   "choose one of the suggestions.", field="agency", code="unknown_agency")
+        ids.append(agency.id)
+    return tuple(ids)
+
+
+def _agency_names(db, values: list[str]) -> list[str]:
+    """What the agency boxes show: the agencies' names (a box given an id shows the name)."""
+    found = [q.find_agency(db, v) if v.strip().isdigit() else None for v in values]
+    return [a.name if a else v for a, v in zip(found, values)]
+
+
+def _agency_filter(db, params: AgenciesQuery) -> q.AgencyFilter:
     county = None
     if params.county:
         if not is_montana_county(params.county):
@@ -230,49 +251,60 @@ def _agency_filter(params: AgenciesQuery) -> q.AgencyFilter:
         if value and not is_code(vocab, value):
             raise ValidationFailed(f"'{value}' is not one of the choices; pick one from the list.",
                                    field=name, code=f"unknown_{name}")
+    agency_id = _agency_ids(db, [params.agency])[0] if params.agency else None
     return q.AgencyFilter(params.region, county, params.county_mode, params.service,
-                          params.insurance, params.agency)
+                          params.insurance, agency_id)
 
 
 AGENCIES = _require(Report.AGENCIES)
 
 
-def _agencies_form(db) -> dict:
+def _agencies_form(db, params: AgenciesQuery) -> dict:
     return {"regions": REGIONS, "counties": county_names(), "services": SERVICES,
             "insurance_types": INSURANCE_TYPES,
-            "agency_choices": [(a.id, a.name) for a in q.partner_agencies(db)]}
+            "agency_values": _agency_names(db, [params.agency] if params.agency else [])}
 
 
 @router.get("/reports/agencies", include_in_schema=False)
 def agencies_page(request: Request, db: DbSession, moment: Now,
                   params: Annotated[AgenciesQuery, Query()], actor: Actor = AGENCIES):
     try:
-        f = _agency_filter(params)
+        f = _agency_filter(db, params)
     except ValidationFailed as error:
-        return _bad_filter(request, Report.AGENCIES, "reports/agencies.html", error, _agencies_form(db))
+        return _bad_filter(request, Report.AGENCIES, "reports/agencies.html", error,
+                           _agencies_form(db, params))
     page = q.agencies_page(db, f, today_local(moment), params.page)
     return _page(request, Report.AGENCIES, "reports/agencies.html",
-                 {**_agencies_form(db), **_table(AGENCY_COLUMNS, page, page.rows)})
+                 {**_agencies_form(db, params), **_table(AGENCY_COLUMNS, page, page.rows)})
 
 
 @router.get("/api/v1/reports/agencies")
 def agencies_api(db: DbSession, moment: Now, params: Annotated[AgenciesQuery, Query()],
                  actor: Actor = AGENCIES) -> dict:
-    """Agencies Report: programs matching any combination of the five filters."""
-    page = q.agencies_page(db, _agency_filter(params), today_local(moment), params.page)
+    """Agencies Report: programs matching any combination of the five filters (``agency``: the
+    agency's name or id)."""
+    page = q.agencies_page(db, _agency_filter(db, params), today_local(moment), params.page)
     return _json_page(page, as_json_rows(AGENCY_COLUMNS, page.rows))
 
 
 @router.get("/api/v1/reports/agencies.csv")
-def agencies_csv(request: Request, moment: Now, params: Annotated[AgenciesQuery, Query()],
-                 actor: Actor = AGENCIES):
-    f, today = _agency_filter(params), today_local(moment)
+def agencies_csv(request: Request, db: DbSession, moment: Now,
+                 params: Annotated[AgenciesQuery, Query()], actor: Actor = AGENCIES):
+    f, today = _agency_filter(db, params), today_local(moment)
     return csv_response("agencies-report.csv", AGENCY_COLUMNS, request.app.state.session_factory,
                         lambda db: q.stream_agencies(db, f, today))
 
 
 def _json_page(page: q.Page, rows: list) -> dict:
     return {"page": page.number, "pages": page.pages, "total": page.total, "rows": rows}
+
+
+@router.get("/api/v1/reports/agency-names")
+def agency_names_api(db: DbSession, actor: CurrentActor,
+                     q_: Annotated[str, Query(alias="q", max_length=200)] = "") -> dict:
+    """Agencies whose name holds every word typed (at most 20, names starting with it first):
+    the suggestions of the reports' agency filter."""
+    return {"agencies": [{"id": a.id, "name": a.name} for a in q.agency_suggestions(db, q_)]}
 
 
 # --- referral lists: Referral Delays, Referrals From / To Agency ---------------------------------
@@ -294,7 +326,7 @@ def _partner_filter(db, actor, params: PartnerQuery, moment, report: Report):
     ctx = _context(db, actor, params, moment, default_days=DEFAULT_PERIOD_DAYS)
     direction = Direction.RECEIVED if report is Report.FROM_AGENCY else Direction.SENT
     return ctx, q.ReferralFilter(ctx.scope, ctx.period, direction,
-                                 partner_agency_ids=tuple(params.agency))
+                                 partner_agency_ids=_agency_ids(db, params.agency))
 
 
 def _lines(db, rows, scope: q.Scope, moment) -> list:
@@ -327,12 +359,11 @@ def _form_context(ctx: ReportContext) -> dict:
             "region_choices": ctx.region_choices, "program_choices": ctx.program_choices}
 
 
-def _fallback_context(db, actor) -> dict:
+def _fallback_context(actor) -> dict:
     roles = roles_of(actor)
     return {"scope": None, "period": Period(), "region_choices": [], "program_choices": [],
             "scope_choices": [(k.value, SCOPE_LABELS[k]) for k in scopes_for(roles)],
-            "statuses": _status_choices(),
-            "agency_choices": [(a.id, a.name) for a in q.partner_agencies(db)]}
+            "statuses": _status_choices()}
 
 
 @router.get("/reports/delays", include_in_schema=False)
@@ -342,7 +373,7 @@ def delays_page(request: Request, db: DbSession, moment: Now,
         ctx, f = _delays_filter(db, actor, params, moment)
     except ValidationFailed as error:
         return _bad_filter(request, Report.DELAYS, "reports/delays.html", error,
-                           _fallback_context(db, actor))
+                           _fallback_context(actor))
     page = q.referral_page(db, f, params.page)
     return _page(request, Report.DELAYS, "reports/delays.html", {
         **_form_context(ctx), "statuses": _status_choices(),
@@ -373,25 +404,27 @@ def _partner_routes(report: Report, dependency) -> None:
 
     def page_route(request: Request, db: DbSession, moment: Now,
                    params: Annotated[PartnerQuery, Query()], actor: Actor = dependency):
+        form = {"outgoing": report is Report.TO_AGENCY, "agency_values": _agency_names(db, params.agency)}
         try:
             ctx, f = _partner_filter(db, actor, params, moment, report)
         except ValidationFailed as error:
             return _bad_filter(request, report, "reports/partner.html", error,
-                               {**_fallback_context(db, actor), "outgoing": report is Report.TO_AGENCY})
-        page = q.referral_page(db, f, params.page)
-        summary = _partner_summary(db, f)
+                               {**_fallback_context(actor), **form})
+        summary, page = _partner_report(request, f, params)
         return _page(request, report, "reports/partner.html", {
-            **_form_context(ctx), "summary": summary,
-            "agency_choices": [(a.id, a.name) for a in q.partner_agencies(db)],
-            "outgoing": report is Report.TO_AGENCY,
+            **_form_context(ctx), **form, "summary": _partner_rows(summary.page.rows),
+            "summary_total": _partner_rows([summary.totals])[0], "summary_pager": summary.page,
+            "summary_page_url": lambda n: "?" + _query_string(request, partners_page=str(n)),
             **_table(PARTNER_COLUMNS, page, _lines(db, page.rows, ctx.scope, moment)),
         })
 
-    def api_route(db: DbSession, moment: Now, params: Annotated[PartnerQuery, Query()],
-                  actor: Actor = dependency) -> dict:
+    def api_route(request: Request, db: DbSession, moment: Now,
+                  params: Annotated[PartnerQuery, Query()], actor: Actor = dependency) -> dict:
         ctx, f = _partner_filter(db, actor, params, moment, report)
-        page = q.referral_page(db, f, params.page)
-        return {"scope": ctx.scope.label, "summary": _partner_summary(db, f),
+        summary, page = _partner_report(request, f, params)
+        return {"scope": ctx.scope.label,
+                "summary": {**_json_page(summary.page, _partner_rows(summary.page.rows)),
+                            "totals": _partner_rows([summary.totals])[0]},
                 **_json_page(page, as_json_rows(PARTNER_COLUMNS, _lines(db, page.rows, ctx.scope, moment)))}
 
     def csv_route(request: Request, db: DbSession, moment: Now,
@@ -406,16 +439,18 @@ def _partner_routes(report: Report, dependency) -> None:
                          summary=f"{report.info.title} (CSV)")
 
 
-def _partner_summary(db, f: q.ReferralFilter) -> list[dict]:
+def _partner_report(request: Request, f: q.ReferralFilter, params: PartnerQuery):
+    """A page of the partner agencies (with the totals of all) and a page of the referrals,
+    asked at once on two connections."""
+    return q.run_concurrently(request.app.state.session_factory, [
+        lambda s: q.partner_summary(s, f, params.partners_page),
+        lambda s: q.referral_page(s, f, params.page),
+    ])
+
+
+def _partner_rows(lines: list[q.PartnerLine]) -> list[dict]:
     """Per partner agency: how many referrals, and how many ended in each outcome group."""
-    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for agency, state, status, n in q.partner_counts(db, f):
-        row = counts[agency]
-        row["Referrals"] += n
-        row[outcome_group(state, status)] += n
-    return [{"Agency": agency, "Referrals": row["Referrals"],
-             **{group: row[group] for group in OutcomeGroup.ALL}}
-            for agency, row in sorted(counts.items())]
+    return [{"Agency": line.agency, "Referrals": line.referrals, **line.groups} for line in lines]
 
 
 _partner_routes(Report.FROM_AGENCY, FROM_AGENCY)
@@ -450,7 +485,7 @@ def outcomes_page(request: Request, db: DbSession, moment: Now,
         ctx, data = _outcomes(db, actor, params, moment)
     except ValidationFailed as error:
         return _bad_filter(request, Report.OUTCOMES, "reports/outcomes.html", error,
-                           _fallback_context(db, actor))
+                           _fallback_context(actor))
     by_outcome, months = data["by_outcome"], data["months"]
     key = "all" if ctx.scope.statewide else "received"
     status_chart = charts.bar_chart(
@@ -502,9 +537,12 @@ def _dashboard(request: Request, db, actor, params: ScopeQuery, moment, *,
                all_programs: bool = False):
     ctx = _context(db, actor, params, moment, default_days=DASHBOARD_PERIOD_DAYS)
     ids, period = ctx.scope.program_ids, ctx.period
-    programs = q.programs_in_scope(db, ctx.scope)
-    page = q.Page(programs, len(programs), params.page)
-    shown = programs if all_programs else programs[(page.number - 1) * page.size: page.number * page.size]
+    if all_programs:
+        shown = q.programs_in_scope(db, ctx.scope)
+        page = q.Page(shown, len(shown), 1, max(1, len(shown)))
+    else:  # only the page's programs are read, and measured
+        page = q.programs_page(db, ctx.scope, params.page)
+        shown = page.rows
     with_regions = ctx.scope.kind is not ScopeKind.AGENCY and params.program is None
     programs_of_page = [p.id for p in shown]
     if ctx.scope.statewide or ctx.scope.regions is not None:
@@ -528,7 +566,7 @@ def _dashboard(request: Request, db, actor, params: ScopeQuery, moment, *,
     lines = [MeasureLine("State" if ctx.scope.statewide else "All",
                          "Montana" if ctx.scope.statewide else ctx.scope.label, whole)]
     if with_regions:
-        regions = list(REGIONS) if ids is None else sorted({p.region for p in programs})
+        regions = list(REGIONS) if ids is None else list(ctx.scope.regions or q.regions_of(db, ids))
         lines += [MeasureLine("Region", f"Region {r} — {REGIONS[r]}", by_region.get(r, empty))
                   for r in regions]
     program_lines = [MeasureLine("Program", p.display_name, by_program.get(p.id, empty)) for p in shown]
@@ -542,7 +580,7 @@ def dashboard_page(request: Request, db: DbSession, moment: Now,
         ctx, lines, program_lines, page, histogram = _dashboard(request, db, actor, params, moment)
     except ValidationFailed as error:
         return _bad_filter(request, Report.DASHBOARD, "reports/dashboard.html", error,
-                           _fallback_context(db, actor))
+                           _fallback_context(actor))
     ack_chart = charts.column_chart(measures.ack_bin_labels(), histogram,
                                     "Time to acknowledgement", testid="ack-histogram")
     headline = lines[0].measures if lines else None
