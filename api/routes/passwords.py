@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Form, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import BaseModel, Field
 
@@ -98,7 +99,7 @@ async def change_page(request: Request, actor: CurrentActor, db: DbSession, mome
                       confirm_password: Annotated[str, Form()] = ""):
     forced = actor.user.must_change_password
     try:
-        token = _change(request, db, actor, moment, PasswordChangeIn(
+        token = await run_in_threadpool(_change, request, db, actor, moment, PasswordChangeIn(
             current_password=current_password, new_password=new_password,
             confirm_password=confirm_password))
     except ApiError as err:
@@ -120,7 +121,7 @@ async def change_api(request: Request, actor: CurrentActor, db: DbSession, momen
                      settings: SettingsDep, data: PasswordChangeIn):
     """Changes your password (current password required). Ends every session; a browser session
     gets a new cookie with this answer."""
-    token = _change(request, db, actor, moment, data)
+    token = await run_in_threadpool(_change, request, db, actor, moment, data)
     response = JSONResponse({"detail": "Your password was changed."})
     if token:
         set_session_cookie(response, token, settings)
@@ -221,8 +222,8 @@ async def reset_page(request: Request, token: str, db: DbSession, moment: Now,
         return issue_anon_csrf(request, "password_reset.html",
                                {**ctx, "errors": {"_form": "The form expired. Please try again."}}, 400)
     try:
-        _reset(request, db, moment, ResetIn(token=token, new_password=new_password,
-                                            confirm_password=confirm_password))
+        await run_in_threadpool(_reset, request, db, moment, ResetIn(
+            token=token, new_password=new_password, confirm_password=confirm_password))
     except ValidationFailed as err:
         db.rollback()
         if err.code == "invalid_link":
@@ -236,7 +237,7 @@ async def reset_page(request: Request, token: str, db: DbSession, moment: Now,
 async def reset_api(request: Request, db: DbSession, moment: Now, data: ResetIn) -> dict:
     """Sets a new password with the token of a "Forgot Password" or new-account link (once)."""
     try:
-        _reset(request, db, moment, data)
+        await run_in_threadpool(_reset, request, db, moment, data)
     except ValidationFailed as err:
         if err.code == "invalid_link":
             raise ApiError(400, err.reason, code="invalid_link") from None
