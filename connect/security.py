@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import secrets
+import threading
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -13,10 +15,16 @@ from domain.passwords import normalize_password
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 
+# Each argon2 computation holds its memory cost (64 MiB with these parameters) for its duration.
+# The API runs them on its thread pool, so unbounded, 40 sign-ins at once would hold 2.5 GiB
+# (seen in the benchmark); they are CPU-bound, so more at a time than cores gains nothing.
+_ARGON2_SLOTS = threading.BoundedSemaphore(max(2, os.cpu_count() or 2))
+
 
 def hash_password(password: str) -> str:
     # NFKC first, so the same keystrokes verify whatever form the browser sent them in.
-    return _hasher.hash(normalize_password(password))
+    with _ARGON2_SLOTS:
+        return _hasher.hash(normalize_password(password))
 
 
 def verify_password(stored_hash: str, password: str) -> bool:
@@ -25,7 +33,8 @@ def verify_password(stored_hash: str, password: str) -> bool:
         _safe_dummy(password)
         return False
     try:
-        return _hasher.verify(stored_hash, normalize_password(password))
+        with _ARGON2_SLOTS:
+            return _hasher.verify(stored_hash, normalize_password(password))
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
@@ -39,7 +48,8 @@ _DUMMY_HASH = _hasher.hash("connect-dummy-password")
 
 def _safe_dummy(password: str) -> None:
     try:
-        _hasher.verify(_DUMMY_HASH, password)
+        with _ARGON2_SLOTS:
+            _hasher.verify(_DUMMY_HASH, password)
     except VerificationError:
         pass
 
