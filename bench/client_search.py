@@ -121,17 +121,11 @@ def measure(url: str, count: int, seed: int, program_id: int | None = None) -> t
             search_clients(db, q, program_id=program_id, today=today, dob=dob)
             db.rollback()
         for done, (kind, q, dob, target) in enumerate(mix, 1):
-            begin = time.perf_counter()
-            try:
-                result = search_clients(db, q, program_id=program_id, today=today, dob=dob)
-            except Exception:
-                timings.fail(kind)
-                timings.fail(ALL)
+            result = timings.timed((kind, ALL), lambda: search_clients(db, q, program_id=program_id,
+                                                                        today=today, dob=dob))
+            if result is None:
                 db.rollback()
                 continue
-            ms = (time.perf_counter() - begin) * 1000
-            timings.add(kind, ms)
-            timings.add(ALL, ms)
             hit = any(h.id == target for h in result.hits)
             on_page[kind] += hit
             on_page[ALL] += hit

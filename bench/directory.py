@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import time
 from bisect import bisect
 from itertools import accumulate
 
@@ -93,17 +92,12 @@ def measure(url: str, count: int, seed: int) -> tuple[int, list[dict]]:
             search(db, filters, page)
             db.rollback()
         for done, (kind, filters, page) in enumerate(mix, 1):
-            begin = time.perf_counter()
-            try:
-                found, _ = search(db, filters, page)
-            except Exception:
-                timings.fail(kind)
-                timings.fail(ALL)
+            result = timings.timed((kind, ALL), lambda: search(db, filters, page))
+            if result is None:
                 db.rollback()
                 continue
-            ms = (time.perf_counter() - begin) * 1000
+            found, _ = result
             for name in (kind, ALL):
-                timings.add(name, ms)
                 totals.setdefault(name, []).append(found.total)
             db.rollback()
             progress("directory search", done, len(mix))

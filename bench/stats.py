@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import statistics
 import sys
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -29,6 +30,21 @@ class Timings:
 
     def fail(self, name: str) -> None:
         self.errors[name] = self.errors.get(name, 0) + 1
+
+    def timed(self, names: tuple[str, ...], call):
+        """Runs ``call`` and records its time under each of ``names``; a failure is counted under
+        each instead, and gives None."""
+        begin = time.perf_counter()
+        try:
+            result = call()
+        except Exception:  # noqa: BLE001 - counted in the table's errors column
+            for name in names:
+                self.fail(name)
+            return None
+        ms = (time.perf_counter() - begin) * 1000
+        for name in names:
+            self.add(name, ms)
+        return result
 
     def row(self, name: str) -> dict:
         v = self.samples.get(name, [])
