@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -21,7 +21,14 @@ from connect.referral_workflows import ensure_referral_workflow, update_referral
 from domain.errors import ValidationFailed
 from domain.referral_form import check_known_fields, check_ready_to_send, clean_reason, clean_text, clean_values
 from domain.referral_permissions import Acting
-from domain.referral_status import ContactMethod, ContactOutcome, ReferralAction, ServiceStatus, check_transition
+from domain.referral_status import (
+    ContactMethod,
+    ContactOutcome,
+    ReferralAction,
+    ReferralState,
+    ServiceStatus,
+    check_transition,
+)
 from models import audit
 from models.accounts import User
 from models.clients import Client
@@ -248,9 +255,21 @@ def _optional_date(value: str, name: str) -> date | None:
         raise ValidationFailed(f"{name}: enter a date as YYYY-MM-DD.", field=name, code="not_a_date") from None
 
 
-def parse_filters(status: str = STATUS_OPEN, date_from: str = "", date_to: str = "", program_id: str = "",
-                  staff_id: str = "", q: str = "", page: PageNumber = 1, per_page: PerPage = PAGE_SIZE,
-                  updated_since: UpdatedSince = None) -> ReferralFilters:
+def _described(text: str):
+    return Query(description=text)
+
+
+def parse_filters(
+    status: Annotated[str, _described(
+        "open (the default), any, or one state: " + ", ".join(s.value for s in ReferralState))] = STATUS_OPEN,
+    date_from: Annotated[str, _described("Sent (or started) on or after this day, YYYY-MM-DD")] = "",
+    date_to: Annotated[str, _described("Sent (or started) on or before this day, YYYY-MM-DD")] = "",
+    program_id: Annotated[str, _described("The program at the other end (receiving for sent, sending "
+                                          "for incoming)")] = "",
+    staff_id: Annotated[str, _described("Gatekeepers only: the sender (sent) or the assignee (incoming)")] = "",
+    q: Annotated[str, _described("A referral number (#12), or the start of the client's first or last name")] = "",
+    page: PageNumber = 1, per_page: PerPage = PAGE_SIZE, updated_since: UpdatedSince = None,
+) -> ReferralFilters:
     """The list filters of Parts 5 and 7, from the query string (blank means "any"); a page
     number, size or time that is not one is refused (422 naming it), never silently clamped."""
     allowed = {value for value, _label in status_choices()}

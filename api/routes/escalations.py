@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from api.deps import Actor, AdminActor, DbSession, Now, today_local, user_mou_current
 from api.errors import ApiError, Forbidden, NotFound, failure_answer
 from api.forms import render
-from api.schema_types import Id, LongText
+from api.schema_types import Id, LongText, PageNumber
 from domain.errors import DomainError
 from domain.montana import REGIONS
 from models import escalations as queue
@@ -83,7 +83,7 @@ def _out(db, e: Escalation, *, full: bool = False) -> EscalationOut:
 
 @api.get("", response_model=EscalationList)
 async def list_escalations(db: DbSession, actor: Staff, show: str = "unresolved", region: int | None = None,
-                           page: int = 1):
+                           page: PageNumber = 1):
     found = queue.escalation_queue(db, actor.user, show=show, region=region, page=page)
     return EscalationList(items=[_out(db, e) for e in found.items], total=found.total, page=found.number,
                           pages=found.pages)

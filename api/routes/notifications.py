@@ -4,8 +4,9 @@ what they are about, and marking them read."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 from fastapi.responses import RedirectResponse
 
@@ -99,7 +100,8 @@ async def read_all_page(actor: CurrentActor, db: DbSession, moment: Now):
 
 
 @router.get("/api/v1/notifications")
-async def list_notifications(actor: CurrentActor, db: DbSession, unread: bool = False,
+async def list_notifications(actor: CurrentActor, db: DbSession,
+                             unread: Annotated[bool, Query(description="Only the unread ones")] = False,
                              page: PageNumber = 1, per_page: PerPage = PER_PAGE,
                              updated_since: UpdatedSince = None) -> NotificationPage:
     """Your notifications, newest first (`unread=true` for unread ones only; `updated_since`

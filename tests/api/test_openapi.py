@@ -89,5 +89,6 @@ async def test_every_polled_list_pages_and_filters_by_update_time(client):
     schema = await _schema(client)
     for path in ["/api/v1/referrals/sent", "/api/v1/referrals/incoming", "/api/v1/clients",
                  "/api/v1/notifications"]:
-        names = {p["name"] for p in schema["paths"][path]["get"]["parameters"]}
-        assert {"page", "per_page", "updated_since"} <= names, path
+        params = schema["paths"][path]["get"]["parameters"]
+        assert {"page", "per_page", "updated_since"} <= {p["name"] for p in params}, path
+        assert all(p.get("description") for p in params), path
