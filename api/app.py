@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 
-from api import errors, security_headers
+from api import body_limit, errors, openapi, security_headers
 from api.routes import ROUTERS
 from api.templating import make_templates
 from connect.settings import Settings
@@ -71,6 +71,7 @@ def create_app(
     app.state.templates = make_templates(settings)
 
     errors.install(app)
+    body_limit.install(app, settings)  # outside the catch-all, whose answer it shares
     security_headers.install(app, settings)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     for name, sub in (("uswds", "@uswds/uswds/dist"), ("htmx", "htmx.org/dist"),
@@ -80,4 +81,5 @@ def create_app(
             app.mount(f"/assets/{name}", StaticFiles(directory=folder), name=name)
     for router in ROUTERS:
         app.include_router(router)
+    openapi.install(app, ROUTERS)
     return app

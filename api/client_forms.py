@@ -4,7 +4,7 @@ loading a client, the JSON shapes, and who may merge."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends
 from pydantic import BaseModel, Field
@@ -13,14 +13,16 @@ from starlette.datastructures import FormData
 
 from api.deps import LOCAL_TZ, Actor, UserMouActor, admin_actor, today_local
 from api.errors import NotFound
-from domain.client_profile import PHONE_LABELS, ClientDetails, ClientForm, PhoneEntry, parse_dob
+from api.schema_types import Address, Code, Email, Id, Name, Note, Phone, ShortText
+from domain.client_profile import PHONE_LABELS, PHONES_MAX, ClientDetails, ClientForm, PhoneEntry, parse_dob
 from domain.errors import ValidationFailed
 from domain.montana import county_names
 from domain.phones import NO_PHONE, format_phone
 from domain.taxonomy import GENDER_IDENTITIES, MILITARY_SERVICE, RACES, label_of
 from models import audit
 from models.client_records import ClientView, get_client
-from models.client_search import SearchHit, SearchPage, search_clients
+from models.client_search import PER_PAGE as SEARCH_PER_PAGE
+from models.client_search import SearchHit, SearchPage, changed_clients, search_clients
 from models.clients import Client
 
 # --- reading the form -------------------------------------------------------------------------
@@ -66,28 +68,29 @@ def form_from_details(details: ClientDetails) -> ClientForm:
 
 
 class PhoneIn(BaseModel):
-    number: str = Field(description="US number in any usual form; (999) 999-9999 means no phone")
-    label: str = Field("mobile", description="mobile, home, work or other")
+    number: Phone = Field(description="US number in any usual form; (999) 999-9999 means no phone")
+    label: Code = Field("mobile", description="mobile, home, work or other")
 
 
 class ClientIn(BaseModel):
     """A client profile. Every value is checked by CONNECT's own rules, which answer 422 with a
     reason per field."""
 
-    first_name: str = Field("", description="Legal First Name")
-    last_name: str = Field("", description="Legal Last Name")
-    dob: str = Field("", description="Date of birth, YYYY-MM-DD or MM/DD/YYYY")
-    gender_identity: str = Field("", description=f"one of {[c for c, _ in GENDER_IDENTITIES]}")
-    races: list[str] = Field(default_factory=list, description=f"some of {[c for c, _ in RACES]}")
-    military_service: str = Field("", description=f"one of {[c for c, _ in MILITARY_SERVICE]}")
+    first_name: Name = Field("", description="Legal First Name")
+    last_name: Name = Field("", description="Legal Last Name")
+    dob: Code = Field("", description="Date of birth, YYYY-MM-DD or MM/DD/YYYY")
+    gender_identity: Code = Field("", description=f"one of {[c for c, _ in GENDER_IDENTITIES]}")
+    races: list[Code] = Field(default_factory=list, max_length=len(RACES),
+                              description=f"some of {[c for c, _ in RACES]}")
+    military_service: Code = Field("", description=f"one of {[c for c, _ in MILITARY_SERVICE]}")
     no_fixed_address: bool = Field(False, description="fills the address with '0000 Street'")
-    address: str = ""
-    city: str = ""
-    county: str = Field("", description="a Montana county")
-    zip: str = Field("", description="a Montana ZIP code")
-    phones: list[PhoneIn] = Field(default_factory=list)
-    best_way_to_reach: str = Field("", description="required when the client has no phone")
-    email: str = ""
+    address: Address = ""
+    city: Name = ""
+    county: Code = Field("", description="a Montana county (GET /api/v1/vocabularies)")
+    zip: Code = Field("", description="a Montana ZIP code")
+    phones: list[PhoneIn] = Field(default_factory=list, max_length=PHONES_MAX)
+    best_way_to_reach: Note = Field("", description="required when the client has no phone")
+    email: Email = ""
 
     def form(self) -> ClientForm:
         data = self.model_dump(exclude={"phones", "races", "acknowledge_near_matches"})
@@ -102,21 +105,114 @@ class NewClientIn(ClientIn):
 
 
 class IdentityCheckIn(BaseModel):
-    dob: str = ""
-    phone: str = ""
-    address: str = ""
+    dob: Code = ""
+    phone: Phone = ""
+    address: Address = ""
 
 
 class MergeIn(BaseModel):
-    duplicate_id: Annotated[int, Field(description="the profile merged into this one")]
+    duplicate_id: Annotated[Id, Field(description="the profile merged into this one")]
+
+
+# --- JSON answers (the schema; keys a program may not see are left out, not null) --------------
+
+
+class PhoneOut(BaseModel):
+    e164: str
+    display: str
+    no_phone: bool
+    label: str | None = None
+
+
+class ClientHitOut(BaseModel):
+    id: int
+    first_name: str
+    last_name: str
+    birth_year: int
+    visible: bool = Field(description="Whether your program may see the details (an ROI covers it).")
+    dob: str | None = Field(None, description="ISO date; only when visible")
+    phones: list[PhoneOut] | None = None
+    address: str | None = None
+    city: str | None = None
+    zip: str | None = None
+    no_fixed_address: bool | None = None
+
+
+class ClientSearchOut(BaseModel):
+    results: list[ClientHitOut]
+    page: int
+    per_page: int
+    pages: int
+    total: int
+    capped: bool = Field(description="More clients match than are listed: narrow the name or add dob.")
+
+
+class ClientProfileOut(BaseModel):
+    id: int
+    first_name: str
+    last_name: str
+    birth_year: int
+    visible: bool
+    merged_into_id: int | None
+    dob: str | None = None
+    gender_identity: str | None = None
+    races: list[str] | None = None
+    military_service: str | None = None
+    no_fixed_address: bool | None = None
+    address: str | None = None
+    city: str | None = None
+    county: str | None = None
+    state: str | None = None
+    zip: str | None = None
+    phones: list[PhoneOut] | None = None
+    best_way_to_reach: str | None = None
+    email: str | None = None
+    created_by_program_id: int | None = None
+    created_at: str | None = None
+    updated_at: str | None = None
+    changed: list[str] | None = Field(None, description="After an update: the fields that changed.")
+
+
+class ClientChangeOut(BaseModel):
+    id: int
+    at: str
+    kind: str
+    user_id: int | None
+    by: str
+    program_id: int | None
+    program: str
+    changes: dict[str, Any]
+
+
+class ClientHistoryOut(BaseModel):
+    history: list[ClientChangeOut]
+
+
+class IdentityMatchOut(BaseModel):
+    match: bool
+
+
+class MergeOut(BaseModel):
+    survivor_id: int
+    merged_id: int
+    merge_id: int
+    moved: dict[str, Any]
+
+
+class UnmergeOut(BaseModel):
+    client_id: int
+    survivor_id: int | None
+    moved_back: dict[str, Any]
 
 
 # --- loading and searching --------------------------------------------------------------------
 
 
-def run_search(db: Session, actor: Actor, q: str, dob_text: str, page: int, moment: datetime):
+def run_search(db: Session, actor: Actor, q: str, dob_text: str, page: int, moment: datetime, *,
+               per_page: int = SEARCH_PER_PAGE, since: datetime | None = None):
     """The search as pages and the API run it: results, the date-of-birth error if any, and an
-    audit event when details were shown."""
+    audit event when details were shown. With ``since`` and no name: the program's clients that
+    changed since then."""
     today = today_local(moment)
     dob, dob_error = None, ""
     if dob_text.strip():
@@ -127,7 +223,10 @@ def run_search(db: Session, actor: Actor, q: str, dob_text: str, page: int, mome
     result = SearchPage()
     if q.strip() and not dob_error:
         result = search_clients(db, q, program_id=actor.program_id, today=today, dob=dob,
-                                page=page)
+                                page=page, per_page=per_page, since=since)
+    elif since is not None and not dob_error:
+        result = changed_clients(db, program_id=actor.program_id, today=today, since=since,
+                                 page=page, per_page=per_page)
     if result.hits:
         audit.record(db, action="client.searched", entity_type="client", entity_id="search",
                      user_id=actor.user.id, program_id=actor.program_id,

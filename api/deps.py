@@ -14,10 +14,11 @@ from datetime import date, datetime, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from sqlalchemy.orm import Session, joinedload
 
 from api.errors import ApiError, Forbidden
+from api.schema_types import Id
 from connect.security import constant_time_equal
 from connect.settings import Settings
 from domain.accounts import AdminScope
@@ -114,7 +115,14 @@ async def _check_csrf(request: Request, session: WebSession) -> None:
         )
 
 
-async def current_actor(request: Request, db: DbSession, moment: Now) -> Actor:
+ProgramHeader = Annotated[Id | None, Header(
+    alias="X-Connect-Program",
+    description="With an API token: the id of the agency/program to act as (one of yours). "
+                "Omitted: the token's own program, or your only one.")]
+
+
+async def current_actor(request: Request, db: DbSession, moment: Now,
+                        asked_program: ProgramHeader = None) -> Actor:
     settings: Settings = request.app.state.settings
     auth = request.headers.get("authorization", "")
     if auth.lower().startswith("bearer "):
@@ -122,7 +130,7 @@ async def current_actor(request: Request, db: DbSession, moment: Now) -> Actor:
         if token is None:
             raise ApiError(401, "The API token is not valid or was revoked.", code="unauthenticated")
         user = _load_user(db, token.user_id)
-        program_id = _token_program(request, user, token)
+        program_id = _token_program(asked_program, user, token)
         actor = Actor(user, db.get(Program, program_id) if program_id else None,
                       membership_of(user, program_id), token=token)
     else:
@@ -165,17 +173,16 @@ def _load_user(db: Session, user_id: int) -> User:
     ])
 
 
-def _token_program(request: Request, user: User, token: ApiToken) -> int | None:
+def _token_program(asked: int | None, user: User, token: ApiToken) -> int | None:
     """A token is scoped to the user's programs (or to the one it was made for);
-    `X-Connect-Program` picks one of them."""
-    asked = request.headers.get("x-connect-program")
-    if asked:
-        if not asked.isdigit() or membership_of(user, int(asked)) is None:
+    `X-Connect-Program` picks one of them (a value that is not an id was refused as a 422)."""
+    if asked is not None:
+        if membership_of(user, asked) is None:
             raise Forbidden("You do not have access to that agency/program.", code="not_a_member")
-        if token.program_id is not None and int(asked) != token.program_id:
+        if token.program_id is not None and asked != token.program_id:
             raise Forbidden("This API token is limited to another agency/program.",
                             code="token_scope")
-        return int(asked)
+        return asked
     if token.program_id is not None:
         if membership_of(user, token.program_id) is None:
             raise Forbidden("You no longer have access to the agency/program of this API token.",

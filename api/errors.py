@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
@@ -13,6 +17,28 @@ from temporalio.exceptions import ApplicationError
 from domain.errors import Conflict as DomainConflict
 from domain.errors import DomainError, InvalidTransition, NotAllowed, ValidationFailed
 from domain.errors import NotFound as DomainNotFound
+
+
+log = logging.getLogger("connect.api")
+
+
+class FieldError(BaseModel):
+    field: str = Field(description="The request's own name of the field (a dotted path into the "
+                                   "body, or a parameter's name), or `body` for a body that is "
+                                   "not JSON.")
+    detail: str
+
+
+class ErrorOut(BaseModel):
+    """Every 4xx and 5xx answer of the JSON API has this shape; some add structured extras (the
+    assignee of an already-assigned referral, the duplicates of a new client, a link to act on)."""
+
+    model_config = ConfigDict(extra="allow", title="Error")
+
+    error: str = Field(description="A short, stable machine code (`invalid_input`, `not_found`, ...).")
+    detail: str = Field(description="What is wrong and what to do about it, for a person.")
+    field: str | None = Field(None, description="The one field to fix, when there is one.")
+    fields: list[FieldError] | None = Field(None, description="Every field to fix (422 `invalid_input`).")
 
 
 class ApiError(Exception):
@@ -121,7 +147,64 @@ def _answer(request: Request, status: int, body: dict):
     return JSONResponse(body, status_code=status)
 
 
+def answer_http_error(request: Request, exc: StarletteHTTPException):
+    """A framework-level refusal (unknown path, wrong method, body too large) in the same shape."""
+    code = getattr(exc, "code", None) or {404: "not_found", 405: "method_not_allowed"}.get(
+        exc.status_code, "http_error")
+    response = _answer(request, exc.status_code, {"error": code, "detail": str(exc.detail)})
+    for name, value in (exc.headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def field_name(error: dict) -> str:
+    """The request's own name of what a pydantic error is about: `reason`, `phones.0.number`,
+    `referral_id`; `body` when the body is not JSON (pydantic then points at a character)."""
+    loc = list(error["loc"])
+    if error.get("type") == "json_invalid":
+        return "body"
+    if loc and loc[0] in ("body", "query", "path", "header", "cookie"):
+        where, loc = loc[0], loc[1:]
+    else:
+        where = "body"
+    return ".".join(str(p) for p in loc) or where
+
+
+class CatchAll:
+    """An ASGI middleware inside the error handlers' reach: a failure nobody expected answers 500
+    in the documented error shape (never a plain-text page, never a dropped connection), and its
+    traceback goes to the log, not to the client."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            log.exception("unexpected failure answering %s %s", scope.get("method"), scope.get("path"))
+            if started:  # the answer is half sent; the server closes the connection
+                raise
+            response = _answer(Request(scope), 500, {"error": "server_error", "detail": (
+                "CONNECT failed to answer this request. It has been logged; try again, and tell "
+                "your administrator if it keeps happening.")})
+            await response(scope, receive, send)
+
+
 def install(app: FastAPI) -> None:
+    app.add_middleware(CatchAll)
+
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError):
         status, body = failure_answer(exc)
@@ -143,13 +226,13 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError):
-        fields = [
-            {"field": ".".join(str(p) for p in e["loc"][1:]) or str(e["loc"][0]), "detail": e["msg"]}
-            for e in exc.errors()
-        ]
+        fields = [{"field": field_name(e), "detail": e["msg"]} for e in exc.errors()]
         reason = "; ".join(f"{f['field']}: {f['detail']}" for f in fields)
-        return _answer(request, 422, {"error": "invalid_input", "detail": reason, "fields": fields})
+        body = {"error": "invalid_input", "detail": reason, "fields": fields}
+        if len(fields) == 1:
+            body["field"] = fields[0]["field"]
+        return _answer(request, 422, body)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):
-        return _answer(request, exc.status_code, {"error": "http_error", "detail": str(exc.detail)})
+        return answer_http_error(request, exc)

@@ -10,17 +10,25 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from api.deps import Actor, DbSession, MouActor, Now
 from api.errors import Conflict, NotFound
+from api.schema_types import ID_MAX, PageNumber, PerPage, UpdatedSince, as_utc
 from connect.referral_workflows import ensure_referral_workflow, update_referral
 from domain.errors import ValidationFailed
-from domain.referral_form import check_ready_to_send, clean_reason, clean_values
+from domain.referral_form import check_known_fields, check_ready_to_send, clean_reason, clean_text, clean_values
 from domain.referral_permissions import Acting
-from domain.referral_status import ContactMethod, ContactOutcome, ReferralAction, ServiceStatus, check_transition
+from domain.referral_status import (
+    ContactMethod,
+    ContactOutcome,
+    ReferralAction,
+    ReferralState,
+    ServiceStatus,
+    check_transition,
+)
 from models import audit
 from models.accounts import User
 from models.clients import Client
@@ -29,6 +37,7 @@ from models.org import Program
 from models.directory import require_accepts_referrals
 from models.referral_queries import (
     LOCAL,
+    PAGE_SIZE,
     STATUS_OPEN,
     ReferralFilters,
     client_gaps,
@@ -116,6 +125,7 @@ class ReferralSteps:
                                 receiving_program_id=program.id, today=self.today)
         require_no_open_referral(self.db, client.id, program)
         fields = form_fields(program)
+        check_known_fields(fields, form.fields)
         values, reason = clean_values(fields, form.fields), clean_reason(form.reason)
         if send:
             check_ready_to_send(fields, values, reason, insurance_confirmed=insurance_confirmed,
@@ -140,13 +150,17 @@ class ReferralSteps:
         return referral
 
     async def save(self, referral: Referral, form: ReferralForm) -> Referral:
+        self._check_form(referral, form)
         return await self._update(referral, ReferralWorkflow.save, SaveReferral(self.who, form))
 
     async def send(self, referral: Referral, form: ReferralForm | None, insurance_confirmed: bool) -> Referral:
+        if form is not None:
+            self._check_form(referral, form)
         return await self._update(referral, ReferralWorkflow.send,
                                   SendReferral(self.who, insurance_confirmed=insurance_confirmed, form=form))
 
     async def withdraw(self, referral: Referral, reason: str = "") -> Referral:
+        _short_enough(reason, "reason")
         return await self._update(referral, ReferralWorkflow.withdraw, WithdrawReferral(self.who, reason))
 
     # --- the receiving program -------------------------------------------------------------
@@ -160,24 +174,36 @@ class ReferralSteps:
         return await self._update(referral, update, request)
 
     async def decline(self, referral: Referral, reason: str) -> Referral:
+        _short_enough(reason, "reason")
         return await self._update(referral, ReferralWorkflow.decline, DeclineReferral(self.who, reason))
 
     async def update_status(self, referral: Referral, status: ServiceStatus, comment: str = "") -> Referral:
+        _short_enough(comment, "comment")
         return await self._update(referral, ReferralWorkflow.update_status,
                                   UpdateServiceStatus(self.who, ServiceStatus(status), comment))
 
     async def add_progress(self, referral: Referral, text: str) -> Referral:
+        _short_enough(text, "text")
         return await self._update(referral, ReferralWorkflow.add_progress, AddProgress(self.who, text))
 
     async def add_note(self, referral: Referral, contacted_at: datetime, method: ContactMethod,
                        outcome: ContactOutcome, text: str = "") -> Referral:
+        _short_enough(text, "text")
         return await self._update(referral, ReferralWorkflow.add_note,
                                   AddNote(self.who, contacted_at, ContactMethod(method), ContactOutcome(outcome), text))
 
     async def reopen(self, referral: Referral, reason: str) -> Referral:
+        _short_enough(reason, "reason")
         return await self._update(referral, ReferralWorkflow.reopen, ReopenReferral(self.who, reason))
 
     # --- plumbing --------------------------------------------------------------------------
+
+    def _check_form(self, referral: Referral, form: ReferralForm) -> None:
+        """What the workflow cannot check (it has no database): every key the request adds is a
+        field of the receiving program; and the reason's length, before it goes to Temporal."""
+        new_keys = set(form.fields) - set(referral.form_data or {})
+        check_known_fields(form_fields(referral.receiving_program), new_keys)
+        clean_reason(form.reason)
 
     @property
     def _settings(self):
@@ -197,6 +223,12 @@ class ReferralSteps:
         return referral
 
 
+def _short_enough(text: str, field: str) -> None:
+    """The length limit of free text, checked before the text is encrypted and sent to Temporal
+    (the pages' forms reach here without the API's schema); the workflow checks the rest."""
+    clean_text(text, label="This text", field=field, required=False)
+
+
 def referral_steps(request: Request, db: DbSession, actor: MouActor, moment: Now) -> ReferralSteps:
     return ReferralSteps(request, db, actor, moment)
 
@@ -208,8 +240,8 @@ def _optional_int(value: str, name: str) -> int | None:
     value = (value or "").strip()
     if not value:
         return None
-    if not value.isdigit():
-        raise ValidationFailed(f"{name} must be a number.", field=name, code="not_a_number")
+    if not value.isdigit() or not 1 <= int(value) <= ID_MAX:
+        raise ValidationFailed(f"{name} must be an id (a whole number from 1).", field=name, code="not_a_number")
     return int(value)
 
 
@@ -223,9 +255,23 @@ def _optional_date(value: str, name: str) -> date | None:
         raise ValidationFailed(f"{name}: enter a date as YYYY-MM-DD.", field=name, code="not_a_date") from None
 
 
-def parse_filters(status: str = STATUS_OPEN, date_from: str = "", date_to: str = "", program_id: str = "",
-                  staff_id: str = "", q: str = "", page: int = 1) -> ReferralFilters:
-    """The list filters of Parts 5 and 7, from the query string (blank means "any")."""
+def _described(text: str):
+    return Query(description=text)
+
+
+def parse_filters(
+    status: Annotated[str, _described(
+        "open (the default), any, or one state: " + ", ".join(s.value for s in ReferralState))] = STATUS_OPEN,
+    date_from: Annotated[str, _described("Sent (or started) on or after this day, YYYY-MM-DD")] = "",
+    date_to: Annotated[str, _described("Sent (or started) on or before this day, YYYY-MM-DD")] = "",
+    program_id: Annotated[str, _described("The program at the other end (receiving for sent, sending "
+                                          "for incoming)")] = "",
+    staff_id: Annotated[str, _described("Gatekeepers only: the sender (sent) or the assignee (incoming)")] = "",
+    q: Annotated[str, _described("A referral number (#12), or the start of the client's first or last name")] = "",
+    page: PageNumber = 1, per_page: PerPage = PAGE_SIZE, updated_since: UpdatedSince = None,
+) -> ReferralFilters:
+    """The list filters of Parts 5 and 7, from the query string (blank means "any"); a page
+    number, size or time that is not one is refused (422 naming it), never silently clamped."""
     allowed = {value for value, _label in status_choices()}
     if status not in allowed:
         raise ValidationFailed(f"Status must be one of: {', '.join(sorted(allowed))}.", field="status",
@@ -233,7 +279,8 @@ def parse_filters(status: str = STATUS_OPEN, date_from: str = "", date_to: str =
     f = ReferralFilters(status=status, date_from=_optional_date(date_from, "date_from"),
                         date_to=_optional_date(date_to, "date_to"),
                         program_id=_optional_int(program_id, "program_id"),
-                        staff_id=_optional_int(staff_id, "staff_id"), q=q[:100], page=max(1, page))
+                        staff_id=_optional_int(staff_id, "staff_id"), q=q[:100], page=page,
+                        per_page=per_page, updated_since=as_utc(updated_since))
     if f.date_from and f.date_to and f.date_from > f.date_to:
         raise ValidationFailed("The start of the date range is after its end.", field="date_from",
                                code="bad_range")

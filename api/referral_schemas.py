@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
+from api.schema_types import FormValues, Id, LongText
 from domain.referral_permissions import Acting, Parties, may
 from domain.referral_status import (
     ContactMethod,
@@ -20,45 +21,45 @@ from models.referrals import Referral
 
 
 class FormIn(BaseModel):
-    reason: str = Field("", description="Reason for referral, in the sender's words.")
-    fields: dict[str, str] = Field(default_factory=dict, description="The receiving program's own fields, by key.")
+    reason: LongText = Field("", description="Reason for referral, in the sender's words.")
+    fields: FormValues = Field(default_factory=dict)
 
 
 class NewReferralIn(FormIn):
-    client_id: int
-    receiving_program_id: int
+    client_id: Id
+    receiving_program_id: Id
     send: bool = Field(False, description="Send now; false saves it as Pending.")
     insurance_confirmed: bool = Field(False, description="Insurance will not be a barrier (required to send).")
 
 
 class SendIn(BaseModel):
     insurance_confirmed: bool = Field(description="Insurance will not be a barrier for the client (Part 4 F.II).")
-    reason: str | None = None
-    fields: dict[str, str] | None = None
+    reason: LongText | None = Field(None, description="Replaces the saved reason; omitted: keep it.")
+    fields: FormValues | None = Field(None, description="Replaces the saved fields; omitted: keep them.")
 
 
 class AssignIn(BaseModel):
-    provider_id: int
+    provider_id: Id
 
 
 class ReasonIn(BaseModel):
-    reason: str = ""
+    reason: LongText = ""
 
 
 class StatusIn(BaseModel):
     status: ServiceStatus
-    comment: str = ""
+    comment: LongText = ""
 
 
 class ProgressIn(BaseModel):
-    text: str
+    text: LongText
 
 
 class NoteIn(BaseModel):
     contacted_at: datetime = Field(description="When the contact was attempted (ISO 8601; without an offset, Montana time).")
     method: ContactMethod
     outcome: ContactOutcome
-    text: str = ""
+    text: LongText = ""
 
 
 class Named(BaseModel):
@@ -105,6 +106,7 @@ class ReferralSummary(BaseModel):
     assignee: Named | None
     created_at: datetime
     sent_at: datetime | None
+    updated_at: datetime
     escalated: bool
 
 
@@ -127,6 +129,7 @@ class ReferralPage(BaseModel):
     items: list[ReferralSummary]
     total: int
     page: int
+    per_page: int
     pages: int
 
 
@@ -134,9 +137,29 @@ class CardOut(BaseModel):
     program: Named
     kind: str = Field(description="start (green), pending (blue), active (grey), closed (not receiving)")
     label: str
-    referral_id: int | None
+    referral_id: Id | None
     internal: bool
     note: str
+
+
+class FormFieldOut(BaseModel):
+    key: str = Field(description="The key to send in `fields`.")
+    label: str
+    kind: str = Field(description="text, choice, date (YYYY-MM-DD) or yesno (yes/no)")
+    required: bool
+    choices: list[str]
+
+
+class FormTabOut(BaseModel):
+    name: str
+    complete: bool
+    missing: list[str] = Field(description="Labels of the required fields still empty.")
+    fields: list[FormFieldOut]
+
+
+class FormOut(BaseModel):
+    program: Named
+    tabs: list[FormTabOut]
 
 
 class StatusOut(BaseModel):
@@ -158,7 +181,7 @@ def summary(r: Referral) -> dict:
         receiving_program=_named(r.receiving_program, r.receiving_program.display_name),
         sender=_named(r.sender, r.sender.full_name),
         assignee=_named(r.assignee, r.assignee.full_name) if r.assignee else None,
-        created_at=r.created_at, sent_at=r.sent_at, escalated=r.escalated_at is not None)
+        created_at=r.created_at, sent_at=r.sent_at, updated_at=r.updated_at, escalated=r.escalated_at is not None)
 
 
 def actions_for(who: Acting, r: Referral) -> list[ReferralAction]:
@@ -189,7 +212,7 @@ def detail(who: Acting, r: Referral) -> ReferralOut:
 
 def page_out(page: Page) -> ReferralPage:
     return ReferralPage(items=[ReferralSummary(**summary(r)) for r in page.items], total=page.total,
-                        page=page.number, pages=page.pages)
+                        page=page.number, per_page=page.size, pages=page.pages)
 
 
 def card_out(card: ReferralCard) -> CardOut:

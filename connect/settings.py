@@ -68,6 +68,8 @@ class Settings(BaseSettings):
     session_idle_minutes: int = Field(default=30, ge=1)
     session_absolute_hours: int = Field(default=12, ge=1)
     upload_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    # Every other request body (JSON, forms, the codec's payloads); under Temporal's 2 MB payloads.
+    request_max_bytes: int = Field(default=1024 * 1024, ge=1024)
 
     @model_validator(mode="after")
     def _fill_and_check(self) -> "Settings":

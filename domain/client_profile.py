@@ -41,6 +41,8 @@ PHONE_LABELS: Vocabulary = (
 NAME_MAX = 100
 ADDRESS_MAX = 200
 NOTE_MAX = 1000
+PHONES_MAX = 10
+"""The most phone numbers one profile holds (mobile, home, work and a few others)."""
 
 PAGE_1_FIELDS = ("first_name", "last_name", "dob", "gender_identity", "races", "military_service")
 PAGE_2_FIELDS = ("address", "city", "county", "zip", "phones", "best_way_to_reach", "email")
@@ -345,6 +347,8 @@ def check_phones(entries: tuple[PhoneEntry, ...] | list[PhoneEntry]) -> tuple[Ph
             continue
         if all(p.e164 != e164 for p in phones):
             phones.append(Phone(e164, label))
+    if len(phones) > PHONES_MAX:
+        errors["phones"] = f"A profile can hold at most {PHONES_MAX} phone numbers."
     if errors:
         raise FieldErrors(errors)
     return tuple(phones)

@@ -8,7 +8,7 @@ and whether the client's profile holds what "Personal Info" needs.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -22,6 +22,7 @@ __all__ = [
     "FieldKind",
     "FormField",
     "Tab",
+    "check_known_fields",
     "check_ready_to_send",
     "clean_reason",
     "clean_text",
@@ -115,6 +116,18 @@ def clean_values(fields: Sequence[FormField], values: Mapping[str, str]) -> dict
         if value:
             cleaned[f.key] = value
     return cleaned
+
+
+def check_known_fields(fields: Sequence[FormField], keys: Iterable[str]) -> None:
+    """Refuse a value for a field the program does not define: a misspelt key would otherwise be
+    dropped without a word, and the receiving program would never see what was typed."""
+    known = {f.key for f in fields}
+    unknown = sorted(k for k in keys if k not in known)
+    if unknown:
+        raise ValidationFailed(
+            f"The referral form of this program has no field {', '.join(map(repr, unknown))}; its "
+            f"fields are: {', '.join(sorted(known)) or 'none'}.",
+            field=f"fields.{unknown[0]}", code="unknown_field")
 
 
 def clean_reason(reason: str | None) -> str:

@@ -176,18 +176,18 @@ def check_signer(authorizer_name: str, typed_name: str) -> None:
     """Require the typed signature to be the authoriser's name.
 
     Case, accents and spacing are ignored ("José  de la Cruz" matches "jose dela cruz").
-    Raises ValidationFailed on field ``signature_name`` otherwise.
+    Raises ValidationFailed on field ``typed_name`` (the name the request types) otherwise.
     """
     typed = _comparable_name(typed_name or "")
     if not typed:
         raise ValidationFailed(
-            "Type your full name to sign.", field="signature_name", code="signature_missing"
+            "Type your full name to sign.", field="typed_name", code="signature_missing"
         )
     if typed != _comparable_name(authorizer_name or ""):
         raise ValidationFailed(
             "The name typed does not match the person authorising this release. That person "
             "must sign with their own full name, as entered under 'Authorization by'.",
-            field="signature_name",
+            field="typed_name",
             code="signature_mismatch",
         )
 

@@ -31,7 +31,7 @@ Each result says whether the acting program may see the client's details
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 
 from sqlalchemy import Select, and_, bindparam, literal_column, or_, select, union_all
@@ -289,9 +289,30 @@ def search_clients(
     dob: date | None = None,
     page: int = 1,
     per_page: int = PER_PAGE,
+    since: datetime | None = None,
 ) -> SearchPage:
-    """One page of clients whose name fits ``text`` (and born on ``dob`` if given)."""
+    """One page of clients whose name fits ``text`` (and born on ``dob`` if given); ``since``
+    keeps those whose profile changed at or after then."""
     ids = find_candidates(db, parse_name_query(text), dob)
+    if since is not None and ids:
+        changed = set(db.scalars(select(Client.id).where(Client.id.in_(ids), Client.updated_at >= since)))
+        ids = [i for i in ids if i in changed]
+    return _page_of(db, ids, program_id=program_id, today=today, page=page, per_page=per_page)
+
+
+def changed_clients(db: Session, *, program_id: int, today: date, since: datetime, page: int = 1,
+                    per_page: int = PER_PAGE) -> SearchPage:
+    """An integrator's poll without a name: the clients the program may see whose profile changed
+    at or after ``since``, most recent first (others' changes are not theirs to follow)."""
+    ids = list(db.scalars(
+        select(Client.id).where(Client.updated_at >= since, Client.merged_into_id.is_(None),
+                                visible_to(program_id, today))
+        .order_by(Client.updated_at.desc(), Client.id.desc()).limit(MAX_RESULTS + 1)))
+    return _page_of(db, ids, program_id=program_id, today=today, page=page, per_page=per_page)
+
+
+def _page_of(db: Session, ids: list[int], *, program_id: int, today: date, page: int,
+             per_page: int) -> SearchPage:
     capped = len(ids) > MAX_RESULTS
     ids = ids[:MAX_RESULTS]
     pages = max(1, -(-len(ids) // per_page))

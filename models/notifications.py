@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from models.messages import Notification
 
 
-def notifications_query(user_id: int, *, unread_only: bool = False) -> Select[tuple[Notification]]:
+def notifications_query(user_id: int, *, unread_only: bool = False,
+                        since: datetime | None = None) -> Select[tuple[Notification]]:
+    """A person's notifications, newest first; ``since``: only those created or read since then."""
     stmt = select(Notification).where(Notification.user_id == user_id)
     if unread_only:
         stmt = stmt.where(Notification.read_at.is_(None))
+    if since is not None:
+        stmt = stmt.where(or_(Notification.created_at >= since, Notification.read_at >= since))
     return stmt.order_by(Notification.created_at.desc(), Notification.id.desc())
 
 

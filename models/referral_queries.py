@@ -246,6 +246,8 @@ class ReferralFilters:
     staff_id: int | None = None  # gatekeepers only: the sender (sent list) or the assignee (incoming)
     q: str = ""  # a referral number, or the start of the client's first or last name
     page: int = 1
+    per_page: int = PAGE_SIZE
+    updated_since: datetime | None = None  # an integrator's poll: only what changed since then
 
 
 @dataclass
@@ -282,6 +284,8 @@ def _filtered(query: Select, f: ReferralFilters, *, program_col, staff_col, may_
         query = query.where(_when() < _local_midnight(f.date_to + timedelta(days=1)))
     if f.program_id:
         query = query.where(program_col == f.program_id)
+    if f.updated_since:
+        query = query.where(Referral.updated_at >= f.updated_since)
     if f.staff_id and may_filter_staff:
         query = query.where(staff_col == f.staff_id)
     text = f.q.strip().lstrip("#")
@@ -297,14 +301,15 @@ def _filtered(query: Select, f: ReferralFilters, *, program_col, staff_col, may_
 
 def _page(db: Session, query: Select, f: ReferralFilters) -> Page:
     total = db.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-    page = max(1, min(f.page, max(1, math.ceil(total / PAGE_SIZE))))
+    size = f.per_page
+    page = max(1, min(f.page, max(1, math.ceil(total / size))))
     items = db.scalars(
-        query.order_by(_when().desc(), Referral.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+        query.order_by(_when().desc(), Referral.id.desc()).offset((page - 1) * size).limit(size)
         .options(selectinload(Referral.client), selectinload(Referral.assignee), selectinload(Referral.sender),
                  selectinload(Referral.sending_program).selectinload(Program.agency),
                  selectinload(Referral.receiving_program).selectinload(Program.agency))
     ).all()
-    return Page(items=items, total=total, number=page, filters=f)
+    return Page(items=items, total=total, number=page, size=size, filters=f)
 
 
 def incoming_referrals(db: Session, who: Acting, f: ReferralFilters) -> Page:

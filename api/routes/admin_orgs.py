@@ -10,9 +10,11 @@ from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import select
 
+from api.admin_schemas import AdminProgramOut, AgencyOut, FieldOut, MouAttention, Paged
 from api.deps import DbSession, Now, Scope, today_local
 from api.errors import NotFound
 from api.forms import FormFailure, form_data, form_errors, form_status, render
+from api.schema_types import Id, PageNumber, PerPage
 from domain.accounts import AdminScope, Role
 from domain.errors import NotAllowed
 from domain.montana import REGIONS, county_names
@@ -229,7 +231,7 @@ async def create_agency_page(request: Request, scope: Scope, db: DbSession):
 
 
 @router.get("/admin/agencies/{agency_id}", include_in_schema=False)
-async def agency_page(request: Request, agency_id: int, scope: Scope, db: DbSession, moment: Now):
+async def agency_page(request: Request, agency_id: Id, scope: Scope, db: DbSession, moment: Now):
     agency = _agency(db, scope, agency_id)
     return render(request, "admin/agency.html", {"agency": agency, "scope": scope,
                                                  "status_of": _status_of(moment),
@@ -237,7 +239,7 @@ async def agency_page(request: Request, agency_id: int, scope: Scope, db: DbSess
 
 
 @router.post("/admin/agencies/{agency_id}", include_in_schema=False)
-async def rename_agency_page(request: Request, agency_id: int, scope: Scope, db: DbSession,
+async def rename_agency_page(request: Request, agency_id: Id, scope: Scope, db: DbSession,
                              moment: Now):
     agency = _agency(db, scope, agency_id)
     data = await form_data(request)
@@ -254,7 +256,7 @@ async def rename_agency_page(request: Request, agency_id: int, scope: Scope, db:
 
 
 @router.get("/admin/agencies/{agency_id}/programs/new", include_in_schema=False)
-async def new_program_page(request: Request, agency_id: int, scope: Scope, db: DbSession):
+async def new_program_page(request: Request, agency_id: Id, scope: Scope, db: DbSession):
     agency = _agency(db, scope, agency_id)
     return _program_page(request, scope, "admin/program_form.html", NEW_PROGRAM,
                          {"mode": "new_program", "agency": agency,
@@ -262,7 +264,7 @@ async def new_program_page(request: Request, agency_id: int, scope: Scope, db: D
 
 
 @router.post("/admin/agencies/{agency_id}/programs/new", include_in_schema=False)
-async def add_program_page(request: Request, agency_id: int, scope: Scope, db: DbSession):
+async def add_program_page(request: Request, agency_id: Id, scope: Scope, db: DbSession):
     agency = _agency(db, scope, agency_id)
     data = _program_form(await form_data(request, PROGRAM_LISTS))
     try:
@@ -294,7 +296,7 @@ def _edit_extra(db, program: Program, moment) -> dict:
 
 
 @router.get("/admin/programs/{program_id}", include_in_schema=False)
-async def program_page(request: Request, program_id: int, scope: Scope, db: DbSession, moment: Now):
+async def program_page(request: Request, program_id: Id, scope: Scope, db: DbSession, moment: Now):
     program = _program(db, scope, program_id)
     values = _form_values(program_out(program, today_local(moment)))
     return _program_page(request, scope, "admin/program_form.html", values,
@@ -302,7 +304,7 @@ async def program_page(request: Request, program_id: int, scope: Scope, db: DbSe
 
 
 @router.post("/admin/programs/{program_id}", include_in_schema=False)
-async def update_program_page(request: Request, program_id: int, scope: Scope, db: DbSession,
+async def update_program_page(request: Request, program_id: Id, scope: Scope, db: DbSession,
                               moment: Now):
     program = _program(db, scope, program_id)
     data = _program_form(await form_data(request, PROGRAM_LISTS))
@@ -332,12 +334,12 @@ def _field_form(data: dict) -> FormFieldIn:
 
 
 @router.get("/admin/programs/{program_id}/fields", include_in_schema=False)
-async def fields_page(request: Request, program_id: int, scope: Scope, db: DbSession):
+async def fields_page(request: Request, program_id: Id, scope: Scope, db: DbSession):
     return _fields_page(request, _program(db, scope, program_id))
 
 
 @router.post("/admin/programs/{program_id}/fields", include_in_schema=False)
-async def add_field_page(request: Request, program_id: int, scope: Scope, db: DbSession):
+async def add_field_page(request: Request, program_id: Id, scope: Scope, db: DbSession):
     program = _program(db, scope, program_id)
     data = await form_data(request)
     try:
@@ -352,7 +354,7 @@ async def add_field_page(request: Request, program_id: int, scope: Scope, db: Db
 
 
 @router.post("/admin/programs/{program_id}/fields/{field_id}", include_in_schema=False)
-async def update_field_page(request: Request, program_id: int, field_id: int, scope: Scope,
+async def update_field_page(request: Request, program_id: Id, field_id: Id, scope: Scope,
                             db: DbSession):
     program = _program(db, scope, program_id)
     row = _field(program, field_id)
@@ -369,7 +371,7 @@ async def update_field_page(request: Request, program_id: int, field_id: int, sc
 
 
 @router.post("/admin/programs/{program_id}/fields/{field_id}/remove", include_in_schema=False)
-async def remove_field_page(request: Request, program_id: int, field_id: int, scope: Scope,
+async def remove_field_page(request: Request, program_id: Id, field_id: Id, scope: Scope,
                             db: DbSession):
     program = _program(db, scope, program_id)
     orgs.remove_form_field(db, scope, request.state.actor.user.id, program, _field(program, field_id))
@@ -398,8 +400,8 @@ async def mou_overview_page(request: Request, scope: Scope, db: DbSession, momen
 
 
 @router.get("/api/v1/admin/agencies")
-async def list_agencies(scope: Scope, db: DbSession, q: str = "", page: int = 1,
-                        per_page: int = PER_PAGE) -> dict:
+async def list_agencies(scope: Scope, db: DbSession, q: str = "", page: PageNumber = 1,
+                        per_page: PerPage = PER_PAGE) -> Paged[AgencyOut]:
     """Agencies with programs in your regions (all, for the state team); `q` searches names."""
     return _page_out(paginate(db, orgs.agencies_query(scope, q), page, per_page),
                      lambda a: agency_out(a, scope))
@@ -407,7 +409,7 @@ async def list_agencies(scope: Scope, db: DbSession, q: str = "", page: int = 1,
 
 @router.post("/api/v1/admin/agencies", status_code=201)
 async def create_agency(request: Request, scope: Scope, db: DbSession, moment: Now,
-                        data: NewAgencyIn) -> dict:
+                        data: NewAgencyIn) -> AdminProgramOut:
     """A new agency with its first program."""
     program = orgs.create_agency(db, scope, request.state.actor.user.id, data.agency_name,
                                  data.program.details())
@@ -416,13 +418,13 @@ async def create_agency(request: Request, scope: Scope, db: DbSession, moment: N
 
 
 @router.get("/api/v1/admin/agencies/{agency_id}")
-async def get_agency(agency_id: int, scope: Scope, db: DbSession) -> dict:
+async def get_agency(agency_id: Id, scope: Scope, db: DbSession) -> AgencyOut:
     return agency_out(_agency(db, scope, agency_id), scope)
 
 
 @router.patch("/api/v1/admin/agencies/{agency_id}")
-async def rename_agency(request: Request, agency_id: int, scope: Scope, db: DbSession,
-                        data: AgencyIn) -> dict:
+async def rename_agency(request: Request, agency_id: Id, scope: Scope, db: DbSession,
+                        data: AgencyIn) -> AgencyOut:
     agency = _agency(db, scope, agency_id)
     orgs.rename_agency(db, scope, request.state.actor.user.id, agency, data.agency_name)
     db.commit()
@@ -430,8 +432,8 @@ async def rename_agency(request: Request, agency_id: int, scope: Scope, db: DbSe
 
 
 @router.post("/api/v1/admin/agencies/{agency_id}/programs", status_code=201)
-async def add_program(request: Request, agency_id: int, scope: Scope, db: DbSession, moment: Now,
-                      data: ProgramIn) -> dict:
+async def add_program(request: Request, agency_id: Id, scope: Scope, db: DbSession, moment: Now,
+                      data: ProgramIn) -> AdminProgramOut:
     program = orgs.add_program(db, scope, request.state.actor.user.id,
                                _agency(db, scope, agency_id), data.details())
     db.commit()
@@ -440,20 +442,20 @@ async def add_program(request: Request, agency_id: int, scope: Scope, db: DbSess
 
 @router.get("/api/v1/admin/programs")
 async def list_programs(scope: Scope, db: DbSession, moment: Now, q: str = "",
-                        region: int | None = None, page: int = 1, per_page: int = PER_PAGE) -> dict:
+                        region: int | None = None, page: PageNumber = 1, per_page: PerPage = PER_PAGE) -> Paged[AdminProgramOut]:
     today = today_local(moment)
     return _page_out(paginate(db, orgs.programs_query(scope, q, region=region), page, per_page),
                      lambda p: program_out(p, today))
 
 
 @router.get("/api/v1/admin/programs/{program_id}")
-async def get_program(program_id: int, scope: Scope, db: DbSession, moment: Now) -> dict:
+async def get_program(program_id: Id, scope: Scope, db: DbSession, moment: Now) -> AdminProgramOut:
     return program_out(_program(db, scope, program_id), today_local(moment))
 
 
 @router.put("/api/v1/admin/programs/{program_id}")
-async def update_program(request: Request, program_id: int, scope: Scope, db: DbSession,
-                         moment: Now, data: ProgramIn) -> dict:
+async def update_program(request: Request, program_id: Id, scope: Scope, db: DbSession,
+                         moment: Now, data: ProgramIn) -> AdminProgramOut:
     """Replaces the program's details, services, counties and insurance."""
     program = _program(db, scope, program_id)
     orgs.update_program(db, scope, request.state.actor.user.id, program, data.details())
@@ -462,13 +464,13 @@ async def update_program(request: Request, program_id: int, scope: Scope, db: Db
 
 
 @router.get("/api/v1/admin/programs/{program_id}/fields")
-async def list_fields(program_id: int, scope: Scope, db: DbSession) -> list[dict]:
+async def list_fields(program_id: Id, scope: Scope, db: DbSession) -> list[FieldOut]:
     return [field_out(f) for f in _program(db, scope, program_id).form_fields]
 
 
 @router.post("/api/v1/admin/programs/{program_id}/fields", status_code=201)
-async def add_field(request: Request, program_id: int, scope: Scope, db: DbSession,
-                    data: FormFieldIn) -> dict:
+async def add_field(request: Request, program_id: Id, scope: Scope, db: DbSession,
+                    data: FormFieldIn) -> FieldOut:
     """Adds a field to the program's referral form (kind: text, choice, date or yesno)."""
     row = orgs.add_form_field(db, scope, request.state.actor.user.id,
                               _program(db, scope, program_id), **data.model_dump())
@@ -477,8 +479,8 @@ async def add_field(request: Request, program_id: int, scope: Scope, db: DbSessi
 
 
 @router.put("/api/v1/admin/programs/{program_id}/fields/{field_id}")
-async def update_field(request: Request, program_id: int, field_id: int, scope: Scope,
-                       db: DbSession, data: FormFieldIn) -> dict:
+async def update_field(request: Request, program_id: Id, field_id: Id, scope: Scope,
+                       db: DbSession, data: FormFieldIn) -> FieldOut:
     program = _program(db, scope, program_id)
     row = _field(program, field_id)
     orgs.update_form_field(db, scope, request.state.actor.user.id, program, row, **data.model_dump())
@@ -487,7 +489,7 @@ async def update_field(request: Request, program_id: int, field_id: int, scope: 
 
 
 @router.delete("/api/v1/admin/programs/{program_id}/fields/{field_id}", status_code=204)
-async def remove_field(request: Request, program_id: int, field_id: int, scope: Scope,
+async def remove_field(request: Request, program_id: Id, field_id: Id, scope: Scope,
                        db: DbSession) -> None:
     program = _program(db, scope, program_id)
     orgs.remove_form_field(db, scope, request.state.actor.user.id, program, _field(program, field_id))
@@ -496,7 +498,7 @@ async def remove_field(request: Request, program_id: int, field_id: int, scope: 
 
 @router.get("/api/v1/admin/mou")
 async def mou_overview(scope: Scope, db: DbSession, moment: Now, status: MouStatus | None = None,
-                       q: str = "", page: int = 1, per_page: int = PER_PAGE) -> dict:
+                       q: str = "", page: PageNumber = 1, per_page: PerPage = PER_PAGE) -> Paged[MouAttention]:
     """Programs in your regions whose agency MOU is missing, lapsed or due soon (or one status)."""
     today = today_local(moment)
     listing = paginate(db, orgs.mou_attention_query(scope, today, status, q), page, per_page)

@@ -15,9 +15,11 @@ from sqlalchemy.orm import Session
 
 from activities.notices import notify_users
 from api import messages
+from api.admin_schemas import AdminUserOut, DeactivatedUserOut, DetailOut, Paged
 from api.deps import Actor, DbSession, Now, Scope, today_local
 from api.errors import NotFound
 from api.forms import FormFailure, form_data, form_errors, form_status, render
+from api.schema_types import Id, PageNumber, PerPage
 from domain.accounts import INVITE_TOKEN_TTL, AdminScope, Role
 from domain.errors import ValidationFailed
 from domain.montana import REGIONS
@@ -36,7 +38,7 @@ Delivery = Literal["link", "password"]
 
 
 class RoleBody(BaseModel):
-    program_id: int | None = None
+    program_id: Id | None = None
     role: Role = Role.PROVIDER
 
     @field_validator("program_id", mode="before")
@@ -216,7 +218,7 @@ def _user_form(data: dict) -> UserIn:
 
 @router.get("/admin/users", include_in_schema=False)
 async def users_page(request: Request, scope: Scope, db: DbSession, q: str = "",
-                     program_id: int | None = None, status: str = "", page: int = 1):
+                     program_id: Id | None = None, status: str = "", page: int = 1):
     active = {"active": True, "inactive": False}.get(status)
     listing = paginate(db, users.users_query(scope, q, program_id=program_id, active=active), page)
     return render(request, "admin/users.html", {
@@ -261,7 +263,7 @@ async def role_by_email_page(request: Request, scope: Scope, db: DbSession, mome
 
 
 @router.get("/admin/users/{user_id}", include_in_schema=False)
-async def user_page(request: Request, user_id: int, scope: Scope, db: DbSession, moment: Now):
+async def user_page(request: Request, user_id: Id, scope: Scope, db: DbSession, moment: Now):
     return _user_page(request, db, scope, _user(db, scope, user_id), moment)
 
 
@@ -281,7 +283,7 @@ async def _user_action(request: Request, user_id: int, scope: AdminScope, db: Se
 
 
 @router.post("/admin/users/{user_id}", include_in_schema=False)
-async def update_user_page(request: Request, user_id: int, scope: Scope, db: DbSession, moment: Now):
+async def update_user_page(request: Request, user_id: Id, scope: Scope, db: DbSession, moment: Now):
     async def action(user, data):
         body = UserUpdateIn.model_validate(data)
         users.update_user(db, scope, _actor(request).user.id, user, email=body.email,
@@ -290,14 +292,14 @@ async def update_user_page(request: Request, user_id: int, scope: Scope, db: DbS
 
 
 @router.post("/admin/users/{user_id}/roles", include_in_schema=False)
-async def set_role_page(request: Request, user_id: int, scope: Scope, db: DbSession, moment: Now):
+async def set_role_page(request: Request, user_id: Id, scope: Scope, db: DbSession, moment: Now):
     async def action(user, data):
         _set_role(request, db, scope, moment, user, RoleBody.model_validate(data).role_in())
     return await _user_action(request, user_id, scope, db, moment, action, "role")
 
 
 @router.post("/admin/users/{user_id}/roles/{program_id}/remove", include_in_schema=False)
-async def remove_role_page(request: Request, user_id: int, program_id: int, scope: Scope,
+async def remove_role_page(request: Request, user_id: Id, program_id: Id, scope: Scope,
                            db: DbSession, moment: Now):
     async def action(user, data):
         users.remove_role(db, scope, _actor(request).user.id, user, program_id, moment)
@@ -305,7 +307,7 @@ async def remove_role_page(request: Request, user_id: int, program_id: int, scop
 
 
 @router.post("/admin/users/{user_id}/admin-roles", include_in_schema=False)
-async def admin_roles_page(request: Request, user_id: int, scope: Scope, db: DbSession, moment: Now):
+async def admin_roles_page(request: Request, user_id: Id, scope: Scope, db: DbSession, moment: Now):
     async def action(user, data):
         body = AdminRolesIn.model_validate({"state_team": "state_team" in data,
                                             "admin_regions": data.get("admin_regions", [])})
@@ -315,14 +317,14 @@ async def admin_roles_page(request: Request, user_id: int, scope: Scope, db: DbS
 
 
 @router.post("/admin/users/{user_id}/invite", include_in_schema=False)
-async def send_link_page(request: Request, user_id: int, scope: Scope, db: DbSession, moment: Now):
+async def send_link_page(request: Request, user_id: Id, scope: Scope, db: DbSession, moment: Now):
     async def action(user, data):
         await _send_link(request, db, scope, moment, user)
     return await _user_action(request, user_id, scope, db, moment, action, "link_sent")
 
 
 @router.get("/admin/users/{user_id}/deactivate", include_in_schema=False)
-async def deactivate_confirm_page(request: Request, user_id: int, scope: Scope, db: DbSession,
+async def deactivate_confirm_page(request: Request, user_id: Id, scope: Scope, db: DbSession,
                                   moment: Now):
     user = _user(db, scope, user_id)
     return render(request, "admin/user_deactivate.html", {
@@ -330,14 +332,14 @@ async def deactivate_confirm_page(request: Request, user_id: int, scope: Scope, 
 
 
 @router.post("/admin/users/{user_id}/deactivate", include_in_schema=False)
-async def deactivate_page(request: Request, user_id: int, scope: Scope, db: DbSession, moment: Now):
+async def deactivate_page(request: Request, user_id: Id, scope: Scope, db: DbSession, moment: Now):
     async def action(user, data):
         _deactivate(request, db, scope, moment, user)
     return await _user_action(request, user_id, scope, db, moment, action, "deactivated")
 
 
 @router.post("/admin/users/{user_id}/reactivate", include_in_schema=False)
-async def reactivate_page(request: Request, user_id: int, scope: Scope, db: DbSession, moment: Now):
+async def reactivate_page(request: Request, user_id: Id, scope: Scope, db: DbSession, moment: Now):
     async def action(user, data):
         users.reactivate(db, scope, _actor(request).user.id, user)
         await _send_link(request, db, scope, moment, user)
@@ -349,8 +351,8 @@ async def reactivate_page(request: Request, user_id: int, scope: Scope, db: DbSe
 
 @router.get("/api/v1/admin/users")
 async def list_users(scope: Scope, db: DbSession, moment: Now, q: str = "",
-                     program_id: int | None = None, active: bool | None = None, page: int = 1,
-                     per_page: int = PER_PAGE) -> dict:
+                     program_id: Id | None = None, active: bool | None = None, page: PageNumber = 1,
+                     per_page: PerPage = PER_PAGE) -> Paged[AdminUserOut]:
     """People with a role in a program of your regions (everyone, for the state team)."""
     listing = paginate(db, users.users_query(scope, q, program_id=program_id, active=active),
                        page, per_page)
@@ -359,7 +361,7 @@ async def list_users(scope: Scope, db: DbSession, moment: Now, q: str = "",
 
 
 @router.post("/api/v1/admin/users", status_code=201)
-async def create_user(request: Request, scope: Scope, db: DbSession, moment: Now, data: UserIn) -> dict:
+async def create_user(request: Request, scope: Scope, db: DbSession, moment: Now, data: UserIn) -> AdminUserOut:
     """Creates an account; the person gets an email with a single-use set-password link
     (`delivery: "link"`) or an initial password (`"password"`), and must choose their own
     password when they first sign in."""
@@ -368,7 +370,7 @@ async def create_user(request: Request, scope: Scope, db: DbSession, moment: Now
 
 @router.post("/api/v1/admin/users/roles")
 async def role_by_email(request: Request, scope: Scope, db: DbSession, moment: Now,
-                        data: RoleByEmailIn) -> dict:
+                        data: RoleByEmailIn) -> AdminUserOut:
     """Gives an existing account, found by its exact email, a role in one of your programs."""
     user = users.find_by_email(db, data.email)
     if user is None:
@@ -379,13 +381,13 @@ async def role_by_email(request: Request, scope: Scope, db: DbSession, moment: N
 
 
 @router.get("/api/v1/admin/users/{user_id}")
-async def get_user(user_id: int, scope: Scope, db: DbSession, moment: Now) -> dict:
+async def get_user(user_id: Id, scope: Scope, db: DbSession, moment: Now) -> AdminUserOut:
     return user_out(_user(db, scope, user_id), moment)
 
 
 @router.patch("/api/v1/admin/users/{user_id}")
-async def update_user(request: Request, user_id: int, scope: Scope, db: DbSession, moment: Now,
-                      data: UserUpdateIn) -> dict:
+async def update_user(request: Request, user_id: Id, scope: Scope, db: DbSession, moment: Now,
+                      data: UserUpdateIn) -> AdminUserOut:
     user = _user(db, scope, user_id)
     users.update_user(db, scope, _actor(request).user.id, user, email=data.email,
                       full_name=data.full_name)
@@ -394,8 +396,8 @@ async def update_user(request: Request, user_id: int, scope: Scope, db: DbSessio
 
 
 @router.put("/api/v1/admin/users/{user_id}/roles/{program_id}")
-async def set_role(request: Request, user_id: int, program_id: int, scope: Scope, db: DbSession,
-                   moment: Now, data: RoleOnlyIn) -> dict:
+async def set_role(request: Request, user_id: Id, program_id: Id, scope: Scope, db: DbSession,
+                   moment: Now, data: RoleOnlyIn) -> AdminUserOut:
     """Gives the person `role` (gatekeeper, provider or both) in the program."""
     user = _user(db, scope, user_id)
     _set_role(request, db, scope, moment, user, users.RoleIn(program_id, data.role))
@@ -404,8 +406,8 @@ async def set_role(request: Request, user_id: int, program_id: int, scope: Scope
 
 
 @router.delete("/api/v1/admin/users/{user_id}/roles/{program_id}")
-async def remove_role(request: Request, user_id: int, program_id: int, scope: Scope,
-                      db: DbSession, moment: Now) -> dict:
+async def remove_role(request: Request, user_id: Id, program_id: Id, scope: Scope,
+                      db: DbSession, moment: Now) -> AdminUserOut:
     user = _user(db, scope, user_id)
     users.remove_role(db, scope, _actor(request).user.id, user, program_id, moment)
     db.commit()
@@ -413,8 +415,8 @@ async def remove_role(request: Request, user_id: int, program_id: int, scope: Sc
 
 
 @router.put("/api/v1/admin/users/{user_id}/admin-roles")
-async def set_admin_roles(request: Request, user_id: int, scope: Scope, db: DbSession, moment: Now,
-                          data: AdminRolesIn) -> dict:
+async def set_admin_roles(request: Request, user_id: Id, scope: Scope, db: DbSession, moment: Now,
+                          data: AdminRolesIn) -> AdminUserOut:
     """State team only: makes the person state team and/or designated administrator of regions."""
     user = _user(db, scope, user_id)
     users.set_admin_roles(db, scope, _actor(request).user.id, user, state_team=data.state_team,
@@ -424,7 +426,7 @@ async def set_admin_roles(request: Request, user_id: int, scope: Scope, db: DbSe
 
 
 @router.post("/api/v1/admin/users/{user_id}/deactivate")
-async def deactivate(request: Request, user_id: int, scope: Scope, db: DbSession, moment: Now) -> dict:
+async def deactivate(request: Request, user_id: Id, scope: Scope, db: DbSession, moment: Now) -> DeactivatedUserOut:
     """Ends the person's access at once (sessions, API tokens, password links). Nothing is
     deleted; their open referrals stay with the programs for reassignment."""
     user = _user(db, scope, user_id)
@@ -433,7 +435,7 @@ async def deactivate(request: Request, user_id: int, scope: Scope, db: DbSession
 
 
 @router.post("/api/v1/admin/users/{user_id}/reactivate")
-async def reactivate(request: Request, user_id: int, scope: Scope, db: DbSession, moment: Now) -> dict:
+async def reactivate(request: Request, user_id: Id, scope: Scope, db: DbSession, moment: Now) -> AdminUserOut:
     """Gives the account back; the person gets a new set-password link."""
     user = _user(db, scope, user_id)
     users.reactivate(db, scope, _actor(request).user.id, user)
@@ -442,7 +444,7 @@ async def reactivate(request: Request, user_id: int, scope: Scope, db: DbSession
 
 
 @router.post("/api/v1/admin/users/{user_id}/invite")
-async def send_link(request: Request, user_id: int, scope: Scope, db: DbSession, moment: Now) -> dict:
+async def send_link(request: Request, user_id: Id, scope: Scope, db: DbSession, moment: Now) -> DetailOut:
     """Emails the person a new single-use link to set their password."""
     await _send_link(request, db, scope, moment, _user(db, scope, user_id))
     return {"detail": "A new link to set the password was sent."}

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from api.client_forms import MergeActor, label, load_client, vocabularies
 from api.deps import Actor, DbSession
 from api.forms import render
+from api.schema_types import Id
 from domain.errors import DomainError
 from domain.matching import match, parse_name_query
 from domain.phones import format_phone
@@ -132,7 +133,7 @@ async def merge(request: Request, actor: MergeActor, db: DbSession):
 
 
 @router.post("/admin/clients/{client_id}/unmerge")
-async def unmerge(request: Request, client_id: int, actor: MergeActor, db: DbSession):
+async def unmerge(request: Request, client_id: Id, actor: MergeActor, db: DbSession):
     duplicate = load_client(db, client_id)
     try:
         unmerge_client(db, duplicate, user=actor.user, program_id=actor.program_id)

@@ -21,6 +21,7 @@ from api.client_forms import (
 from api.deps import Actor, DbSession, MouActor, Now, today_local
 from api.errors import Forbidden
 from api.forms import render
+from api.schema_types import Id
 from domain.client_profile import (
     HOUSING_REMINDER,
     LABELS,
@@ -162,7 +163,7 @@ def _profile_context(db, view, actor: Actor, **extra) -> dict:
 
 
 @router.get("/clients/{client_id}")
-async def profile(request: Request, client_id: int, actor: MouActor, db: DbSession, moment: Now,
+async def profile(request: Request, client_id: Id, actor: MouActor, db: DbSession, moment: Now,
                   created: int = 0, updated: int = 0):
     client = load_client(db, client_id)
     if client.merged_into_id is not None:
@@ -178,7 +179,7 @@ async def profile(request: Request, client_id: int, actor: MouActor, db: DbSessi
 
 
 @router.post("/clients/{client_id}/identity-check")
-async def identity_check(request: Request, client_id: int, actor: MouActor, db: DbSession,
+async def identity_check(request: Request, client_id: Id, actor: MouActor, db: DbSession,
                          moment: Now):
     client = load_client(db, client_id)
     data = await request.form()
@@ -216,7 +217,7 @@ NOT_VISIBLE = ("Your program may not see or edit this client's details: it needs
 
 
 @router.get("/clients/{client_id}/edit")
-async def edit_form(request: Request, client_id: int, actor: MouActor, db: DbSession, moment: Now):
+async def edit_form(request: Request, client_id: Id, actor: MouActor, db: DbSession, moment: Now):
     client = load_client(db, client_id)
     _refuse_merged(client)
     view = view_client(db, client, user_id=actor.user.id, program_id=actor.program_id,
@@ -230,7 +231,7 @@ async def edit_form(request: Request, client_id: int, actor: MouActor, db: DbSes
 
 
 @router.post("/clients/{client_id}/edit")
-async def edit(request: Request, client_id: int, actor: MouActor, db: DbSession, moment: Now):
+async def edit(request: Request, client_id: Id, actor: MouActor, db: DbSession, moment: Now):
     client = load_client(db, client_id)
     _refuse_merged(client)
     today = today_local(moment)

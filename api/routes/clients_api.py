@@ -11,7 +11,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.client_forms import (
+    ClientHistoryOut,
     ClientIn,
+    ClientProfileOut,
+    ClientSearchOut,
+    IdentityMatchOut,
+    MergeOut,
+    UnmergeOut,
     IdentityCheckIn,
     MergeActor,
     MergeIn,
@@ -23,6 +29,7 @@ from api.client_forms import (
 )
 from api.deps import DbSession, MouActor, Now, today_local
 from api.errors import Forbidden
+from api.schema_types import Code, Id, PerPage, ShortText, UpdatedSince, as_utc
 from domain.client_profile import parse_identity_claim, validate_client
 from domain.errors import InvalidTransition, ValidationFailed
 from models.client_access import can_see_client
@@ -36,6 +43,8 @@ from models.client_records import (
     update_client,
     view_client,
 )
+from models.client_search import PER_PAGE as SEARCH_PER_PAGE
+
 
 router = APIRouter(prefix="/api/v1/clients", tags=["clients"])
 
@@ -43,19 +52,25 @@ NOT_VISIBLE = ("Your program may not see this client's details: it needs a signe
                "information with the client first.")
 
 
-@router.get("", summary="Search clients by name")
-async def search(actor: MouActor, db: DbSession, moment: Now, q: str = "", dob: str = "",
-                 page: Annotated[int, Query(ge=1, le=1000)] = 1) -> dict:
+@router.get("", summary="Search clients by name", response_model=ClientSearchOut, response_model_exclude_unset=True)
+async def search(actor: MouActor, db: DbSession, moment: Now,
+                 q: Annotated[ShortText, Query(description="Part of the first or last name")] = "",
+                 dob: Annotated[Code, Query(description="Date of birth, YYYY-MM-DD or MM/DD/YYYY")] = "",
+                 page: Annotated[int, Query(ge=1, le=1000, description="The page to return, from 1.")] = 1,
+                 per_page: PerPage = SEARCH_PER_PAGE, updated_since: UpdatedSince = None):
     """Partial, accent- and case-insensitive, tolerant of typos and nicknames; ``dob`` narrows.
-    Clients the program may not see come with their name and year of birth only."""
-    result, dob_error = run_search(db, actor, q, dob, page, moment)
+    Clients the program may not see come with their name and year of birth only.
+    ``updated_since`` keeps the clients changed since then; without ``q`` it lists every client
+    your program may see that changed since then (to poll for changes)."""
+    result, dob_error = run_search(db, actor, q, dob, page, moment, per_page=per_page,
+                                   since=as_utc(updated_since))
     if dob_error:
         raise ValidationFailed(dob_error, field="dob")
     return search_json(result)
 
 
-@router.post("", status_code=201, summary="Add a client")
-async def create(body: NewClientIn, actor: MouActor, db: DbSession, moment: Now) -> dict:
+@router.post("", status_code=201, summary="Add a client", response_model=ClientProfileOut, response_model_exclude_unset=True)
+async def create(body: NewClientIn, actor: MouActor, db: DbSession, moment: Now):
     """409 ``duplicate`` lists ``exact`` matches (creation refused) and ``near`` ones (send again
     with ``acknowledge_near_matches: true`` once checked with the client)."""
     details = validate_client(body.form(), today_local(moment))
@@ -65,8 +80,8 @@ async def create(body: NewClientIn, actor: MouActor, db: DbSession, moment: Now)
     return client_json(ClientView(client, visible=True))
 
 
-@router.get("/{client_id}", summary="Read a client")
-async def read(client_id: int, actor: MouActor, db: DbSession, moment: Now) -> dict:
+@router.get("/{client_id}", summary="Read a client", response_model=ClientProfileOut, response_model_exclude_unset=True)
+async def read(client_id: Id, actor: MouActor, db: DbSession, moment: Now):
     client = load_client(db, client_id)
     view = view_client(db, client, user_id=actor.user.id, program_id=actor.program_id,
                        today=today_local(moment), purpose="api")
@@ -85,9 +100,9 @@ def _visible_client(db, client_id: int, actor, moment):
     return client
 
 
-@router.put("/{client_id}", summary="Update a client (the whole profile)")
-async def replace(client_id: int, body: ClientIn, actor: MouActor, db: DbSession,
-                  moment: Now) -> dict:
+@router.put("/{client_id}", summary="Update a client (the whole profile)", response_model=ClientProfileOut,
+            response_model_exclude_unset=True)
+async def replace(client_id: Id, body: ClientIn, actor: MouActor, db: DbSession, moment: Now):
     client = _visible_client(db, client_id, actor, moment)
     details = validate_client(body.form(), today_local(moment))
     changed = update_client(db, client, details, user_id=actor.user.id,
@@ -97,7 +112,7 @@ async def replace(client_id: int, body: ClientIn, actor: MouActor, db: DbSession
 
 
 @router.get("/{client_id}/history", summary="A client's history of changes")
-async def changes(client_id: int, actor: MouActor, db: DbSession, moment: Now) -> dict:
+async def changes(client_id: Id, actor: MouActor, db: DbSession, moment: Now) -> ClientHistoryOut:
     client = load_client(db, client_id)
     view = view_client(db, client, user_id=actor.user.id, program_id=actor.program_id,
                        today=today_local(moment), purpose="history")
@@ -113,8 +128,8 @@ async def changes(client_id: int, actor: MouActor, db: DbSession, moment: Now) -
 
 
 @router.post("/{client_id}/identity-check", summary="Check what the client says against the profile")
-async def identity_check(client_id: int, body: IdentityCheckIn, actor: MouActor, db: DbSession,
-                         moment: Now) -> dict:
+async def identity_check(client_id: Id, body: IdentityCheckIn, actor: MouActor, db: DbSession,
+                         moment: Now) -> IdentityMatchOut:
     """Answers only whether the date of birth and the phone or address the client gives match
     the profile (the guide's four points), never what is stored; 5 checks a day per client."""
     client = load_client(db, client_id)
@@ -126,7 +141,7 @@ async def identity_check(client_id: int, body: IdentityCheckIn, actor: MouActor,
 
 
 @router.post("/{client_id}/merge", summary="Merge a duplicate profile into this one (administrators)")
-async def merge(client_id: int, body: MergeIn, actor: MergeActor, db: DbSession) -> dict:
+async def merge(client_id: Id, body: MergeIn, actor: MergeActor, db: DbSession) -> MergeOut:
     survivor = load_client(db, client_id)
     duplicate = load_client(db, body.duplicate_id)
     record = merge_clients(db, survivor, duplicate, user=actor.user, program_id=actor.program_id)
@@ -136,7 +151,7 @@ async def merge(client_id: int, body: MergeIn, actor: MergeActor, db: DbSession)
 
 
 @router.post("/{client_id}/unmerge", summary="Undo the merge of this profile (administrators)")
-async def unmerge(client_id: int, actor: MergeActor, db: DbSession) -> dict:
+async def unmerge(client_id: Id, actor: MergeActor, db: DbSession) -> UnmergeOut:
     duplicate = load_client(db, client_id)
     survivor_id = duplicate.merged_into_id
     record = unmerge_client(db, duplicate, user=actor.user, program_id=actor.program_id)

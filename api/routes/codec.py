@@ -9,6 +9,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from google.protobuf import json_format
+from pydantic import BaseModel, Field
 from temporalio.api.common.v1 import Payloads
 
 from api.deps import DbSession, Now, SESSION_COOKIE
@@ -19,6 +20,17 @@ from models.accounts import User
 from models.sessions import SessionLimits, resolve_api_token, resolve_session
 
 router = APIRouter(prefix="/codec", tags=["temporal"])
+
+
+class PayloadJson(BaseModel):
+    metadata: dict[str, str] = Field(default_factory=dict, description="base64 values, by key")
+    data: str = Field("", description="base64")
+
+
+class PayloadsJson(BaseModel):
+    """Temporal's `Payloads` message in its JSON form."""
+
+    payloads: list[PayloadJson] = Field(default_factory=list)
 
 
 def _cors(request: Request, response: Response) -> Response:
@@ -83,11 +95,17 @@ async def _transform(request: Request, db, moment, op: str) -> Response:
     return _cors(request, Response(body, media_type="application/json"))
 
 
-@router.post("/decode")
+# The codec checks the caller itself (a supervisor's session or token, with CORS for the UI).
+SUPERVISOR = {"security": [{"bearerToken": []}, {"sessionCookie": []}], "requestBody": {
+    "required": True, "description": "Temporal Payloads in their JSON form (what the Temporal UI sends).",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PayloadsJson"}}}}}
+
+
+@router.post("/decode", openapi_extra=SUPERVISOR, response_model=PayloadsJson)
 async def decode(request: Request, db: DbSession, moment: Now) -> Response:
     return await _transform(request, db, moment, "decode")
 
 
-@router.post("/encode")
+@router.post("/encode", openapi_extra=SUPERVISOR, response_model=PayloadsJson)
 async def encode(request: Request, db: DbSession, moment: Now) -> Response:
     return await _transform(request, db, moment, "encode")

@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from api.deps import Actor, AdminActor, DbSession, Now, today_local, user_mou_current
 from api.errors import ApiError, Forbidden, NotFound, failure_answer
 from api.forms import render
+from api.schema_types import Id, LongText, PageNumber
 from domain.errors import DomainError
 from domain.montana import REGIONS
 from models import escalations as queue
@@ -43,7 +44,7 @@ def _find(db, actor: Actor, escalation_id: int) -> Escalation:
 
 class EscalationOut(BaseModel):
     id: int
-    referral_id: int
+    referral_id: Id
     region: int
     region_name: str
     sending_program: str
@@ -65,7 +66,7 @@ class EscalationList(BaseModel):
 
 
 class TextIn(BaseModel):
-    text: str
+    text: LongText
 
 
 def _out(db, e: Escalation, *, full: bool = False) -> EscalationOut:
@@ -82,14 +83,14 @@ def _out(db, e: Escalation, *, full: bool = False) -> EscalationOut:
 
 @api.get("", response_model=EscalationList)
 async def list_escalations(db: DbSession, actor: Staff, show: str = "unresolved", region: int | None = None,
-                           page: int = 1):
+                           page: PageNumber = 1):
     found = queue.escalation_queue(db, actor.user, show=show, region=region, page=page)
     return EscalationList(items=[_out(db, e) for e in found.items], total=found.total, page=found.number,
                           pages=found.pages)
 
 
 @api.get("/{escalation_id}", response_model=EscalationOut)
-async def read_escalation(escalation_id: int, db: DbSession, actor: Staff):
+async def read_escalation(escalation_id: Id, db: DbSession, actor: Staff):
     return _out(db, _find(db, actor, escalation_id), full=True)
 
 
@@ -109,17 +110,17 @@ async def _work(db, actor: Actor, escalation_id: int, moment: datetime, step: st
 
 
 @api.post("/{escalation_id}/claim", response_model=EscalationOut)
-async def claim(escalation_id: int, db: DbSession, actor: Staff, moment: Now):
+async def claim(escalation_id: Id, db: DbSession, actor: Staff, moment: Now):
     return _out(db, await _work(db, actor, escalation_id, moment, "claim"), full=True)
 
 
 @api.post("/{escalation_id}/comments", response_model=EscalationOut)
-async def comment(escalation_id: int, body: TextIn, db: DbSession, actor: Staff, moment: Now):
+async def comment(escalation_id: Id, body: TextIn, db: DbSession, actor: Staff, moment: Now):
     return _out(db, await _work(db, actor, escalation_id, moment, "comment", body.text), full=True)
 
 
 @api.post("/{escalation_id}/resolve", response_model=EscalationOut)
-async def resolve(escalation_id: int, body: TextIn, db: DbSession, actor: Staff, moment: Now):
+async def resolve(escalation_id: Id, body: TextIn, db: DbSession, actor: Staff, moment: Now):
     return _out(db, await _work(db, actor, escalation_id, moment, "resolve", body.text), full=True)
 
 
@@ -145,12 +146,12 @@ def _detail(request: Request, db, escalation: Escalation, *, error: dict | None 
 
 
 @pages.get("/escalations/{escalation_id:int}")
-async def detail_page(escalation_id: int, request: Request, db: DbSession, actor: Staff):
+async def detail_page(escalation_id: Id, request: Request, db: DbSession, actor: Staff):
     return _detail(request, db, _find(db, actor, escalation_id))
 
 
 @pages.post("/escalations/{escalation_id:int}/{step}")
-async def work_page(escalation_id: int, step: str, request: Request, db: DbSession, actor: Staff, moment: Now):
+async def work_page(escalation_id: Id, step: str, request: Request, db: DbSession, actor: Staff, moment: Now):
     form = await request.form()
     try:
         await _work(db, actor, escalation_id, moment, step, str(form.get("text", "")))

@@ -6,17 +6,29 @@ import asyncio
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from sqlalchemy import text
 
 router = APIRouter(tags=["health"])
 
 
+class Live(BaseModel):
+    status: str
+
+
+class Ready(BaseModel):
+    ready: bool
+    database: str = Field(description="ok, or why the database is unreachable")
+    temporal: str = Field(description="ok, or why Temporal is unreachable")
+
+
 @router.get("/healthz")
-async def healthz() -> dict:
-    return {"status": "ok"}
+async def healthz() -> Live:
+    return Live(status="ok")
 
 
-@router.get("/readyz")
+@router.get("/readyz", response_model=Ready,
+            responses={503: {"model": Ready, "description": "Not ready: a dependency is unreachable."}})
 async def readyz(request: Request):
     checks: dict[str, str] = {}
 

@@ -7,7 +7,7 @@ signature starts no workflow and writes nothing.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -19,6 +19,7 @@ from api.deps import CurrentActor, DbSession, Now, UserMouActor, membership_of, 
 from api.errors import Conflict, Forbidden, NotFound
 from api.forms import FormFailure, form_errors, form_status, render
 from api.onboarding import next_step
+from api.schema_types import Id
 from api.updates import run_update
 from connect.mou_documents import MouDocument, mou_document
 from connect.starters import sign_mou
@@ -38,6 +39,40 @@ class MouSignIn(BaseModel):
     agree: bool = False
     version: str = Field("", max_length=20)
     text_sha256: str = Field("", max_length=64)
+
+
+class MouDocumentOut(BaseModel):
+    title: str
+    version: str
+    sha256: str = Field(description="Send it back with `version` when you sign: what you read is what you sign.")
+    text: str
+
+
+class MouOut(BaseModel):
+    document: MouDocumentOut
+    status: MouStatus
+    expires_on: date | None
+
+
+class AgencyMouOut(MouOut):
+    program_id: int
+
+
+class MouSignedOut(BaseModel):
+    status: MouStatus
+    expires_on: date
+    signed_at: datetime
+
+
+class AgencyMouSignedOut(MouSignedOut):
+    program_id: int
+
+
+class GatekeeperMou(BaseModel):
+    program_id: int
+    display_name: str
+    status: MouStatus
+    expires_on: date | None
 
 
 def _document_out(doc: MouDocument) -> dict:
@@ -118,7 +153,7 @@ async def user_mou_sign_page(request: Request, actor: CurrentActor, db: DbSessio
 
 
 @router.get("/api/v1/mou")
-async def user_mou(actor: CurrentActor, db: DbSession, moment: Now) -> dict:
+async def user_mou(actor: CurrentActor, db: DbSession, moment: Now) -> MouOut:
     """The CONNECT User MOU to sign (text, version, SHA-256) and where your signature stands."""
     ctx = _user_context(db, actor, moment)
     return {"document": _document_out(ctx["doc"]), "status": ctx["status"],
@@ -127,7 +162,7 @@ async def user_mou(actor: CurrentActor, db: DbSession, moment: Now) -> dict:
 
 @router.post("/api/v1/mou")
 async def user_mou_sign(request: Request, actor: CurrentActor, db: DbSession, moment: Now,
-                        data: MouSignIn) -> dict:
+                        data: MouSignIn) -> MouSignedOut:
     """Signs the User MOU: your typed name, `agree: true`, and the version and SHA-256 you read."""
     signed = await _sign_user(request, db, actor, moment, data)
     return {"status": MouStatus.VALID.value, "expires_on": signed.expires_on,
@@ -174,21 +209,21 @@ async def agency_mou_index(request: Request, actor: CurrentActor, moment: Now):
 
 
 @router.get("/api/v1/agency/mou")
-async def agency_mous(actor: CurrentActor, moment: Now) -> list[dict]:
+async def agency_mous(actor: CurrentActor, moment: Now) -> list[GatekeeperMou]:
     """The programs whose agency MOU you sign as their gatekeeper, and where each stands."""
     return [{"program_id": p.id, "display_name": p.display_name, "status": status,
              "expires_on": p.mou_expires_on} for p, status in _gatekeeper_rows(actor, moment)]
 
 
 @router.get("/agency/mou/{program_id}", include_in_schema=False)
-async def agency_mou_page(request: Request, program_id: int, actor: CurrentActor, db: DbSession,
+async def agency_mou_page(request: Request, program_id: Id, actor: CurrentActor, db: DbSession,
                           moment: Now):
     program = _gatekeeper_program(db, actor, program_id)
     return render(request, "agency_mou.html", _agency_context(db, program, moment))
 
 
 @router.post("/agency/mou/{program_id}", include_in_schema=False)
-async def agency_mou_sign_page(request: Request, program_id: int, actor: UserMouActor,
+async def agency_mou_sign_page(request: Request, program_id: Id, actor: UserMouActor,
                                db: DbSession, moment: Now,
                                signed_name: Annotated[str, Form()] = "",
                                agree: Annotated[bool, Form()] = False,
@@ -206,7 +241,7 @@ async def agency_mou_sign_page(request: Request, program_id: int, actor: UserMou
 
 
 @router.get("/api/v1/agency/mou/{program_id}")
-async def agency_mou(program_id: int, actor: CurrentActor, db: DbSession, moment: Now) -> dict:
+async def agency_mou(program_id: Id, actor: CurrentActor, db: DbSession, moment: Now) -> AgencyMouOut:
     """The universal agency MOU and where the program's signature stands (gatekeepers only)."""
     ctx = _agency_context(db, _gatekeeper_program(db, actor, program_id), moment)
     return {"program_id": program_id, "document": _document_out(ctx["doc"]),
@@ -214,8 +249,8 @@ async def agency_mou(program_id: int, actor: CurrentActor, db: DbSession, moment
 
 
 @router.post("/api/v1/agency/mou/{program_id}")
-async def agency_mou_sign(request: Request, program_id: int, actor: UserMouActor, db: DbSession,
-                          moment: Now, data: MouSignIn) -> dict:
+async def agency_mou_sign(request: Request, program_id: Id, actor: UserMouActor, db: DbSession,
+                          moment: Now, data: MouSignIn) -> AgencyMouSignedOut:
     """Signs the agency MOU of one program you are a gatekeeper of."""
     signed = await _sign_agency(request, db, actor, moment, program_id, data)
     return {"program_id": program_id, "status": MouStatus.VALID.value,

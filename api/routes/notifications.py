@@ -3,17 +3,48 @@ what they are about, and marking them read."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel
 from fastapi.responses import RedirectResponse
 
 from api.deps import CurrentActor, DbSession, Now
 from api.errors import NotFound
 from api.forms import render
+from api.schema_types import Id, PageNumber, PerPage, UpdatedSince, as_utc
 from models.messages import Notification
 from models.notifications import mark_all_read, mark_read, notifications_query, own_notification, unread_count
 from models.paging import PER_PAGE, paginate
 
 router = APIRouter(tags=["notifications"])
+
+
+class NotificationOut(BaseModel):
+    id: int
+    kind: str
+    text: str
+    link: str
+    created_at: datetime
+    read_at: datetime | None
+
+
+class NotificationPage(BaseModel):
+    items: list[NotificationOut]
+    page: int
+    per_page: int
+    pages: int
+    total: int
+    unread: int
+
+
+class UnreadOut(BaseModel):
+    unread: int
+
+
+class MarkedOut(BaseModel):
+    marked: int
 
 
 def _out(n: Notification) -> dict:
@@ -46,7 +77,7 @@ async def notifications_page(request: Request, actor: CurrentActor, db: DbSessio
 
 
 @router.get("/notifications/{notification_id}/open", include_in_schema=False)
-async def open_notification(notification_id: int, actor: CurrentActor, db: DbSession, moment: Now):
+async def open_notification(notification_id: Id, actor: CurrentActor, db: DbSession, moment: Now):
     """Follows a notification's link, marking it read on the way."""
     row = _own(db, actor, notification_id)
     mark_read(row, moment)
@@ -55,7 +86,7 @@ async def open_notification(notification_id: int, actor: CurrentActor, db: DbSes
 
 
 @router.post("/notifications/{notification_id}/read", include_in_schema=False)
-async def read_page(notification_id: int, actor: CurrentActor, db: DbSession, moment: Now):
+async def read_page(notification_id: Id, actor: CurrentActor, db: DbSession, moment: Now):
     mark_read(_own(db, actor, notification_id), moment)
     db.commit()
     return RedirectResponse("/notifications", status_code=303)
@@ -69,30 +100,34 @@ async def read_all_page(actor: CurrentActor, db: DbSession, moment: Now):
 
 
 @router.get("/api/v1/notifications")
-async def list_notifications(actor: CurrentActor, db: DbSession, unread: bool = False,
-                             page: int = 1, per_page: int = PER_PAGE) -> dict:
-    """Your notifications, newest first (`unread=true` for unread ones only)."""
-    listing = paginate(db, notifications_query(actor.user.id, unread_only=unread), page, per_page)
-    return {"items": [_out(n) for n in listing.items], "page": listing.number,
-            "pages": listing.pages, "total": listing.total,
-            "unread": unread_count(db, actor.user.id)}
+async def list_notifications(actor: CurrentActor, db: DbSession,
+                             unread: Annotated[bool, Query(description="Only the unread ones")] = False,
+                             page: PageNumber = 1, per_page: PerPage = PER_PAGE,
+                             updated_since: UpdatedSince = None) -> NotificationPage:
+    """Your notifications, newest first (`unread=true` for unread ones only; `updated_since`
+    for those created or read since then)."""
+    query = notifications_query(actor.user.id, unread_only=unread, since=as_utc(updated_since))
+    listing = paginate(db, query, page, per_page)
+    return NotificationPage(items=[NotificationOut(**_out(n)) for n in listing.items], page=listing.number,
+                            per_page=listing.per_page, pages=listing.pages, total=listing.total,
+                            unread=unread_count(db, actor.user.id))
 
 
 @router.get("/api/v1/notifications/count")
-async def count(actor: CurrentActor, db: DbSession) -> dict:
-    return {"unread": unread_count(db, actor.user.id)}
+async def count(actor: CurrentActor, db: DbSession) -> UnreadOut:
+    return UnreadOut(unread=unread_count(db, actor.user.id))
 
 
 @router.post("/api/v1/notifications/{notification_id}/read")
-async def read(notification_id: int, actor: CurrentActor, db: DbSession, moment: Now) -> dict:
+async def read(notification_id: Id, actor: CurrentActor, db: DbSession, moment: Now) -> NotificationOut:
     row = _own(db, actor, notification_id)
     mark_read(row, moment)
     db.commit()
-    return _out(row)
+    return NotificationOut(**_out(row))
 
 
 @router.post("/api/v1/notifications/read-all")
-async def read_all(actor: CurrentActor, db: DbSession, moment: Now) -> dict:
+async def read_all(actor: CurrentActor, db: DbSession, moment: Now) -> MarkedOut:
     marked = mark_all_read(db, actor.user.id, moment)
     db.commit()
-    return {"marked": marked}
+    return MarkedOut(marked=marked)

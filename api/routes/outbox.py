@@ -13,6 +13,7 @@ from sqlalchemy import select
 from api.deps import CurrentActor, DbSession, Now, SettingsDep
 from api.errors import ApiError, NotFound
 from api.forms import render
+from api.schema_types import Id
 from api.sms_inbound import handle_inbound_sms
 from connect.security import new_token
 from connect.settings import Environment, Settings
@@ -38,7 +39,7 @@ async def outbox(request: Request, actor: CurrentActor, db: DbSession, settings:
 
 
 @router.post("/outbox/{message_id}/reply")
-async def reply(message_id: int, request: Request, actor: CurrentActor, db: DbSession, settings: SettingsDep,
+async def reply(message_id: Id, request: Request, actor: CurrentActor, db: DbSession, settings: SettingsDep,
                 moment: Now, body: Annotated[str, Form()] = ""):
     """Replies to a text as its recipient (the client's phone)."""
     _dev_only(settings)

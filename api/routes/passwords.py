@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import BaseModel, Field
 
 from api import messages
+from api.admin_schemas import DetailOut
 from api.deps import SESSION_COOKIE, CurrentActor, DbSession, Now, SettingsDep, today_local
 from api.errors import ApiError
 from api.forms import anon_csrf_ok, form_errors, form_status, issue_anon_csrf, render
@@ -116,7 +117,7 @@ async def change_page(request: Request, actor: CurrentActor, db: DbSession, mome
     return response
 
 
-@router.post("/api/v1/password")
+@router.post("/api/v1/password", response_model=DetailOut)
 async def change_api(request: Request, actor: CurrentActor, db: DbSession, moment: Now,
                      settings: SettingsDep, data: PasswordChangeIn):
     """Changes your password (current password required). Ends every session; a browser session
@@ -178,7 +179,7 @@ async def forgot_page(request: Request, db: DbSession, moment: Now, tasks: Backg
 
 @router.post("/api/v1/password/forgot", status_code=202)
 async def forgot_api(request: Request, db: DbSession, moment: Now, tasks: BackgroundTasks,
-                     data: ForgotIn) -> dict:
+                     data: ForgotIn) -> DetailOut:
     """Emails a single-use reset link if an account uses the address. The answer is the same
     whether or not one does."""
     _forgot(request, db, moment, tasks, data.email)
@@ -234,7 +235,7 @@ async def reset_page(request: Request, token: str, db: DbSession, moment: Now,
 
 
 @router.post("/api/v1/password/reset")
-async def reset_api(request: Request, db: DbSession, moment: Now, data: ResetIn) -> dict:
+async def reset_api(request: Request, db: DbSession, moment: Now, data: ResetIn) -> DetailOut:
     """Sets a new password with the token of a "Forgot Password" or new-account link (once)."""
     try:
         await run_in_threadpool(_reset, request, db, moment, data)

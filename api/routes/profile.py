@@ -11,12 +11,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from api.deps import Actor, CurrentActor, DbSession, Now, membership_of, today_local
 from api.errors import ApiError
 from api.forms import FormFailure, form_errors, form_status, render
 from api.onboarding import next_step
+from api.schema_types import Code, Id
 from domain.accounts import Role
 from domain.errors import NotAllowed
 from domain.mou import mou_status_on
@@ -29,7 +30,34 @@ NO_ACCESS = ("You do not have access to that agency/program. Change your agency 
 
 
 class ProfileIn(BaseModel):
-    program_id: int | str | None = None
+    program_id: Id | Code | None = None
+
+
+class MembershipOut(BaseModel):
+    program_id: int
+    name: str
+    role: str
+    active: bool
+    agency_mou: str = Field(description="The agency MOU's status: valid, due_soon, lapsed or missing.")
+    current: bool = Field(description="The program you are acting as.")
+
+
+class ActingProgram(BaseModel):
+    id: int
+    name: str
+    role: str
+
+
+class ProfileUser(BaseModel):
+    id: int
+    email: str
+    full_name: str
+
+
+class ProfileOut(BaseModel):
+    user: ProfileUser
+    program: ActingProgram | None
+    memberships: list[MembershipOut]
 
 
 def _memberships(actor: Actor, moment, text: str = "") -> list[dict]:
@@ -98,13 +126,13 @@ async def choose_page(request: Request, actor: CurrentActor, db: DbSession, mome
 
 
 @router.get("/api/v1/profile")
-async def profile(actor: CurrentActor, moment: Now) -> dict:
+async def profile(actor: CurrentActor, moment: Now) -> ProfileOut:
     """Who you are, the agency/program you act as, and the programs you may choose."""
     return _profile_out(actor, moment)
 
 
 @router.post("/api/v1/profile")
-async def choose(actor: CurrentActor, db: DbSession, moment: Now, data: ProfileIn) -> dict:
+async def choose(actor: CurrentActor, db: DbSession, moment: Now, data: ProfileIn) -> ProfileOut:
     """Chooses the agency/program your browser session acts as (API tokens use the
     `X-Connect-Program` header instead)."""
     _choose(db, actor, data.program_id)

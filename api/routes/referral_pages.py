@@ -18,6 +18,7 @@ from api.errors import ApiError, NotFound, failure_answer
 from api.forms import render
 from api.referral_actions import Filters, ReferralSteps, Steps, find_client, find_program, montana_time
 from api.referral_schemas import actions_for
+from api.schema_types import Id
 from domain.errors import DomainError, ValidationFailed
 from domain.referral_form import MEDICAL_RECORDS_REMINDER, check_ready_to_send, clean_reason, clean_values, tabs
 from domain.referral_status import SERVICE_STATUSES, ContactMethod, ContactOutcome, ReferralState, ServiceStatus
@@ -68,7 +69,7 @@ def _see_other(url: str) -> RedirectResponse:
 # --- Part 4: the client's referral chart and the referral form --------------------------------
 
 @router.get("/clients/{client_id:int}/referrals")
-async def chart(client_id: int, request: Request, steps: Steps, done: str = ""):
+async def chart(client_id: Id, request: Request, steps: Steps, done: str = ""):
     db = steps.db
     client = find_client(db, client_id)
     cards = referral_cards(db, client.id, steps.who, steps.today)
@@ -106,7 +107,7 @@ def _ready(client, program: Program, form: ReferralForm, insured: bool) -> None:
 
 
 @router.get("/clients/{client_id:int}/referrals/new")
-async def new_form(client_id: int, program_id: int, request: Request, steps: Steps):
+async def new_form(client_id: Id, program_id: Id, request: Request, steps: Steps):
     client, program = find_client(steps.db, client_id), find_program(steps.db, program_id)
     require_valid_roi(steps.db, client_id=client.id, sending_program_id=steps.who.program_id,
                       receiving_program_id=program.id, today=steps.today)
@@ -114,7 +115,7 @@ async def new_form(client_id: int, program_id: int, request: Request, steps: Ste
 
 
 @router.post("/clients/{client_id:int}/referrals/new")
-async def create(client_id: int, request: Request, steps: Steps):
+async def create(client_id: Id, request: Request, steps: Steps):
     form = await request.form()
     client = find_client(steps.db, client_id)
     program = find_program(steps.db, int(form.get("program_id") or 0))
@@ -136,7 +137,7 @@ def _form_failure(request, steps, client, program, data, exc, referral=None):
 
 
 @router.post("/referrals/{referral_id:int}/form")
-async def save_or_send(referral_id: int, request: Request, steps: Steps):
+async def save_or_send(referral_id: Id, request: Request, steps: Steps):
     referral = steps.get(referral_id)
     form = await request.form()
     data, insured, action = _form_input(form)
@@ -207,7 +208,7 @@ def _render_detail(request: Request, steps: ReferralSteps, referral: Referral, *
 
 
 @router.get("/referrals/{referral_id:int}")
-async def show(referral_id: int, request: Request, steps: Steps, done: str = ""):
+async def show(referral_id: Id, request: Request, steps: Steps, done: str = ""):
     referral = steps.get(referral_id)
     if referral.state == ReferralState.PENDING.value and "save" in [a.value for a in actions_for(steps.who, referral)]:
         data = ReferralForm(referral.reason, dict(referral.form_data))
@@ -230,7 +231,7 @@ def _provider_id(value: str) -> int:
 
 
 @router.post("/referrals/{referral_id:int}/{verb}")
-async def act(referral_id: int, verb: str, request: Request, steps: Steps):
+async def act(referral_id: Id, verb: str, request: Request, steps: Steps):
     referral = steps.get(referral_id)
     form = await request.form()
     text = lambda name: str(form.get(name, ""))  # noqa: E731

@@ -16,6 +16,7 @@ from api.referral_schemas import (
     AssignIn,
     CardOut,
     FormIn,
+    FormOut,
     NewReferralIn,
     NoteIn,
     ProgressIn,
@@ -30,6 +31,7 @@ from api.referral_schemas import (
     detail,
     page_out,
 )
+from api.schema_types import Id
 from domain.referral_form import tabs
 from domain.referral_status import SERVICE_STATUSES
 from models.referral_queries import (
@@ -53,13 +55,13 @@ async def statuses(actor: MouActor):
 
 
 @router.get("/cards", response_model=list[CardOut], summary="The client's referral chart")
-async def cards(client_id: int, db: DbSession, steps: Steps):
+async def cards(client_id: Id, db: DbSession, steps: Steps):
     client = find_client(db, client_id)
     return [card_out(c) for c in referral_cards(db, client.id, steps.who, steps.today)]
 
 
 @router.get("/form", summary="The referral form of a program: its tabs, fields and what is missing")
-async def form(client_id: int, program_id: int, db: DbSession, steps: Steps):
+async def form(client_id: Id, program_id: Id, db: DbSession, steps: Steps) -> FormOut:
     client, program = find_client(db, client_id), find_program(db, program_id)
     require_valid_roi(db, client_id=client.id, sending_program_id=steps.who.program_id,
                       receiving_program_id=program.id, today=steps.today)
@@ -89,25 +91,25 @@ async def sent(filters: Filters, db: DbSession, steps: Steps):
 
 
 @router.get("/{referral_id}", response_model=ReferralOut)
-async def read(referral_id: int, steps: Steps):
+async def read(referral_id: Id, steps: Steps):
     return detail(steps.who, steps.get(referral_id))
 
 
 @router.get("/{referral_id}/assignable", response_model=list[Named],
             summary="The people of the receiving program it can be assigned to")
-async def assignable(referral_id: int, db: DbSession, steps: Steps):
+async def assignable(referral_id: Id, db: DbSession, steps: Steps):
     referral = steps.get(referral_id)
     return [Named(id=u.id, name=u.full_name) for u in assignable_people(db, referral.receiving_program_id)]
 
 
 @router.post("/{referral_id}/save", response_model=ReferralOut, summary="Save Progress (stays Pending)")
-async def save(referral_id: int, body: FormIn, steps: Steps):
+async def save(referral_id: Id, body: FormIn, steps: Steps):
     referral = await steps.save(steps.get(referral_id), ReferralForm(body.reason, body.fields))
     return detail(steps.who, referral)
 
 
 @router.post("/{referral_id}/send", response_model=ReferralOut)
-async def send(referral_id: int, body: SendIn, steps: Steps):
+async def send(referral_id: Id, body: SendIn, steps: Steps):
     referral = steps.get(referral_id)
     form = None
     if body.reason is not None or body.fields is not None:  # change what was saved, then send
@@ -117,43 +119,43 @@ async def send(referral_id: int, body: SendIn, steps: Steps):
 
 
 @router.post("/{referral_id}/withdraw", response_model=ReferralOut)
-async def withdraw(referral_id: int, body: ReasonIn, steps: Steps):
+async def withdraw(referral_id: Id, body: ReasonIn, steps: Steps):
     return detail(steps.who, await steps.withdraw(steps.get(referral_id), body.reason))
 
 
 @router.post("/{referral_id}/assign", response_model=ReferralOut, responses={409: {"description": "Already assigned (with the assignee)"}})
-async def assign(referral_id: int, body: AssignIn, steps: Steps):
+async def assign(referral_id: Id, body: AssignIn, steps: Steps):
     return detail(steps.who, await steps.assign(steps.get(referral_id), body.provider_id))
 
 
 @router.post("/{referral_id}/reassign", response_model=ReferralOut)
-async def reassign(referral_id: int, body: AssignIn, steps: Steps):
+async def reassign(referral_id: Id, body: AssignIn, steps: Steps):
     return detail(steps.who, await steps.assign(steps.get(referral_id), body.provider_id, reassign=True))
 
 
 @router.post("/{referral_id}/decline", response_model=ReferralOut)
-async def decline(referral_id: int, body: ReasonIn, steps: Steps):
+async def decline(referral_id: Id, body: ReasonIn, steps: Steps):
     return detail(steps.who, await steps.decline(steps.get(referral_id), body.reason))
 
 
 @router.post("/{referral_id}/status", response_model=ReferralOut, summary="Update the Referral Status")
-async def update_status(referral_id: int, body: StatusIn, steps: Steps):
+async def update_status(referral_id: Id, body: StatusIn, steps: Steps):
     return detail(steps.who, await steps.update_status(steps.get(referral_id), body.status, body.comment))
 
 
 @router.post("/{referral_id}/progress", response_model=ReferralOut)
-async def add_progress(referral_id: int, body: ProgressIn, steps: Steps):
+async def add_progress(referral_id: Id, body: ProgressIn, steps: Steps):
     return detail(steps.who, await steps.add_progress(steps.get(referral_id), body.text))
 
 
 @router.post("/{referral_id}/notes", response_model=ReferralOut, summary="Add a call-log note")
-async def add_note(referral_id: int, body: NoteIn, steps: Steps):
+async def add_note(referral_id: Id, body: NoteIn, steps: Steps):
     referral = await steps.add_note(steps.get(referral_id), montana_time(body.contacted_at), body.method,
                                     body.outcome, body.text)
     return detail(steps.who, referral)
 
 
 @router.post("/{referral_id}/reopen", response_model=ReferralOut)
-async def reopen(referral_id: int, body: ReasonIn, steps: Steps):
+async def reopen(referral_id: Id, body: ReasonIn, steps: Steps):
     return detail(steps.who, await steps.reopen(steps.get(referral_id), body.reason))
 

@@ -16,6 +16,7 @@ from api import roi_actions as act
 from api.deps import Actor, DbSession, MouActor, Now, SettingsDep, today_local
 from api.errors import ApiError
 from api.forms import render
+from api.schema_types import Id
 from domain.errors import DomainError
 from domain.montana import county_names
 from domain.phones import format_phone
@@ -100,13 +101,13 @@ def _choose_context(db: Session, actor: Actor, client: Client, moment: datetime,
 
 
 @router.get("/clients/{client_id}/roi/new")
-async def choose_programs(client_id: int, request: Request, actor: MouActor, db: DbSession, moment: Now):
+async def choose_programs(client_id: Id, request: Request, actor: MouActor, db: DbSession, moment: Now):
     client = act.client_for_roi(db, client_id)
     return render(request, "roi/new.html", _choose_context(db, actor, client, moment, request.query_params))
 
 
 @router.post("/clients/{client_id}/roi")
-async def start_rois(client_id: int, request: Request, actor: MouActor, db: DbSession, moment: Now):
+async def start_rois(client_id: Id, request: Request, actor: MouActor, db: DbSession, moment: Now):
     client = act.client_for_roi(db, client_id)
     form = await request.form()
     if form.get("action") != "next":  # Enter in a filter, or no JavaScript: search again
@@ -124,7 +125,7 @@ async def start_rois(client_id: int, request: Request, actor: MouActor, db: DbSe
 
 
 @router.get("/clients/{client_id}/roi")
-async def client_roi_list(client_id: int, request: Request, actor: MouActor, db: DbSession, moment: Now):
+async def client_roi_list(client_id: Id, request: Request, actor: MouActor, db: DbSession, moment: Now):
     client = act.client_for_roi(db, client_id)
     rows = [{"roi": roi, "state_label": RoiState(roi.state).label,
              "programs": [p.display_name for p in roi_programs(db, roi)]}
@@ -200,7 +201,7 @@ def _page_context(request: Request, db: Session, actor: Actor, roi: ReleaseOfInf
 
 
 @router.get("/roi/{roi_id}")
-async def roi_page(roi_id: int, request: Request, actor: MouActor, db: DbSession, moment: Now):
+async def roi_page(roi_id: Id, request: Request, actor: MouActor, db: DbSession, moment: Now):
     roi = act.roi_for(db, roi_id, actor, moment)
     context = _page_context(request, db, actor, roi, moment)
     if context["sees_client"] or roi.rendered_text:
@@ -233,7 +234,7 @@ def _contact_changes(form: FormData) -> ContactChanges | None:
 
 
 @router.post("/roi/{roi_id}/complete")
-async def complete(roi_id: int, request: Request, actor: MouActor, db: DbSession, moment: Now):
+async def complete(roi_id: Id, request: Request, actor: MouActor, db: DbSession, moment: Now):
     async def run(roi, form):
         data = act.CompleteInput(form.getlist("information_types"), form.getlist("sensitive_consent"),
                                  str(form.get("purpose", "")), str(form.get("authorizer_kind", "")),
@@ -244,7 +245,7 @@ async def complete(roi_id: int, request: Request, actor: MouActor, db: DbSession
 
 
 @router.post("/roi/{roi_id}/esign")
-async def esign(roi_id: int, request: Request, actor: MouActor, db: DbSession, moment: Now):
+async def esign(roi_id: Id, request: Request, actor: MouActor, db: DbSession, moment: Now):
     async def run(roi, form):
         await act.sign_esign(request, actor, roi, str(form.get("typed_name", "")), form.get("confirmed") == "yes")
 
@@ -252,7 +253,7 @@ async def esign(roi_id: int, request: Request, actor: MouActor, db: DbSession, m
 
 
 @router.post("/roi/{roi_id}/sms")
-async def sms(roi_id: int, request: Request, actor: MouActor, db: DbSession, moment: Now):
+async def sms(roi_id: Id, request: Request, actor: MouActor, db: DbSession, moment: Now):
     async def run(roi, form):
         await act.start_sms(request, db, actor, roi, str(form.get("phone", "")), moment)
 
@@ -260,7 +261,7 @@ async def sms(roi_id: int, request: Request, actor: MouActor, db: DbSession, mom
 
 
 @router.post("/roi/{roi_id}/sms/code")
-async def sms_code(roi_id: int, request: Request, actor: MouActor, db: DbSession, moment: Now):
+async def sms_code(roi_id: Id, request: Request, actor: MouActor, db: DbSession, moment: Now):
     async def run(roi, form):
         await act.enter_code(request, actor, roi, str(form.get("code", "")))
 
@@ -268,7 +269,7 @@ async def sms_code(roi_id: int, request: Request, actor: MouActor, db: DbSession
 
 
 @router.post("/roi/{roi_id}/sms/resend")
-async def sms_resend(roi_id: int, request: Request, actor: MouActor, db: DbSession, moment: Now):
+async def sms_resend(roi_id: Id, request: Request, actor: MouActor, db: DbSession, moment: Now):
     async def run(roi, form):
         await act.resend_code(request, actor, roi)
 
@@ -276,7 +277,7 @@ async def sms_resend(roi_id: int, request: Request, actor: MouActor, db: DbSessi
 
 
 @router.post("/roi/{roi_id}/upload-pending")
-async def upload_pending(roi_id: int, request: Request, actor: MouActor, db: DbSession, moment: Now):
+async def upload_pending(roi_id: Id, request: Request, actor: MouActor, db: DbSession, moment: Now):
     async def run(roi, form):
         await act.mark_upload_pending(request, actor, roi)
 
@@ -284,7 +285,7 @@ async def upload_pending(roi_id: int, request: Request, actor: MouActor, db: DbS
 
 
 @router.post("/roi/{roi_id}/attachments")
-async def upload(roi_id: int, request: Request, actor: MouActor, db: DbSession, moment: Now):
+async def upload(roi_id: Id, request: Request, actor: MouActor, db: DbSession, moment: Now):
     roi = act.roi_for(db, roi_id, actor, moment, manage=True)
     done = "replaced" if roi.state == RoiState.SIGNED.value else "signed"
 
@@ -296,7 +297,7 @@ async def upload(roi_id: int, request: Request, actor: MouActor, db: DbSession, 
 
 
 @router.get("/roi/{roi_id}/attachments/{attachment_id}")
-async def view_attachment(roi_id: int, attachment_id: int, actor: MouActor, db: DbSession, moment: Now,
+async def view_attachment(roi_id: Id, attachment_id: Id, actor: MouActor, db: DbSession, moment: Now,
                           settings: SettingsDep):
     roi = act.roi_for(db, roi_id, actor, moment)
     path, attachment = act.attachment_path(settings, db, actor, roi, attachment_id)
@@ -305,7 +306,7 @@ async def view_attachment(roi_id: int, attachment_id: int, actor: MouActor, db: 
 
 
 @router.post("/roi/{roi_id}/attachments/{attachment_id}/delete")
-async def delete_attachment(roi_id: int, attachment_id: int, request: Request, actor: MouActor, db: DbSession,
+async def delete_attachment(roi_id: Id, attachment_id: Id, request: Request, actor: MouActor, db: DbSession,
                             moment: Now):
     async def run(roi, form):
         await act.delete_attachment(request, db, actor, roi, attachment_id)
@@ -314,7 +315,7 @@ async def delete_attachment(roi_id: int, attachment_id: int, request: Request, a
 
 
 @router.post("/roi/{roi_id}/revoke")
-async def revoke(roi_id: int, request: Request, actor: MouActor, db: DbSession, moment: Now):
+async def revoke(roi_id: Id, request: Request, actor: MouActor, db: DbSession, moment: Now):
     async def run(roi, form):
         await act.revoke(request, actor, roi, str(form.get("reason", "")))
 
@@ -322,7 +323,7 @@ async def revoke(roi_id: int, request: Request, actor: MouActor, db: DbSession, 
 
 
 @router.post("/roi/{roi_id}/abandon")
-async def abandon(roi_id: int, request: Request, actor: MouActor, db: DbSession, moment: Now):
+async def abandon(roi_id: Id, request: Request, actor: MouActor, db: DbSession, moment: Now):
     async def run(roi, form):
         await act.abandon(request, actor, roi)
 

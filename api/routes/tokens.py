@@ -7,6 +7,7 @@ browser session only, so a leaked token cannot mint more.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -16,6 +17,7 @@ from pydantic import BaseModel, Field
 from api.deps import Actor, CurrentActor, DbSession, Now
 from api.errors import Forbidden, NotFound
 from api.forms import FormFailure, form_errors, form_status, render
+from api.schema_types import Id
 from models import audit
 from models.accounts import ApiToken
 from models.sessions import issue_api_token, revoke_token, user_tokens
@@ -25,7 +27,21 @@ router = APIRouter(tags=["tokens"])
 
 class TokenIn(BaseModel):
     name: str = Field("", max_length=200)
-    program_id: int | None = None
+    program_id: Id | None = None
+
+
+class TokenOut(BaseModel):
+    id: int
+    name: str
+    prefix: str = Field(description="The first characters of the secret, to tell tokens apart.")
+    program_id: int | None = Field(description="The one program it may act as; null: any of yours.")
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class NewTokenOut(TokenOut):
+    token: str = Field(description="The secret: shown this once, send it as `Authorization: Bearer ...`.")
 
 
 def _token_out(t: ApiToken) -> dict:
@@ -85,25 +101,25 @@ async def create_page(request: Request, actor: CurrentActor, db: DbSession, mome
 
 
 @router.post("/account/tokens/{token_id}/revoke", include_in_schema=False)
-async def revoke_page(token_id: int, actor: CurrentActor, db: DbSession, moment: Now):
+async def revoke_page(token_id: Id, actor: CurrentActor, db: DbSession, moment: Now):
     _revoke(db, actor, moment, token_id)
     return RedirectResponse("/account/tokens", status_code=303)
 
 
 @router.get("/api/v1/tokens")
-async def list_tokens(actor: CurrentActor, db: DbSession) -> list[dict]:
+async def list_tokens(actor: CurrentActor, db: DbSession) -> list[TokenOut]:
     """Your API tokens, revoked ones last (secrets are never shown again)."""
     return [_token_out(t) for t in user_tokens(db, actor.user.id)]
 
 
 @router.post("/api/v1/tokens", status_code=201)
-async def create_token(actor: CurrentActor, db: DbSession, moment: Now, data: TokenIn) -> dict:
+async def create_token(actor: CurrentActor, db: DbSession, moment: Now, data: TokenIn) -> NewTokenOut:
     """Makes a token; `token` in the answer is the only time the secret is shown."""
     row, secret = _create(db, actor, moment, data)
     return {**_token_out(row), "token": secret}
 
 
 @router.delete("/api/v1/tokens/{token_id}")
-async def delete_token(token_id: int, actor: CurrentActor, db: DbSession, moment: Now) -> dict:
+async def delete_token(token_id: Id, actor: CurrentActor, db: DbSession, moment: Now) -> TokenOut:
     """Revokes one of your tokens at once."""
     return _token_out(_revoke(db, actor, moment, token_id))

@@ -27,7 +27,11 @@ def twiml(reply: str | None) -> Response:
     return Response(str(answer), media_type="application/xml")
 
 
-@router.post("/twilio/sms", summary="Inbound SMS from Twilio (signed by Twilio)")
+@router.post("/twilio/sms", summary="Inbound SMS from Twilio (signed by Twilio)",
+             response_class=Response,
+             responses={200: {"description": "The reply to text back, as TwiML.",
+                              "content": {"application/xml": {"schema": {"type": "string"}}}},
+                        403: {"description": "Not signed by Twilio, or Twilio is not configured."}})
 async def inbound_sms(request: Request, db: DbSession, settings: SettingsDep, moment: Now):
     if not settings.twilio_auth_token:
         raise Forbidden("Twilio is not configured on this server.", code="twilio_not_configured")

@@ -21,8 +21,13 @@ from workflows.referral import ReferralWorkflow
 API = "/api/v1/referrals"
 
 
-async def _create(client, headers, net, *, send=False, insured=True, form=COMPLETE_FORM, program=None):
-    body = {"client_id": net.client.id, "receiving_program_id": (program or net.receiving).id,
+async def _create(client, headers, net, *, send=False, insured=True, form=None, program=None):
+    program = program or net.receiving
+    if form is None:  # a complete form, of the fields this program defines (others are refused)
+        keys = {f.key for f in program.form_fields}
+        form = {"reason": COMPLETE_FORM["reason"],
+                "fields": {k: v for k, v in COMPLETE_FORM["fields"].items() if k in keys}}
+    body = {"client_id": net.client.id, "receiving_program_id": program.id,
             "send": send, "insurance_confirmed": insured, **form}
     return await client.post(API, json=body, headers=headers)
 

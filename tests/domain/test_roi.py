@@ -149,7 +149,7 @@ def test_check_signer_accepts_the_authorisers_name(authorizer, typed):
 def test_check_signer_refuses_anyone_else(authorizer, typed, code):
     with pytest.raises(ValidationFailed) as caught:
         check_signer(authorizer, typed)
-    assert caught.value.field == "signature_name"
+    assert caught.value.field == "typed_name"
     assert caught.value.code == code
     assert caught.value.reason
 

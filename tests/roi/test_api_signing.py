@@ -39,7 +39,7 @@ async def test_esign_end_to_end(client, db):
     wrong = await client.post(f"/api/v1/roi/{roi_id}/sign/esign",
                               json={"typed_name": "Pat Provider", "confirmed": True}, headers=headers)
     assert wrong.status_code == 422
-    assert wrong.json()["field"] == "signature_name" and "does not match" in wrong.json()["detail"]
+    assert wrong.json()["field"] == "typed_name" and "does not match" in wrong.json()["detail"]
     unticked = await client.post(f"/api/v1/roi/{roi_id}/sign/esign",
                                  json={"typed_name": "Marisol Quintanilla", "confirmed": False}, headers=headers)
     assert unticked.status_code == 422 and unticked.json()["field"] == "confirmed"
