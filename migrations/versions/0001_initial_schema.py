@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 00:42:40.122637
+Create Date: 2026-12-03 10:18:57.210146
 """
 from alembic import op
 import sqlalchemy as sa
@@ -35,6 +35,7 @@ def upgrade() -> None:
     sa.Column('must_change_password', sa.Boolean(), nullable=False),
     sa.Column('is_active', sa.Boolean(), nullable=False),
     sa.Column('is_state_team', sa.Boolean(), nullable=False),
+    sa.Column('is_service_account', sa.Boolean(), nullable=False),
     sa.Column('mou_expires_on', sa.Date(), nullable=True),
     sa.Column('created_at', models.base.UtcDateTime(timezone=True), nullable=False),
     sa.Column('deactivated_at', models.base.UtcDateTime(timezone=True), nullable=True),
@@ -201,6 +202,27 @@ def upgrade() -> None:
     with op.batch_alter_table('agency_mou', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_agency_mou_program_id'), ['program_id'], unique=False)
 
+    op.create_table('api_client',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('client_id', sa.String(length=40), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('program_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('scope', sa.String(length=40), nullable=False),
+    sa.Column('created_by', sa.Integer(), nullable=False),
+    sa.Column('created_at', models.base.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('last_token_at', models.base.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('revoked_at', models.base.UtcDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['created_by'], ['app_user.id'], name=op.f('fk_api_client_created_by_app_user')),
+    sa.ForeignKeyConstraint(['program_id'], ['program.id'], name=op.f('fk_api_client_program_id_program')),
+    sa.ForeignKeyConstraint(['user_id'], ['app_user.id'], name=op.f('fk_api_client_user_id_app_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_api_client')),
+    sa.UniqueConstraint('client_id', name=op.f('uq_api_client_client_id')),
+    sa.UniqueConstraint('user_id', name=op.f('uq_api_client_user_id'))
+    )
+    with op.batch_alter_table('api_client', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_api_client_program_id'), ['program_id'], unique=False)
+
     op.create_table('api_token',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -355,6 +377,33 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('web_session', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_web_session_user_id'), ['user_id'], unique=False)
+
+    op.create_table('api_client_secret',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('client_pk', sa.Integer(), nullable=False),
+    sa.Column('secret_hash', sa.String(length=64), nullable=False),
+    sa.Column('hint', sa.String(length=8), nullable=False),
+    sa.Column('created_at', models.base.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('retired_at', models.base.UtcDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['client_pk'], ['api_client.id'], name=op.f('fk_api_client_secret_client_pk_api_client'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_api_client_secret'))
+    )
+    with op.batch_alter_table('api_client_secret', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_api_client_secret_client_pk'), ['client_pk'], unique=False)
+
+    op.create_table('client_access_token',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('client_pk', sa.Integer(), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('scope', sa.String(length=40), nullable=False),
+    sa.Column('issued_at', models.base.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', models.base.UtcDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['client_pk'], ['api_client.id'], name=op.f('fk_client_access_token_client_pk_api_client'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_client_access_token')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_client_access_token_token_hash'))
+    )
+    with op.batch_alter_table('client_access_token', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_client_access_token_client_pk'), ['client_pk'], unique=False)
 
     op.create_table('client_change',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -657,6 +706,14 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_client_change_client_id'))
 
     op.drop_table('client_change')
+    with op.batch_alter_table('client_access_token', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_client_access_token_client_pk'))
+
+    op.drop_table('client_access_token')
+    with op.batch_alter_table('api_client_secret', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_api_client_secret_client_pk'))
+
+    op.drop_table('api_client_secret')
     with op.batch_alter_table('web_session', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_web_session_user_id'))
 
@@ -703,6 +760,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_api_token_user_id'))
 
     op.drop_table('api_token')
+    with op.batch_alter_table('api_client', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_api_client_program_id'))
+
+    op.drop_table('api_client')
     with op.batch_alter_table('agency_mou', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_agency_mou_program_id'))
 
