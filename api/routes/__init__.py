@@ -26,6 +26,7 @@ from api.routes import (
     roi_pages,
     tokens,
     twilio_sms,
+    webhooks,
 )
 
 ROUTERS = [health.router, codec.router, auth.router, home.router, passwords.router, mou.router,
@@ -34,4 +35,4 @@ ROUTERS = [health.router, codec.router, auth.router, home.router, passwords.rout
 ROUTERS += [referrals.router, referral_pages.router, escalations.api, escalations.pages]
 ROUTERS += [roi_api.router, roi_pages.router, twilio_sms.router, outbox.router, blank_roi.router]
 ROUTERS += [clients.router, clients_api.router, client_merge.router]
-ROUTERS += [reports.router]
+ROUTERS += [reports.router, webhooks.router]

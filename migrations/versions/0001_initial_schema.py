@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-03 10:18:57.210146
+Create Date: 2026-12-03 11:34:00.908914
 """
 from alembic import op
 import sqlalchemy as sa
@@ -112,6 +112,15 @@ def upgrade() -> None:
         batch_op.create_index('ix_outbox_channel_created', ['channel', 'created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_outbox_message_to_address'), ['to_address'], unique=False)
 
+    op.create_table('webhook_message',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('msg_id', sa.String(length=40), nullable=False),
+    sa.Column('type', sa.String(length=40), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('created_at', models.base.UtcDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_webhook_message')),
+    sa.UniqueConstraint('msg_id', name=op.f('uq_webhook_message_msg_id'))
+    )
     op.create_table('admin_region',
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('region', sa.Integer(), nullable=False),
@@ -378,6 +387,22 @@ def upgrade() -> None:
     with op.batch_alter_table('web_session', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_web_session_user_id'), ['user_id'], unique=False)
 
+    op.create_table('webhook_endpoint',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('program_id', sa.Integer(), nullable=False),
+    sa.Column('url', sa.String(length=500), nullable=False),
+    sa.Column('description', sa.String(length=200), nullable=False),
+    sa.Column('secret', sa.String(length=80), nullable=False),
+    sa.Column('created_by', sa.Integer(), nullable=False),
+    sa.Column('created_at', models.base.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('disabled_at', models.base.UtcDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['created_by'], ['app_user.id'], name=op.f('fk_webhook_endpoint_created_by_app_user')),
+    sa.ForeignKeyConstraint(['program_id'], ['program.id'], name=op.f('fk_webhook_endpoint_program_id_program')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_webhook_endpoint'))
+    )
+    with op.batch_alter_table('webhook_endpoint', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_webhook_endpoint_program_id'), ['program_id'], unique=False)
+
     op.create_table('api_client_secret',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('client_pk', sa.Integer(), nullable=False),
@@ -467,6 +492,29 @@ def upgrade() -> None:
         batch_op.create_index('ix_roi_client_state', ['client_id', 'state'], unique=False)
         batch_op.create_index(batch_op.f('ix_roi_expires_on'), ['expires_on'], unique=False)
         batch_op.create_index(batch_op.f('ix_roi_sending_program_id'), ['sending_program_id'], unique=False)
+
+    op.create_table('webhook_delivery',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('message_id', sa.Integer(), nullable=False),
+    sa.Column('endpoint_id', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('round', sa.Integer(), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('last_status_code', sa.Integer(), nullable=True),
+    sa.Column('last_error', sa.String(length=300), nullable=False),
+    sa.Column('created_at', models.base.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('started_at', models.base.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('delivered_at', models.base.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('dead_at', models.base.UtcDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['endpoint_id'], ['webhook_endpoint.id'], name=op.f('fk_webhook_delivery_endpoint_id_webhook_endpoint'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['message_id'], ['webhook_message.id'], name=op.f('fk_webhook_delivery_message_id_webhook_message'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_webhook_delivery')),
+    sa.UniqueConstraint('message_id', 'endpoint_id', name=op.f('uq_webhook_delivery_message_id')),
+    sqlite_autoincrement=True
+    )
+    with op.batch_alter_table('webhook_delivery', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_webhook_delivery_endpoint_id'), ['endpoint_id'], unique=False)
+        batch_op.create_index('ix_webhook_delivery_status', ['status', 'started_at'], unique=False)
 
     op.create_table('inbound_sms',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -691,6 +739,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_inbound_sms_from_number'))
 
     op.drop_table('inbound_sms')
+    with op.batch_alter_table('webhook_delivery', schema=None) as batch_op:
+        batch_op.drop_index('ix_webhook_delivery_status')
+        batch_op.drop_index(batch_op.f('ix_webhook_delivery_endpoint_id'))
+
+    op.drop_table('webhook_delivery')
     with op.batch_alter_table('roi', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_roi_sending_program_id'))
         batch_op.drop_index(batch_op.f('ix_roi_expires_on'))
@@ -714,6 +767,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_api_client_secret_client_pk'))
 
     op.drop_table('api_client_secret')
+    with op.batch_alter_table('webhook_endpoint', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_webhook_endpoint_program_id'))
+
+    op.drop_table('webhook_endpoint')
     with op.batch_alter_table('web_session', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_web_session_user_id'))
 
@@ -787,6 +844,7 @@ def downgrade() -> None:
 
     op.drop_table('notification')
     op.drop_table('admin_region')
+    op.drop_table('webhook_message')
     with op.batch_alter_table('outbox_message', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_outbox_message_to_address'))
         batch_op.drop_index('ix_outbox_channel_created')
