@@ -15,12 +15,12 @@ from pydantic import BaseModel, Field
 from api.deps import Actor, AdminActor, DbSession, Now, Scope
 from api.errors import NotFound
 from api.forms import FormFailure, form_errors, form_status, render
+from api.routes.admin_orgs import _program  # the program, if the administrator manages it
 from domain.accounts import AdminScope
 from domain.api_clients import READ, SCOPES
 from models import audit
 from models import organizations as orgs
 from models.api_clients import ApiClient, clients_in, register_client, revoke_client, rotate_secret
-from models.org import Program
 
 router = APIRouter(tags=["administration"])
 
@@ -42,14 +42,6 @@ def client_out(c: ApiClient, now) -> dict:
             "last_token_at": c.last_token_at, "revoked_at": c.revoked_at,
             "secrets": [{"hint": s.hint, "created_at": s.created_at, "retired_at": s.retired_at}
                         for s in c.live_secrets(now)]}
-
-
-def _program(db, scope: AdminScope, program_id: int) -> Program:
-    program = db.get(Program, program_id)
-    if program is None:
-        raise NotFound("That program")
-    scope.require_region(program.region)
-    return program
 
 
 def _client(db, scope: AdminScope, client_pk: int) -> ApiClient:
