@@ -46,11 +46,12 @@ def compile_workflow_modules() -> None:
 
 
 def build_worker(client: Client, settings: Settings, *, session_factory=None, email=None, sms=None,
-                 task_queue: str | None = None) -> Worker:
+                 task_queue: str | None = None, webhook_policy=None) -> Worker:
     if session_factory is None:
         session_factory = make_session_factory(make_engine(settings.database_url))
     activities = build_activities(
-        settings, session_factory, email or email_sender(settings), sms or sms_sender(settings)
+        settings, session_factory, email or email_sender(settings), sms or sms_sender(settings),
+        client, webhook_policy,
     )
     return Worker(
         client,

@@ -9,7 +9,7 @@ client data, and the link leads to CONNECT, where access is checked.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -24,6 +24,7 @@ from domain.errors import DomainError, InvalidTransition
 from domain.referral_form import check_ready_to_send, clean_reason, clean_values
 from domain.referral_permissions import check_assignee
 from domain.referral_status import ReferralAction, ReferralState, ServiceStatus
+from domain.webhooks import REFERRAL_ACTION_EVENTS, WebhookEvent
 from models import audit
 from models.accounts import User
 from models.audit import AuditEvent
@@ -42,6 +43,7 @@ from models.referral_queries import (
     require_valid_roi,
 )
 from models.referrals import Escalation, Referral, ReferralNote, ReferralProgress
+from models.webhooks import referral_event
 from workflows.ids import referral_workflow_id
 from workflows.referral_contracts import (
     ReferralChange,
@@ -63,21 +65,31 @@ def business_failure(err: DomainError) -> ApplicationError:
     return ApplicationError(err.reason, details, type=type(err).__name__, non_retryable=True)
 
 
+async def _nothing() -> None:
+    return None
+
+
 def state_team_ids(db: Session) -> list[int]:
     return list(db.scalars(select(User.id).where(User.is_state_team)))
 
 
 class ReferralActivities:
-    def __init__(self, session_factory: sessionmaker[Session], settings: Settings):
+    def __init__(self, session_factory: sessionmaker[Session], settings: Settings,
+                 after_commit: Callable[[], Awaitable[None]] | None = None):
         self._db = session_factory
         self._settings = settings
+        # Starts the webhook deliveries a change queued in its transaction (activities.webhooks).
+        self._after_commit = after_commit or _nothing
 
     # --- a person's action -----------------------------------------------------------------
 
     @activity.defn
     async def apply_referral_change(self, change: ReferralChange) -> list[int]:
-        """Writes the change, its audit event and its notices; returns the emails to deliver."""
-        return await asyncio.to_thread(self._apply, change)
+        """Writes the change, its audit event, its notices and its webhook events; returns the
+        emails to deliver."""
+        outbox = await asyncio.to_thread(self._apply, change)
+        await self._after_commit()
+        return outbox
 
     def _apply(self, c: ReferralChange) -> list[int]:
         try:
@@ -95,6 +107,8 @@ class ReferralActivities:
                              entity_id=referral.id, user_id=c.acting.user_id, program_id=c.acting.program_id,
                              idempotency_key=c.idempotency_key, client_id=referral.client_id,
                              state=c.state_after.value, **detail)
+                if c.action in REFERRAL_ACTION_EVENTS:
+                    referral_event(db, referral, REFERRAL_ACTION_EVENTS[c.action], c.idempotency_key, c.at)
                 db.flush()
                 return self._tell(db, referral, c)
         except DomainError as err:
@@ -245,7 +259,9 @@ class ReferralActivities:
     @activity.defn
     async def referral_timer_fired(self, event: ReferralTimerFired) -> list[int]:
         """The nudge or the escalation: recorded once, people told once."""
-        return await asyncio.to_thread(self._timer, event)
+        outbox = await asyncio.to_thread(self._timer, event)
+        await self._after_commit()
+        return outbox
 
     def _timer(self, t: ReferralTimerFired) -> list[int]:
         with transaction(self._db) as db:
@@ -260,6 +276,7 @@ class ReferralActivities:
             else:
                 referral.escalated_at = t.at
                 outbox = self._escalate(db, referral, t)
+                referral_event(db, referral, WebhookEvent.REFERRAL_ESCALATED, t.idempotency_key, t.at)
             audit.record(db, action=f"referral.{t.kind.value}", entity_type="referral", entity_id=referral.id,
                          idempotency_key=t.idempotency_key, client_id=referral.client_id)
             return outbox

@@ -5,15 +5,19 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from sqlalchemy.orm import Session, sessionmaker
+from temporalio.client import Client
 
 from activities.messaging import MessagingActivities
 from activities.mou import MouActivities
 from activities.referrals import ReferralActivities
 from activities.reports import ReportActivities
 from activities.roi import RoiActivities
+from activities.webhooks import WebhookActivities
 from connect.mailer import EmailSender
 from connect.settings import Settings
 from connect.sms import SmsSender
+from connect.webhook_dispatch import WebhookDispatcher
+from workflows.webhook_contracts import WebhookPolicy
 
 
 def build_activities(
@@ -21,11 +25,15 @@ def build_activities(
     session_factory: sessionmaker[Session],
     email: EmailSender,
     sms: SmsSender,
+    client: Client | None = None,
+    webhook_policy: WebhookPolicy | None = None,
 ) -> list[Callable]:
     messaging = MessagingActivities(session_factory, email, sms)
     mou = MouActivities(session_factory, settings)
-    referrals = ReferralActivities(session_factory, settings)
-    roi = RoiActivities(session_factory, settings, sms.from_number)
+    webhooks = WebhookActivities(session_factory, WebhookDispatcher(
+        client, session_factory, settings.temporal_task_queue, webhook_policy))
+    referrals = ReferralActivities(session_factory, settings, webhooks.after_commit)
+    roi = RoiActivities(session_factory, settings, sms.from_number, webhooks.after_commit)
     reports = ReportActivities(session_factory)
     return [
         messaging.deliver_message, messaging.claim_held, mou.record_mou_signature, mou.mou_notice,
@@ -36,4 +44,5 @@ def build_activities(
         roi.record_roi_attachment, roi.record_roi_attachment_deleted, roi.record_roi_revocation,
         roi.record_roi_abandoned, roi.roi_notice,
         reports.summarise_closed_loop,
+        webhooks.post_webhook, webhooks.dead_letter_webhook, webhooks.dispatch_webhooks,
     ]

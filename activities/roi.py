@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from sqlalchemy import delete, select
@@ -19,15 +20,18 @@ from connect.security import keyed_hash
 from connect.settings import Settings
 from domain.errors import DomainError
 from domain.roi import SMS_CODE_LENGTH, AuthorizerKind, RoiState, SignatureMethod, check_roi_transition
+from domain.webhooks import WebhookEvent
 from models import audit
 from models.accounts import Membership
 from models.audit import AuditEvent
+from models.base import utcnow
 from models.clients import Client, ClientPhone
 from models.db import transaction
 from models.messages import OutboxMessage
 from models.org import Program
 from models.releases import pending_referrals_under, roi_program_ids, roi_programs, sms_opted_out
 from models.roi import ReleaseOfInformation, RoiAttachment, RoiProgram, RoiSmsCode
+from models.webhooks import roi_event
 from workflows.roi_contracts import (
     IssueSmsCode,
     RecordAbandoned,
@@ -87,10 +91,13 @@ def _few(names: list[str], limit: int = 3) -> str:
 
 
 class RoiActivities:
-    def __init__(self, session_factory: sessionmaker[Session], settings: Settings, sms_from: str):
+    def __init__(self, session_factory: sessionmaker[Session], settings: Settings, sms_from: str,
+                 after_commit: Callable[[], Awaitable[None]] | None = None):
         self._db = session_factory
         self._settings = settings
         self._sms_from = sms_from
+        # Starts the webhook deliveries a change queued in its transaction (activities.webhooks).
+        self._after_commit = after_commit
 
     async def _run(self, fn, *args):
         return await asyncio.to_thread(fn, *args)
@@ -250,9 +257,15 @@ class RoiActivities:
             audit.record(db, action="roi.sms_code_wrong", entity_type="roi", entity_id=r.roi_id,
                          idempotency_key=r.key, code_id=r.code_id, attempts=r.attempts)
 
+    async def _run_then_dispatch(self, fn, *args):
+        result = await self._run(fn, *args)
+        if self._after_commit is not None:
+            await self._after_commit()
+        return result
+
     @activity.defn
     async def record_roi_signature(self, r: RecordSignature) -> int | None:
-        return await self._run(self._signature, r)
+        return await self._run_then_dispatch(self._signature, r)
 
     def _signature(self, r: RecordSignature) -> int | None:
         with transaction(self._db) as db:
@@ -277,6 +290,7 @@ class RoiActivities:
             audit.record(db, action="roi.signed", entity_type="roi", entity_id=roi.id, user_id=r.actor.user_id,
                          program_id=r.actor.program_id, idempotency_key=r.key, method=r.method.value,
                          expires_on=r.expires_on.isoformat(), text_sha256=roi.text_sha256)
+            roi_event(db, roi, roi_program_ids(roi), WebhookEvent.ROI_SIGNED, r.key, r.signed_at)
             notify_users(db, [roi.created_by_user_id], kind="roi_signed", link=f"/roi/{roi.id}", key=r.key,
                          text=f"Release of information #{roi.id} was signed ({r.method.label}); it is valid "
                               f"until {r.expires_on:%m/%d/%Y}.")
@@ -341,7 +355,7 @@ class RoiActivities:
 
     @activity.defn
     async def record_roi_revocation(self, r: RecordRevocation) -> list[int]:
-        return await self._run(self._revocation, r)
+        return await self._run_then_dispatch(self._revocation, r)
 
     def _revocation(self, r: RecordRevocation) -> list[int]:
         with transaction(self._db) as db:
@@ -358,6 +372,7 @@ class RoiActivities:
                          pending_referrals=[ref.id for ref in pending])
             blocked = (f" {len(pending)} pending referral(s) under it can no longer be sent." if pending else "")
             programs = roi_program_ids(roi)
+            roi_event(db, roi, programs, WebhookEvent.ROI_REVOKED, r.key, r.revoked_at)
             return notify_users(
                 db, {roi.created_by_user_id, *gatekeeper_ids(db, programs)}, kind="roi_revoked",
                 link=f"/roi/{roi.id}", key=r.key, email_template="roi_revoked",
@@ -385,7 +400,7 @@ class RoiActivities:
 
     @activity.defn
     async def roi_notice(self, n: RoiNotice) -> list[int]:
-        return await self._run(self._notice, n)
+        return await self._run_then_dispatch(self._notice, n)
 
     def _notice(self, n: RoiNotice) -> list[int]:
         key = f"roi-{n.roi_id}:{n.expires_on.isoformat()}:{n.event}"
@@ -397,6 +412,8 @@ class RoiActivities:
                 if roi.state == RoiState.SIGNED.value and roi.expires_on == n.expires_on:
                     _move(roi, RoiState.EXPIRED)
                 audit.record(db, action="roi.expired", entity_type="roi", entity_id=roi.id, idempotency_key=key)
+                if roi.state == RoiState.EXPIRED.value:
+                    roi_event(db, roi, roi_program_ids(roi), WebhookEvent.ROI_EXPIRED, key, utcnow())
                 return notify_users(db, [roi.created_by_user_id], kind="roi_expired", link=f"/roi/{roi.id}", key=key,
                                     text=f"Release of information #{roi.id} expired on {n.expires_on:%m/%d/%Y}. "
                                          "No new referral can be sent under it; the client can sign a new one.")

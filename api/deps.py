@@ -23,7 +23,9 @@ from connect.security import constant_time_equal
 from connect.settings import Settings
 from domain.accounts import AdminScope
 from domain.mou import is_mou_valid
+from domain.api_clients import scope_allows
 from models.accounts import ApiToken, Membership, User, WebSession
+from models.api_clients import ApiClient, is_access_token, resolve_access_token
 from models.org import Program
 from models.sessions import SessionLimits, resolve_api_token, resolve_session
 
@@ -37,6 +39,12 @@ PROTECTED_PREFIXES = (
     "/api/v1/clients", "/api/v1/roi", "/api/v1/referrals", "/api/v1/agency/referrals",
 )
 """Paths that reach clients, ROIs or referrals: every route under them depends on `mou_actor`."""
+
+MACHINE_PREFIXES = (
+    "/api/v1/clients", "/api/v1/roi", "/api/v1/referrals", "/api/v1/agency/referrals", "/api/v1/reports",
+)
+"""What a machine client reaches: its program's clients, ROIs, referrals and reports. Not a person's
+own pages (password, profile, tokens, MOUs, bell) nor administration."""
 
 # What a person who must still replace their initial password may reach.
 PASSWORD_CHANGE_PATHS = ("/password", "/logout", "/api/v1/password")
@@ -82,6 +90,8 @@ class Actor:
     membership: Membership | None
     session: WebSession | None = None
     token: ApiToken | None = None
+    client: ApiClient | None = None
+    """Set when a machine client acts (through its service account `user`)."""
 
     @property
     def is_gatekeeper(self) -> bool:
@@ -125,7 +135,9 @@ async def current_actor(request: Request, db: DbSession, moment: Now,
                         asked_program: ProgramHeader = None) -> Actor:
     settings: Settings = request.app.state.settings
     auth = request.headers.get("authorization", "")
-    if auth.lower().startswith("bearer "):
+    if auth.lower().startswith("bearer ") and is_access_token(auth[7:].strip()):
+        actor = _machine_actor(request, db, auth[7:].strip(), moment)
+    elif auth.lower().startswith("bearer "):
         token = resolve_api_token(db, auth[7:].strip(), moment)
         if token is None:
             raise ApiError(401, "The API token is not valid or was revoked.", code="unauthenticated")
@@ -160,6 +172,28 @@ async def current_actor(request: Request, db: DbSession, moment: Now,
     request.state.actor = actor
     db.commit()
     return actor
+
+
+def _machine_actor(request: Request, db: Session, presented: str, moment: datetime) -> Actor:
+    """A machine client acting as its program's gatekeeper (see domain.api_clients for why).
+
+    The membership is built here and never stored: the client's role comes from its registration,
+    so no person's list of staff, assignees or notice recipients ever includes it."""
+    token = resolve_access_token(db, presented, moment)
+    if token is None:
+        raise ApiError(401, "The access token is not valid, has expired, or its client was revoked.",
+                       code="invalid_token", headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+    path = request.url.path
+    if not any(path == p or path.startswith(p + "/") for p in MACHINE_PREFIXES):
+        raise Forbidden("API clients reach clients, ROIs, referrals and reports only.", code="not_for_clients")
+    if not scope_allows(token.scope, request.method):
+        raise Forbidden("This access token has the read scope only; ask for a token with the write scope.",
+                        code="insufficient_scope",
+                        headers={"WWW-Authenticate": 'Bearer error="insufficient_scope", scope="write"'})
+    client = token.client
+    membership = Membership(user_id=client.user_id, program_id=client.program_id,
+                            is_gatekeeper=True, is_provider=False)
+    return Actor(_load_user(db, client.user_id), client.program, membership, client=client)
 
 
 def _load_user(db: Session, user_id: int) -> User:
@@ -201,7 +235,9 @@ def user_mou_current(user: User, today: date) -> bool:
 
 
 async def user_mou_actor(actor: CurrentActor, moment: Now) -> Actor:
-    if not user_mou_current(actor.user, today_local(moment)):
+    # The user MOU is a person's undertaking; a machine client's is the administrator's registration
+    # of it for the program, whose agency MOU still applies.
+    if actor.client is None and not user_mou_current(actor.user, today_local(moment)):
         raise Forbidden(
             "You must sign the CONNECT User MOU before you can reach clients or referrals.",
             code="user_mou_required",

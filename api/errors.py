@@ -44,11 +44,13 @@ class ErrorOut(BaseModel):
 class ApiError(Exception):
     """An expected failure raised by a route: status, reason, and optional structured extras."""
 
-    def __init__(self, status: int, reason: str, *, code: str = "error", **extra):
+    def __init__(self, status: int, reason: str, *, code: str = "error",
+                 headers: dict[str, str] | None = None, **extra):
         super().__init__(reason)
         self.status = status
         self.reason = reason
         self.code = code
+        self.headers = headers or {}  # e.g. WWW-Authenticate for a refused OAuth access token
         self.extra = extra
 
 
@@ -58,8 +60,8 @@ class NotFound(ApiError):
 
 
 class Forbidden(ApiError):
-    def __init__(self, reason: str, *, code: str = "forbidden", **extra):
-        super().__init__(403, reason, code=code, **extra)
+    def __init__(self, reason: str, *, code: str = "forbidden", headers: dict[str, str] | None = None, **extra):
+        super().__init__(403, reason, code=code, headers=headers, **extra)
 
 
 class Conflict(ApiError):
@@ -213,6 +215,7 @@ def install(app: FastAPI) -> None:
             from fastapi.responses import RedirectResponse
 
             return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+        response.headers.update(exc.headers)
         return response
 
     @app.exception_handler(DomainError)

@@ -82,8 +82,10 @@ def build(app: FastAPI, routers: list[APIRouter]) -> dict:
                     responses["200"]["content"] = {media_type: {"schema": {"type": "string", "format": "binary"}}}
             for code in error_codes(route, method.lower(), authenticated):
                 responses.setdefault(code, {"description": ERRORS[code]})
+            # A route may declare a standard's own error shape (the OAuth token endpoint does).
+            own = {str(code) for code, answer in route.responses.items() if "model" in answer}
             for code, answer in responses.items():
-                if code[0] in "45":  # FastAPI's own 422 shape is not what we answer, nor is a bare one
+                if code[0] in "45" and code not in own:  # FastAPI's 422 shape is not what we answer
                     answer["content"] = error_content
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)

@@ -28,6 +28,8 @@ from workflows.outbox_contracts import OUTBOX_SWEEP_SCHEDULE_ID, DeliverOutbox, 
 from workflows.policy import TimerPolicy
 from workflows.summary import SummariseClosedLoopWorkflow
 from workflows.summary_contracts import SUMMARY_INTERVAL, SUMMARY_SCHEDULE_ID, SummariseClosedLoop
+from workflows.webhook_contracts import WEBHOOK_SWEEP_SCHEDULE_ID, DispatchWebhooks
+from workflows.webhooks import SweepWebhooksWorkflow
 
 
 def mou_workflow_id(kind: MouKind, subject_id: int) -> str:
@@ -116,11 +118,8 @@ async def _ensure_schedule(client: Client, schedule_id: str, action: ScheduleAct
 
 async def ensure_outbox_sweep(client: Client, settings: Settings, every: timedelta = OUTBOX_SWEEP_EVERY) -> None:
     """The schedule of the outbox sweep (messages held while Temporal was unreachable)."""
-    await _ensure_schedule(client, OUTBOX_SWEEP_SCHEDULE_ID, ScheduleActionStartWorkflow(
-        SweepHeldOutboxWorkflow.run, SweepOutbox(), id=OUTBOX_SWEEP_SCHEDULE_ID,
-        task_queue=settings.temporal_task_queue,
-        typed_search_attributes=TypedSearchAttributes([SearchAttributePair(sa.CONNECT_KIND, "outbox-sweep")]),
-    ), every)
+    await _ensure_schedule(client, OUTBOX_SWEEP_SCHEDULE_ID, _sweep_action(
+        SweepHeldOutboxWorkflow.run, SweepOutbox(), OUTBOX_SWEEP_SCHEDULE_ID, "outbox-sweep", settings), every)
 
 
 async def ensure_summary_schedule(client: Client, settings: Settings) -> None:
@@ -136,3 +135,17 @@ async def ensure_schedules(client: Client, settings: Settings) -> None:
     """Every schedule the worker keeps."""
     await ensure_outbox_sweep(client, settings)
     await ensure_summary_schedule(client, settings)
+    await ensure_webhook_sweep(client, settings)
+
+
+def _sweep_action(run, arg, schedule_id: str, kind: str, settings: Settings) -> ScheduleActionStartWorkflow:
+    return ScheduleActionStartWorkflow(
+        run, arg, id=schedule_id, task_queue=settings.temporal_task_queue,
+        typed_search_attributes=TypedSearchAttributes([SearchAttributePair(sa.CONNECT_KIND, kind)]))
+
+
+async def ensure_webhook_sweep(client: Client, settings: Settings, every: timedelta = OUTBOX_SWEEP_EVERY) -> None:
+    """The schedule that starts webhook deliveries whose start was missed (Temporal unreachable
+    right after the change, or a worker stopped between the commit and the start)."""
+    await _ensure_schedule(client, WEBHOOK_SWEEP_SCHEDULE_ID, _sweep_action(
+        SweepWebhooksWorkflow.run, DispatchWebhooks(), WEBHOOK_SWEEP_SCHEDULE_ID, "webhook-sweep", settings), every)

@@ -1,6 +1,8 @@
 """SQLAlchemy models. Importing this package registers every table on `Base.metadata`."""
 
-from models import accounts, audit, clients, closed_loop_summary, messages, org, referrals, roi  # noqa: F401
+from models import (  # noqa: F401
+    accounts, api_clients, audit, clients, closed_loop_summary, messages, org, referrals, roi, webhooks,
+)
 from models.base import Base
 
 __all__ = ["Base"]

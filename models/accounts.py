@@ -22,6 +22,9 @@ class User(Base):
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=True)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     is_state_team: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The account a machine client (models.api_clients) acts through: no password, never signs in,
+    # not listed among people.
+    is_service_account: Mapped[bool] = mapped_column(Boolean, default=False)
     # Projection of the user MOU workflow.
     mou_expires_on: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

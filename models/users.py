@@ -46,7 +46,8 @@ def normalize_email(email: str) -> str:
 
 
 def find_by_email(db: Session, email: str) -> User | None:
-    return db.scalar(select(User).where(User.email == normalize_email(email)))
+    # A service account never signs in nor resets a password, so it is nobody's email here.
+    return db.scalar(select(User).where(User.email == normalize_email(email), User.is_service_account.is_(False)))
 
 
 # ---------------------------------------------------------------- queries
@@ -58,6 +59,7 @@ def users_query(scope: AdminScope, text: str = "", *, program_id: int | None = N
     emails."""
     stmt = select(User).options(selectinload(User.memberships).selectinload(Membership.program)
                                 .selectinload(Program.agency), selectinload(User.admin_regions))
+    stmt = stmt.where(User.is_service_account.is_(False))  # machine clients have their own page
     if not scope.state_team:
         stmt = stmt.where(exists(
             select(Membership.id).join(Program)

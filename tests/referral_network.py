@@ -41,15 +41,16 @@ class Network:
 _id_blocks = itertools.count(1)
 
 
-def fresh_referral_ids(db: Session) -> None:
+def fresh_referral_ids(db: Session, table: str = "referral") -> None:
     """Each test empties the tables, but the Temporal server lives for the whole session: start
-    this test's referral ids where no earlier test's `referral-<id>` workflow can be running."""
+    this test's ids of ``table`` (referrals, webhook deliveries) where no earlier test's
+    workflow named after them can be running."""
     start = next(_id_blocks) * 10_000
     if db.get_bind().dialect.name == "postgresql":
-        db.execute(text("SELECT setval(pg_get_serial_sequence('referral', 'id'), :n)"), {"n": start})
+        db.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), :n)"), {"n": start})
     else:
-        db.execute(text("DELETE FROM sqlite_sequence WHERE name = 'referral'"))
-        db.execute(text("INSERT INTO sqlite_sequence (name, seq) VALUES ('referral', :n)"), {"n": start})
+        db.execute(text("DELETE FROM sqlite_sequence WHERE name = :t"), {"t": table})
+        db.execute(text("INSERT INTO sqlite_sequence (name, seq) VALUES (:t, :n)"), {"t": table, "n": start})
     db.commit()
 
 

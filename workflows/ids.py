@@ -21,3 +21,7 @@ def agency_mou_workflow_id(program_id: int) -> str:
 
 def outbox_workflow_id(outbox_id: int) -> str:
     return f"outbox-{outbox_id}"
+
+
+def webhook_delivery_workflow_id(delivery_id: int, round: int) -> str:
+    return f"webhook-delivery-{delivery_id}-{round}"

@@ -5,6 +5,7 @@ from workflows.outbox import DeliverOutboxWorkflow, SweepHeldOutboxWorkflow
 from workflows.referral import ReferralWorkflow
 from workflows.roi import RoiWorkflow
 from workflows.summary import SummariseClosedLoopWorkflow
+from workflows.webhooks import SweepWebhooksWorkflow, WebhookDeliveryWorkflow
 
 WORKFLOWS = [MouRenewalWorkflow, DeliverOutboxWorkflow, SweepHeldOutboxWorkflow, ReferralWorkflow, RoiWorkflow,
-             SummariseClosedLoopWorkflow]
+             SummariseClosedLoopWorkflow, WebhookDeliveryWorkflow, SweepWebhooksWorkflow]

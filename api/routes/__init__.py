@@ -3,6 +3,7 @@
 from api.routes import (
     admin_orgs,
     admin_users,
+    api_clients,
     auth,
     blank_roi,
     client_merge,
@@ -14,6 +15,7 @@ from api.routes import (
     home,
     mou,
     notifications,
+    oauth,
     outbox,
     passwords,
     profile,
@@ -25,12 +27,13 @@ from api.routes import (
     tokens,
     twilio_sms,
     vocabularies,
+    webhooks,
 )
 
 ROUTERS = [health.router, codec.router, auth.router, home.router, passwords.router, mou.router,
-           profile.router, tokens.router, notifications.router, admin_orgs.router,
+           profile.router, tokens.router, oauth.router, api_clients.router, notifications.router, admin_orgs.router,
            admin_users.router]
 ROUTERS += [referrals.router, referral_pages.router, escalations.api, escalations.pages]
 ROUTERS += [roi_api.router, roi_pages.router, twilio_sms.router, outbox.router, blank_roi.router]
 ROUTERS += [clients.router, clients_api.router, client_merge.router]
-ROUTERS += [reports.router, vocabularies.router]
+ROUTERS += [reports.router, vocabularies.router, webhooks.router]

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 00:42:40.122637
+Create Date: 2026-12-03 11:53:04.801815
 """
 from alembic import op
 import sqlalchemy as sa
@@ -35,6 +35,7 @@ def upgrade() -> None:
     sa.Column('must_change_password', sa.Boolean(), nullable=False),
     sa.Column('is_active', sa.Boolean(), nullable=False),
     sa.Column('is_state_team', sa.Boolean(), nullable=False),
+    sa.Column('is_service_account', sa.Boolean(), nullable=False),
     sa.Column('mou_expires_on', sa.Date(), nullable=True),
     sa.Column('created_at', models.base.UtcDateTime(timezone=True), nullable=False),
     sa.Column('deactivated_at', models.base.UtcDateTime(timezone=True), nullable=True),
@@ -111,6 +112,15 @@ def upgrade() -> None:
         batch_op.create_index('ix_outbox_channel_created', ['channel', 'created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_outbox_message_to_address'), ['to_address'], unique=False)
 
+    op.create_table('webhook_message',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('msg_id', sa.String(length=40), nullable=False),
+    sa.Column('type', sa.String(length=40), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('created_at', models.base.UtcDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_webhook_message')),
+    sa.UniqueConstraint('msg_id', name=op.f('uq_webhook_message_msg_id'))
+    )
     op.create_table('admin_region',
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('region', sa.Integer(), nullable=False),
@@ -200,6 +210,27 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('agency_mou', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_agency_mou_program_id'), ['program_id'], unique=False)
+
+    op.create_table('api_client',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('client_id', sa.String(length=40), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('program_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('scope', sa.String(length=40), nullable=False),
+    sa.Column('created_by', sa.Integer(), nullable=False),
+    sa.Column('created_at', models.base.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('last_token_at', models.base.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('revoked_at', models.base.UtcDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['created_by'], ['app_user.id'], name=op.f('fk_api_client_created_by_app_user')),
+    sa.ForeignKeyConstraint(['program_id'], ['program.id'], name=op.f('fk_api_client_program_id_program')),
+    sa.ForeignKeyConstraint(['user_id'], ['app_user.id'], name=op.f('fk_api_client_user_id_app_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_api_client')),
+    sa.UniqueConstraint('client_id', name=op.f('uq_api_client_client_id')),
+    sa.UniqueConstraint('user_id', name=op.f('uq_api_client_user_id'))
+    )
+    with op.batch_alter_table('api_client', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_api_client_program_id'), ['program_id'], unique=False)
 
     op.create_table('api_token',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -356,6 +387,49 @@ def upgrade() -> None:
     with op.batch_alter_table('web_session', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_web_session_user_id'), ['user_id'], unique=False)
 
+    op.create_table('webhook_endpoint',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('program_id', sa.Integer(), nullable=False),
+    sa.Column('url', sa.String(length=500), nullable=False),
+    sa.Column('description', sa.String(length=200), nullable=False),
+    sa.Column('secret', sa.String(length=80), nullable=False),
+    sa.Column('created_by', sa.Integer(), nullable=False),
+    sa.Column('created_at', models.base.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('disabled_at', models.base.UtcDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['created_by'], ['app_user.id'], name=op.f('fk_webhook_endpoint_created_by_app_user')),
+    sa.ForeignKeyConstraint(['program_id'], ['program.id'], name=op.f('fk_webhook_endpoint_program_id_program')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_webhook_endpoint'))
+    )
+    with op.batch_alter_table('webhook_endpoint', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_webhook_endpoint_program_id'), ['program_id'], unique=False)
+
+    op.create_table('api_client_secret',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('client_pk', sa.Integer(), nullable=False),
+    sa.Column('secret_hash', sa.String(length=64), nullable=False),
+    sa.Column('hint', sa.String(length=8), nullable=False),
+    sa.Column('created_at', models.base.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('retired_at', models.base.UtcDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['client_pk'], ['api_client.id'], name=op.f('fk_api_client_secret_client_pk_api_client'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_api_client_secret'))
+    )
+    with op.batch_alter_table('api_client_secret', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_api_client_secret_client_pk'), ['client_pk'], unique=False)
+
+    op.create_table('client_access_token',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('client_pk', sa.Integer(), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('scope', sa.String(length=40), nullable=False),
+    sa.Column('issued_at', models.base.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', models.base.UtcDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['client_pk'], ['api_client.id'], name=op.f('fk_client_access_token_client_pk_api_client'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_client_access_token')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_client_access_token_token_hash'))
+    )
+    with op.batch_alter_table('client_access_token', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_client_access_token_client_pk'), ['client_pk'], unique=False)
+
     op.create_table('client_change',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('client_id', sa.Integer(), nullable=False),
@@ -418,6 +492,29 @@ def upgrade() -> None:
         batch_op.create_index('ix_roi_client_state', ['client_id', 'state'], unique=False)
         batch_op.create_index(batch_op.f('ix_roi_expires_on'), ['expires_on'], unique=False)
         batch_op.create_index(batch_op.f('ix_roi_sending_program_id'), ['sending_program_id'], unique=False)
+
+    op.create_table('webhook_delivery',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('message_id', sa.Integer(), nullable=False),
+    sa.Column('endpoint_id', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('round', sa.Integer(), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('last_status_code', sa.Integer(), nullable=True),
+    sa.Column('last_error', sa.String(length=300), nullable=False),
+    sa.Column('created_at', models.base.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('started_at', models.base.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('delivered_at', models.base.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('dead_at', models.base.UtcDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['endpoint_id'], ['webhook_endpoint.id'], name=op.f('fk_webhook_delivery_endpoint_id_webhook_endpoint'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['message_id'], ['webhook_message.id'], name=op.f('fk_webhook_delivery_message_id_webhook_message'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_webhook_delivery')),
+    sa.UniqueConstraint('message_id', 'endpoint_id', name=op.f('uq_webhook_delivery_message_id')),
+    sqlite_autoincrement=True
+    )
+    with op.batch_alter_table('webhook_delivery', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_webhook_delivery_endpoint_id'), ['endpoint_id'], unique=False)
+        batch_op.create_index('ix_webhook_delivery_status', ['status', 'started_at'], unique=False)
 
     op.create_table('inbound_sms',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -642,6 +739,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_inbound_sms_from_number'))
 
     op.drop_table('inbound_sms')
+    with op.batch_alter_table('webhook_delivery', schema=None) as batch_op:
+        batch_op.drop_index('ix_webhook_delivery_status')
+        batch_op.drop_index(batch_op.f('ix_webhook_delivery_endpoint_id'))
+
+    op.drop_table('webhook_delivery')
     with op.batch_alter_table('roi', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_roi_sending_program_id'))
         batch_op.drop_index(batch_op.f('ix_roi_expires_on'))
@@ -657,6 +759,18 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_client_change_client_id'))
 
     op.drop_table('client_change')
+    with op.batch_alter_table('client_access_token', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_client_access_token_client_pk'))
+
+    op.drop_table('client_access_token')
+    with op.batch_alter_table('api_client_secret', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_api_client_secret_client_pk'))
+
+    op.drop_table('api_client_secret')
+    with op.batch_alter_table('webhook_endpoint', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_webhook_endpoint_program_id'))
+
+    op.drop_table('webhook_endpoint')
     with op.batch_alter_table('web_session', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_web_session_user_id'))
 
@@ -703,6 +817,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_api_token_user_id'))
 
     op.drop_table('api_token')
+    with op.batch_alter_table('api_client', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_api_client_program_id'))
+
+    op.drop_table('api_client')
     with op.batch_alter_table('agency_mou', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_agency_mou_program_id'))
 
@@ -726,6 +844,7 @@ def downgrade() -> None:
 
     op.drop_table('notification')
     op.drop_table('admin_region')
+    op.drop_table('webhook_message')
     with op.batch_alter_table('outbox_message', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_outbox_message_to_address'))
         batch_op.drop_index('ix_outbox_channel_created')
