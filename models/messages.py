@@ -49,6 +49,10 @@ class OutboxMessage(Base):
     # real provider has taken it, so the secret does not stay in the database. The dev outbox
     # keeps the full body, because there the row is the delivery.
     body_after_send: Mapped[str | None] = mapped_column(Text)
+    # Whom the dev outbox shows the row to (models.messages.outbox_query): an email belongs to the
+    # account it was written to, a text to the program that sent it (or whose client answered).
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    program_id: Mapped[int | None] = mapped_column(ForeignKey("program.id"))
 
 
 # An outbox row whose delivery could not be started (Temporal unreachable when the API queued it):
