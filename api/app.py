@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 
 from api import errors, security_headers
-from api.routes import ROUTERS
+from api.routes import routers_for
 from api.templating import make_templates
 from connect.settings import Settings
 from models.base import utcnow
@@ -78,6 +78,6 @@ def create_app(
         folder = NODE_MODULES / sub
         if folder.is_dir():
             app.mount(f"/assets/{name}", StaticFiles(directory=folder), name=name)
-    for router in ROUTERS:
+    for router in routers_for(settings):
         app.include_router(router)
     return app

@@ -144,7 +144,7 @@ async def worker(temporal_client, settings, session_factory, email_outbox, sms_o
         yield w
 
 
-TEMPORAL_FIXTURES = {"worker", "temporal_client", "temporal_env", "client", "live_server", "page"}
+TEMPORAL_FIXTURES = {"worker", "temporal_client", "temporal_env", "client", "dev_client", "live_server", "page"}
 
 
 @pytest.fixture(autouse=True)
@@ -166,6 +166,21 @@ async def no_leftover_workflows(request):
 @pytest.fixture
 def app(settings, session_factory, temporal_client):
     return create_app(settings, session_factory=session_factory, temporal_client=temporal_client)
+
+
+@pytest.fixture
+def dev_app(settings, session_factory, temporal_client):
+    """The app as `connect dev` runs it (ENVIRONMENT=development), with the dev outbox."""
+    development = settings.model_copy(update={"environment": Environment.DEVELOPMENT})
+    return create_app(development, session_factory=session_factory, temporal_client=temporal_client)
+
+
+@pytest.fixture
+async def dev_client(dev_app, db, worker) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=dev_app), base_url="http://testserver"
+    ) as c:
+        yield c
 
 
 @pytest.fixture

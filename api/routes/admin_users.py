@@ -169,7 +169,7 @@ async def _update(request: Request, db: Session, scope: AdminScope, moment, user
     outbox_id = None
     if old_email is not None:
         outbox_id = messages.queue(request, db, to=old_email, template="email_changed",
-                                   key=f"email-changed:{user.id}:{moment.isoformat()}",
+                                   key=f"email-changed:{user.id}:{moment.isoformat()}", user_id=user.id,
                                    context={"user": user, "old_email": old_email,
                                             "admin_name": admin.full_name})
     db.commit()
