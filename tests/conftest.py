@@ -175,20 +175,20 @@ def dev_app(settings, session_factory, temporal_client):
     return create_app(development, session_factory=session_factory, temporal_client=temporal_client)
 
 
+def _http(app) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
+
+
 @pytest.fixture
 async def dev_client(dev_app, db, worker) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=dev_app), base_url="http://testserver"
-    ) as c:
+    async with _http(dev_app) as c:
         yield c
 
 
 @pytest.fixture
 async def client(app, db, worker) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client on the app, with the database emptied and the worker running."""
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
-    ) as c:
+    async with _http(app) as c:
         yield c
 
 
