@@ -36,7 +36,8 @@ FROM ${PYTHON_IMAGE}
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PATH=/opt/venv/bin:$PATH \
-    VAR_DIR=/app/var
+    VAR_DIR=/app/var \
+    ENVIRONMENT=production
 
 RUN groupadd --system --gid 10001 connect \
  && useradd --system --uid 10001 --gid connect --home-dir /app --no-create-home \

@@ -39,19 +39,23 @@ REDACTED = "(Removed after delivery: this email held a password link or an initi
 
 def queue_email(
     db: Session, *, to: str, from_address: str, template: str, context: dict, key: str,
-    redact_after_send: bool = False,
+    redact_after_send: bool = False, user_id: int | None = None,
 ) -> int | None:
     """Queues one email once per key; returns the outbox id to deliver (None if already queued).
 
     ``redact_after_send`` for emails carrying a secret (a password link): the body is replaced
     by REDACTED once a real backend has taken the message (the dev outbox keeps it, since there
-    the row is the delivery)."""
+    the row is the delivery, and shows it only to administrators of the person's regions).
+    ``user_id`` is the account the email is about (default: the account using ``to``)."""
     if db.scalar(select(OutboxMessage.id).where(OutboxMessage.idempotency_key == key)):
         return None
     subject, body = render_email(template, context)
+    if user_id is None:
+        user_id = db.scalar(select(User.id).where(User.email == to))
     row = OutboxMessage(
         channel="email", to_address=to, from_address=from_address, subject=subject, body=body,
         idempotency_key=key, body_after_send=REDACTED if redact_after_send else None,
+        user_id=user_id,
     )
     db.add(row)
     db.flush()
@@ -84,7 +88,8 @@ def notify_users(
         if email_template:
             ctx = {"user": user, "text": text, "link": f"{public_url}{link}", **(context or {})}
             outbox_id = queue_email(db, to=user.email, from_address=from_address,
-                                    template=email_template, context=ctx, key=f"email:{user_key}")
+                                    template=email_template, context=ctx, key=f"email:{user_key}",
+                                    user_id=user.id)
             if outbox_id:
                 to_deliver.append(outbox_id)
     return to_deliver

@@ -184,7 +184,8 @@ class RoiActivities:
                         "START to the CONNECT number to allow texts again, or sign another way.",
                         {"code": "sms_opted_out", "field": "phone"}, type="ValidationFailed", non_retryable=True)
                 roi.signature_phone = phone.e164
-                outbox_ids.append(self._queue_sms(db, phone.e164, self._consent_text(db, roi), r.key))
+                outbox_ids.append(self._queue_sms(db, phone.e164, self._consent_text(db, roi), r.key,
+                                                  program_id=roi.sending_program_id))
             audit.record(db, action="roi.signature_started", entity_type="roi", entity_id=roi.id,
                          user_id=r.actor.user_id, program_id=r.actor.program_id, idempotency_key=r.key,
                          method=r.method.value)
@@ -201,9 +202,11 @@ class RoiActivities:
             "Reply HELP for help, STOP to stop texts."
         )
 
-    def _queue_sms(self, db: Session, to: str, body: str, key: str, *, body_after_send: str | None = None) -> int:
+    def _queue_sms(self, db: Session, to: str, body: str, key: str, *, program_id: int,
+                   body_after_send: str | None = None) -> int:
         row = OutboxMessage(channel="sms", to_address=to, from_address=self._sms_from, body=body,
-                            idempotency_key=f"sms:{key}", body_after_send=body_after_send)
+                            idempotency_key=f"sms:{key}", body_after_send=body_after_send,
+                            program_id=program_id)
         db.add(row)
         db.flush()
         return row.id
@@ -239,7 +242,7 @@ class RoiActivities:
                     f"{sender.display_name} to confirm your signature. It expires in {hours} hours. "
                     "Do not share it with anyone else.")
             outbox_id = self._queue_sms(db, roi.signature_phone, text.format(code=code), r.key,
-                                        body_after_send=text.format(code=CODE_MASK))
+                                        program_id=sender.id, body_after_send=text.format(code=CODE_MASK))
             audit.record(db, action="roi.sms_code_sent", entity_type="roi", entity_id=roi.id,
                          idempotency_key=r.key, code_id=row.id)
             return SmsCodeIssued(row.id, row.code_hmac, [outbox_id])

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 
 from api import body_limit, errors, openapi, security_headers
-from api.routes import ROUTERS
+from api.routes import routers_for
 from api.templating import make_templates
 from connect.settings import Settings
 from models.base import utcnow
@@ -79,7 +79,8 @@ def create_app(
         folder = NODE_MODULES / sub
         if folder.is_dir():
             app.mount(f"/assets/{name}", StaticFiles(directory=folder), name=name)
-    for router in ROUTERS:
+    routers = routers_for(settings)
+    for router in routers:
         app.include_router(router)
-    openapi.install(app, ROUTERS)
+    openapi.install(app, routers)
     return app

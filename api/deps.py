@@ -140,7 +140,7 @@ async def current_actor(request: Request, db: DbSession, moment: Now,
     elif auth.lower().startswith("bearer "):
         token = resolve_api_token(db, auth[7:].strip(), moment)
         if token is None:
-            raise ApiError(401, "The API token is not valid or was revoked.", code="unauthenticated")
+            raise ApiError(401, "The API token is not valid, has expired or was revoked.", code="unauthenticated")
         user = _load_user(db, token.user_id)
         program_id = _token_program(asked_program, user, token)
         actor = Actor(user, db.get(Program, program_id) if program_id else None,

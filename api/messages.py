@@ -24,12 +24,13 @@ log = logging.getLogger(__name__)
 
 
 def queue(request: Request, db: Session, *, to: str, template: str, context: dict, key: str,
-          secret: bool = False) -> int | None:
-    """Queues an email in ``db``'s transaction; ``secret`` when it carries a link or password."""
+          secret: bool = False, user_id: int | None = None) -> int | None:
+    """Queues an email in ``db``'s transaction; ``secret`` when it carries a link or password;
+    ``user_id`` when it is about an account that no longer uses ``to``."""
     settings = request.app.state.settings
     return queue_email(db, to=to, from_address=settings.email_from, template=template,
                        context={"public_url": settings.public_url, **context}, key=key,
-                       redact_after_send=secret)
+                       redact_after_send=secret, user_id=user_id)
 
 
 async def deliver(request: Request, outbox_ids: list[int | None]) -> None:

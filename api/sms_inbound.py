@@ -29,7 +29,8 @@ from temporalio.client import Client as TemporalClient
 from domain.errors import ValidationFailed
 from domain.phones import normalize_phone
 from domain.sms_replies import SmsKeyword, classify_reply
-from models.messages import OutboxMessage
+from models.messages import OutboxMessage, program_of_texts
+from models.roi import ReleaseOfInformation
 from models.releases import rois_awaiting_yes, rois_with_code_sent, store_inbound_sms
 from workflows.ids import roi_workflow_id
 from workflows.roi import RoiWorkflow
@@ -104,11 +105,16 @@ async def handle_inbound_sms(
     row.outcome = outcome
     row.roi_id = roi_ids[0] if roi_ids else None
     reply = REPLIES.get(outcome)
+    # The conversation belongs to the program whose ROI the text answers, else to the program that
+    # last texted this number (the dev outbox shows a program its own conversations only).
+    program_id = (db.get(ReleaseOfInformation, roi_ids[0]).sending_program_id if roi_ids
+                  else program_of_texts(db, row.from_number))
     db.add(OutboxMessage(channel="sms", direction="in", to_address=to_number[:254], from_address=row.from_number,
-                         body=body[:1600], status="received", provider_id=message_sid[:64], created_at=now))
+                         body=body[:1600], status="received", provider_id=message_sid[:64], created_at=now,
+                         program_id=program_id))
     if reply:
         db.add(OutboxMessage(channel="sms", direction="out", to_address=row.from_number, from_address=to_number[:254],
-                             body=reply, status="replied", created_at=now,
+                             body=reply, status="replied", created_at=now, program_id=program_id,
                              idempotency_key=f"sms-reply:{message_sid}"[:160]))
     db.commit()
     for roi_id in roi_ids:

@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> None:
         import uvicorn
 
         uvicorn.run("api.main:build", factory=True, host=args.host, port=args.port,
-                    workers=args.workers, proxy_headers=True)
+                    workers=args.workers, **load_settings().proxy_options)
     elif args.command == "worker":
         from worker import main as worker_main
 

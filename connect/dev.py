@@ -119,7 +119,8 @@ def run_dev() -> None:
         print("• starting the worker and the web/API …", flush=True)
         start([sys.executable, "-m", "worker"])
         start([sys.executable, "-m", "uvicorn", "--factory", "api.main:build", "--host", "127.0.0.1",
-               "--port", str(API_PORT), "--log-level", "warning"])
+               "--port", str(API_PORT), "--log-level", "warning",
+               "--no-proxy-headers"])  # no proxy in front: X-Forwarded-For is never believed
         from connect.seed import start_demo_workflows
 
         asyncio.run(start_demo_workflows(settings))

@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     upload_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     # Every other request body (JSON, forms, the codec's payloads); under Temporal's 2 MB payloads.
     request_max_bytes: int = Field(default=1024 * 1024, ge=1024)
+    # Comma-separated addresses of the reverse proxies whose X-Forwarded-For is believed. Empty:
+    # nobody's (a forged header would otherwise dodge the per-address sign-in throttle).
+    trusted_proxies: str = ""
 
     @model_validator(mode="after")
     def _fill_and_check(self) -> "Settings":
@@ -96,6 +99,12 @@ class Settings(BaseSettings):
             except ValueError:
                 raise ValueError("PAYLOAD_KEY must be 64 hex characters (a 256-bit key)") from None
         return self
+
+    @property
+    def proxy_options(self) -> dict:
+        """uvicorn's options for X-Forwarded-For: honoured from TRUSTED_PROXIES only."""
+        proxies = ",".join(p.strip() for p in self.trusted_proxies.split(",") if p.strip())
+        return {"proxy_headers": True, "forwarded_allow_ips": proxies} if proxies else {"proxy_headers": False}
 
     @property
     def uploads_dir(self) -> Path:

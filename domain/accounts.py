@@ -8,9 +8,13 @@ open; we settle them here, in one place, so pages and API refuse the same things
   regions, and adds or removes roles only in programs of their regions.
 - Only the state team makes someone an administrator (state team or designated administrator of
   regions) or changes the account of an administrator.
-- Deactivating a person ends their access everywhere, so a designated administrator may deactivate
-  only someone whose every role is in their regions; otherwise they remove the roles in their
-  regions and the state team deactivates.
+- What acts on the whole account — changing its email, sending it a set-password or reset link,
+  reactivating or deactivating it — needs rights over every region the person works in: one
+  shared region must not let an administrator take over an account that works elsewhere.
+  Otherwise they remove the roles in their regions and the state team acts on the account.
+- An administrator adds a role directly only to a person they already see; a person outside
+  their regions (or an email no account uses) gets an invitation to accept instead, and the
+  administrator's answer is the same either way, so adding a role by email reveals no account.
 - Renaming an agency changes what every region sees, so a designated administrator may rename only
   an agency whose programs are all in their regions.
 - Nobody deactivates their own account.
@@ -31,6 +35,25 @@ INVITE_TOKEN_TTL = timedelta(days=7)
 
 PASSWORD_HISTORY = 4
 """A new password may not be the current one nor one of this many before it."""
+
+API_TOKEN_DAYS_DEFAULT = 90
+API_TOKEN_DAYS_MAX = 365
+"""A personal API token works for the days chosen when it is made: 90 unless the owner picks
+another number, at most a year, so a forgotten or leaked token stops working on its own."""
+
+
+def api_token_lifetime(days: int | None) -> timedelta:
+    """How long a new API token works, from the days asked for (None: the default)."""
+    if days is None:
+        days = API_TOKEN_DAYS_DEFAULT
+    if not 1 <= days <= API_TOKEN_DAYS_MAX:
+        raise ValidationFailed(
+            f"Choose how many days the token works: 1 to {API_TOKEN_DAYS_MAX} "
+            f"({API_TOKEN_DAYS_DEFAULT} if you leave it empty).",
+            field="expires_in_days",
+            code="token_lifetime",
+        )
+    return timedelta(days=days)
 
 
 class Role(LabelledStrEnum):
@@ -120,16 +143,29 @@ class AdminScope:
                 code="state_team_only",
             )
 
+    def may_manage_account(self, account: Account) -> bool:
+        """Rights over the whole account: every region the person works in is one of ours."""
+        if self.state_team:
+            return True
+        return (not account.is_admin and bool(account.membership_regions)
+                and account.membership_regions <= self.regions)
+
+    def require_may_manage_account(self, account: Account, action: str) -> None:
+        """NotAllowed unless this administrator may ``action`` (e.g. "change the email") of the
+        account: see the module docstring."""
+        self.require_may_edit(account)
+        if not self.may_manage_account(account):
+            raise NotAllowed(
+                "This person also works in programs of regions you do not manage, so only the "
+                f"state team can {action}. Remove their roles in your regions instead, or ask the "
+                "state team.",
+                code="outside_your_regions",
+            )
+
     def require_may_deactivate(self, account: Account, actor_user_id: int) -> None:
         if account.user_id == actor_user_id:
             raise NotAllowed("You cannot deactivate your own account.", code="own_account")
-        self.require_may_edit(account)
-        if not self.state_team and account.membership_regions - self.regions:
-            raise NotAllowed(
-                "This person also works in programs of regions you do not manage. Remove their "
-                "roles in your regions instead, or ask the state team to deactivate the account.",
-                code="outside_your_regions",
-            )
+        self.require_may_manage_account(account, "deactivate the account")
 
     def require_may_grant_admin(self) -> None:
         if not self.state_team:

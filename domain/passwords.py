@@ -49,6 +49,9 @@ THROTTLE_WINDOW = timedelta(minutes=15)
 """Failed logins older than this no longer count towards the throttle."""
 THROTTLE_FREE_FAILURES = 4
 THROTTLE_MAX_DELAY = timedelta(minutes=15)
+RESET_ADDRESS_FREE_REQUESTS = 50
+""""Forgot Password" requests one address may make in THROTTLE_WINDOW before it waits: a clinic
+shares one address, so the tight limit is per account and the address limit only stops floods."""
 
 _DATA = Path(__file__).with_name("data") / "common_passwords.txt"
 
@@ -227,16 +230,16 @@ def require_valid_password(password: str, *, email: str = "", names: Sequence[st
         raise ValidationFailed(" ".join(reasons), field="new_password", code="weak_password")
 
 
-def throttle_delay(failures_in_window: int) -> timedelta:
+def throttle_delay(failures_in_window: int, free: int = THROTTLE_FREE_FAILURES) -> timedelta:
     """How long to make the next login attempt wait after ``failures_in_window`` failures.
 
-    The first four failures within ``THROTTLE_WINDOW`` cost nothing; after that the wait doubles
+    The first four (``free``) failures within ``THROTTLE_WINDOW`` cost nothing; after that the wait doubles
     with each failure (2 s, 4 s, 8 s, ...) up to 15 minutes. There is never a permanent lockout
     (NIST SP 800-63B 5.2.2): lockouts let anyone who knows an email address lock its owner out.
     """
     if failures_in_window < 0:
         raise ValueError("failures_in_window cannot be negative")
-    excess = failures_in_window - THROTTLE_FREE_FAILURES
+    excess = failures_in_window - free
     if excess <= 0:
         return timedelta(0)
     cap = THROTTLE_MAX_DELAY.total_seconds()

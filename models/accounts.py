@@ -110,6 +110,8 @@ class ApiToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64))
     program_id: Mapped[int | None] = mapped_column(ForeignKey("program.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Chosen when the token is made (domain.accounts.check_token_lifetime); refused after it.
+    expires_at: Mapped[datetime]
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
 
@@ -137,3 +139,24 @@ class LoginFailure(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(300))
     at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RoleInvitation(Base):
+    """A role an administrator offered to a person outside their regions (found by email). The
+    person accepts or declines it on their profile page: adding a role by email must not hand an
+    account that works elsewhere to the administrator who typed its address."""
+
+    __tablename__ = "role_invitation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("program.id"))
+    is_gatekeeper: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_provider: Mapped[bool] = mapped_column(Boolean, default=True)
+    invited_by: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    answered_at: Mapped[datetime | None]
+    accepted: Mapped[bool | None]
+
+    program: Mapped["Program"] = relationship()  # noqa: F821

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, select, update
+from sqlalchemy import ForeignKey, Index, Select, String, Text, exists, false, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from domain.accounts import AdminScope
+from models.accounts import Membership
 from models.base import Base, utcnow
+from models.org import Program
 
 
 class Notification(Base):
@@ -49,6 +52,10 @@ class OutboxMessage(Base):
     # real provider has taken it, so the secret does not stay in the database. The dev outbox
     # keeps the full body, because there the row is the delivery.
     body_after_send: Mapped[str | None] = mapped_column(Text)
+    # Whom the dev outbox shows the row to (models.messages.outbox_query): an email belongs to the
+    # account it was written to, a text to the program that sent it (or whose client answered).
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    program_id: Mapped[int | None] = mapped_column(ForeignKey("program.id"))
 
 
 # An outbox row whose delivery could not be started (Temporal unreachable when the API queued it):
@@ -72,3 +79,39 @@ def claim_held_messages(db: Session, limit: int) -> list[int]:
     if ids:
         db.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids)).values(status=QUEUED))
     return ids
+
+
+def program_of_texts(db: Session, phone: str) -> int | None:
+    """The program that last texted ``phone`` (whose conversation a new text from it joins)."""
+    return db.scalar(select(OutboxMessage.program_id)
+                     .where(OutboxMessage.channel == "sms", OutboxMessage.direction == "out",
+                            OutboxMessage.to_address == phone, OutboxMessage.program_id.is_not(None))
+                     .order_by(OutboxMessage.id.desc()).limit(1))
+
+
+def outbox_query(scope: AdminScope | None, user_id: int, program_id: int | None) -> Select[tuple[OutboxMessage]]:
+    """The dev outbox rows a person may read (and, for texts, answer as the client), newest first.
+
+    - The state team reads everything.
+    - An administrator (``scope``) reads the texts of programs in their regions and the emails of
+      people who work in a program of their regions.
+    - Staff read the texts of the program they act as (``program_id``: the security codes they
+      type in, the replies they simulate) and their own emails, except those that carry a
+      set-password or reset link or an initial password: those give an account away, so only an
+      administrator of the person's region sees them.
+    Rows of no program and no account (a text from an unknown number) are the state team's.
+    """
+    stmt = select(OutboxMessage).order_by(OutboxMessage.id.desc())
+    if scope is not None and scope.state_team:
+        return stmt
+    is_text, is_email = OutboxMessage.channel == "sms", OutboxMessage.channel == "email"
+    allowed = [is_email & (OutboxMessage.user_id == user_id) & OutboxMessage.body_after_send.is_(None)]
+    if program_id is not None:
+        allowed.append(is_text & (OutboxMessage.program_id == program_id))
+    if scope is not None and scope.regions:
+        regions = sorted(scope.regions)
+        allowed.append(is_text & exists(select(Program.id).where(
+            Program.id == OutboxMessage.program_id, Program.region.in_(regions))))
+        allowed.append(is_email & exists(select(Membership.id).join(Program).where(
+            Membership.user_id == OutboxMessage.user_id, Program.region.in_(regions))))
+    return stmt.where(or_(false(), *allowed))

@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from connect.security import new_token, token_hash
+from domain.accounts import API_TOKEN_DAYS_DEFAULT, api_token_lifetime
 from domain.errors import ValidationFailed
 from models.accounts import ApiToken, User, WebSession
 
@@ -66,7 +67,8 @@ def end_all_sessions(db: Session, user_id: int, now: datetime, *, keep: int | No
 
 
 def create_api_token(
-    db: Session, user: User, name: str, program_id: int | None, now: datetime
+    db: Session, user: User, name: str, program_id: int | None, now: datetime,
+    lifetime: timedelta = timedelta(days=API_TOKEN_DAYS_DEFAULT),
 ) -> tuple[ApiToken, str]:
     """Returns the row and the full secret, which is shown once and never stored."""
     # Hex, not URL-safe base64: the prefix must not contain "_", the separator of the token's parts.
@@ -79,6 +81,7 @@ def create_api_token(
         token_hash=token_hash(secret),
         program_id=program_id,
         created_at=now,
+        expires_at=now + lifetime,
     )
     db.add(row)
     return row, f"{TOKEN_PREFIX}_{prefix}_{secret}"
@@ -90,6 +93,8 @@ def resolve_api_token(db: Session, presented: str, now: datetime) -> ApiToken | 
         return None
     row = db.scalar(select(ApiToken).where(ApiToken.prefix == parts[1]))
     if row is None or row.revoked_at is not None or row.token_hash != token_hash(parts[2]):
+        return None
+    if row.expires_at <= now:
         return None
     user = db.get(User, row.user_id)
     if user is None or not user.is_active:
@@ -120,8 +125,9 @@ def user_tokens(db: Session, user_id: int) -> list[ApiToken]:
 
 
 def issue_api_token(db: Session, user: User, name: str, program_id: int | None,
-                    now: datetime) -> tuple[ApiToken, str]:
-    """A personal token, named, optionally limited to one of the person's programs."""
+                    now: datetime, expires_in_days: int | None = None) -> tuple[ApiToken, str]:
+    """A personal token, named, optionally limited to one of the person's programs, working for
+    ``expires_in_days`` (domain.accounts.api_token_lifetime)."""
     name = " ".join((name or "").split())
     if not name:
         raise ValidationFailed("Name the token after what will use it, such as \"EHR export\".",
@@ -131,7 +137,7 @@ def issue_api_token(db: Session, user: User, name: str, program_id: int | None,
     if program_id is not None and all(m.program_id != program_id for m in user.memberships):
         raise ValidationFailed("You do not have access to that agency/program; choose one of yours.",
                                field="program_id", code="not_a_member")
-    return create_api_token(db, user, name, program_id, now)
+    return create_api_token(db, user, name, program_id, now, api_token_lifetime(expires_in_days))
 
 
 def revoke_token(token: ApiToken, now: datetime) -> None:

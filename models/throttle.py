@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from domain.passwords import THROTTLE_WINDOW, throttle_delay
+from domain.passwords import THROTTLE_FREE_FAILURES, THROTTLE_WINDOW, throttle_delay
 from models.accounts import LoginFailure
 
 
@@ -15,8 +15,10 @@ def keys_for(email: str, address: str) -> list[str]:
     return [f"account:{email.strip().lower()}", f"address:{address}"]
 
 
-def wait_needed(db: Session, keys: list[str], now: datetime) -> timedelta:
-    """How long the caller must still wait before another attempt (zero if none)."""
+def wait_needed(db: Session, keys: list[str], now: datetime,
+                free: dict[str, int] | None = None) -> timedelta:
+    """How long the caller must still wait before another attempt (zero if none); ``free`` gives
+    some keys more attempts before they wait."""
     longest = timedelta(0)
     for key in keys:
         rows = db.execute(
@@ -28,7 +30,7 @@ def wait_needed(db: Session, keys: list[str], now: datetime) -> timedelta:
         if count and last is not None:
             if last.tzinfo is None:  # SQLite aggregates come back naive
                 last = last.replace(tzinfo=timezone.utc)
-            remaining = last + throttle_delay(count) - now
+            remaining = last + throttle_delay(count, (free or {}).get(key, THROTTLE_FREE_FAILURES)) - now
             longest = max(longest, remaining)
     return longest
 

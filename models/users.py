@@ -12,11 +12,18 @@ from datetime import datetime
 from sqlalchemy import Select, exists, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from domain.accounts import Account, AdminScope, Role, check_regions, require_some_role
-from domain.errors import NotAllowed, ValidationFailed
+from domain.accounts import (
+    INVITE_TOKEN_TTL,
+    Account,
+    AdminScope,
+    Role,
+    check_regions,
+    require_some_role,
+)
+from domain.errors import NotAllowed, NotFound, ValidationFailed
 from domain.referral_status import ReferralState
 from models import audit
-from models.accounts import AdminRegion, Membership, PasswordResetToken, User, WebSession
+from models.accounts import AdminRegion, Membership, PasswordResetToken, RoleInvitation, User, WebSession
 from models.org import Program
 from models.paging import matches_text
 from models.referrals import Referral
@@ -151,16 +158,31 @@ def create_user(db: Session, scope: AdminScope, by: int, *, email: str, full_nam
 
 
 def update_user(db: Session, scope: AdminScope, by: int, user: User, *, email: str,
-                full_name: str) -> None:
+                full_name: str, now: datetime) -> str | None:
+    """Changes name and email; returns the old email when it changed, so the caller tells the
+    old address. The email is how the account is reached (password links go there), so changing
+    it needs rights over every region the person works in, and ends the links already sent."""
     scope.require_may_edit(account_of(user))
     email = _check_email(db, email, user.id)
     name = _check_name(full_name)
     changed = [k for k, old, new in (("email", user.email, email), ("full_name", user.full_name, name))
                if old != new]
+    old_email = user.email if "email" in changed else None
+    if old_email is not None:
+        scope.require_may_manage_account(account_of(user), "change the email")
+        void_password_links(db, user.id, now)
     if changed:
         user.email, user.full_name = email, name
         audit.record(db, action="user.updated", entity_type="user", entity_id=user.id, user_id=by,
                      fields=changed)
+    return old_email
+
+
+def void_password_links(db: Session, user_id: int, now: datetime) -> None:
+    """Unused set-password and reset links of the person stop working."""
+    db.execute(update(PasswordResetToken).where(PasswordResetToken.user_id == user_id,
+                                                PasswordResetToken.used_at.is_(None))
+               .values(used_at=now))
 
 
 def set_role(db: Session, scope: AdminScope, by: int, user: User, role: RoleIn) -> Membership:
@@ -179,6 +201,75 @@ def set_role(db: Session, scope: AdminScope, by: int, user: User, role: RoleIn) 
     db.flush()
     audit.record(db, action="user.role_set", entity_type="user", entity_id=user.id, user_id=by,
                  program_id=program.id, role=role.role.value)
+    return membership
+
+
+def give_role_by_email(db: Session, scope: AdminScope, by: int, email: str, role: RoleIn,
+                       now: datetime) -> tuple[User | None, RoleInvitation | None]:
+    """Adds ``role`` to the account that uses ``email``: at once if the administrator sees the
+    person already, else as an invitation the person accepts (`answer_invitation`).
+
+    Returns (the person, None) when the role was given; otherwise (None, the invitation or None)
+    and the caller answers alike whether an invitation was made or no account uses the email, so
+    the route cannot be used to find accounts outside one's regions. Administrators and inactive
+    accounts outside the scope get nothing: only the state team changes those."""
+    program = _programs_in_scope(db, scope, [role])[role.program_id]
+    if not normalize_email(email):
+        raise ValidationFailed("Give the email of the person's CONNECT account.", field="email")
+    user = find_by_email(db, email)
+    if user is not None and scope.may_see(account_of(user)):
+        set_role(db, scope, by, user, role)
+        return user, None
+    if user is None or user.is_admin or not user.is_active:
+        return None, None
+    invitation = db.scalar(select(RoleInvitation).where(
+        RoleInvitation.user_id == user.id, RoleInvitation.program_id == program.id,
+        RoleInvitation.answered_at.is_(None)))
+    if invitation is None:
+        invitation = RoleInvitation(user_id=user.id, program=program)
+        db.add(invitation)
+    invitation.is_gatekeeper, invitation.is_provider = role.role.is_gatekeeper, role.role.is_provider
+    invitation.invited_by, invitation.created_at = by, now
+    invitation.expires_at = now + INVITE_TOKEN_TTL
+    db.flush()
+    audit.record(db, action="user.role_offered", entity_type="user", entity_id=user.id, user_id=by,
+                 program_id=program.id, role=role.role.value, invitation_id=invitation.id)
+    return None, invitation
+
+
+def pending_invitations(db: Session, user_id: int, now: datetime) -> list[RoleInvitation]:
+    """Roles offered to the person and not yet answered nor expired, newest first."""
+    return list(db.scalars(
+        select(RoleInvitation).options(selectinload(RoleInvitation.program).selectinload(Program.agency))
+        .where(RoleInvitation.user_id == user_id, RoleInvitation.answered_at.is_(None),
+               RoleInvitation.expires_at > now)
+        .order_by(RoleInvitation.created_at.desc(), RoleInvitation.id.desc())))
+
+
+def answer_invitation(db: Session, user: User, invitation_id: int, accept: bool,
+                      now: datetime) -> Membership | None:
+    """The person accepts (the role is theirs) or declines an invitation made to them."""
+    invitation = next((i for i in pending_invitations(db, user.id, now) if i.id == invitation_id), None)
+    if invitation is None:
+        raise NotFound("That invitation is not open: it was answered, it expired, or it was not for you.",
+                       code="invitation_not_found")
+    invitation.answered_at, invitation.accepted = now, accept
+    membership = None
+    if accept:
+        if not invitation.program.is_active:
+            raise ValidationFailed(f"{invitation.program.display_name} no longer uses CONNECT.",
+                                   code="program_inactive")
+        membership = next((m for m in user.memberships if m.program_id == invitation.program_id), None)
+        if membership is None:
+            membership = Membership(program=invitation.program)
+            user.memberships.append(membership)
+        membership.is_gatekeeper = invitation.is_gatekeeper
+        membership.is_provider = invitation.is_provider
+        db.flush()
+    audit.record(db, action="user.role_accepted" if accept else "user.role_declined",
+                 entity_type="user", entity_id=user.id, user_id=user.id,
+                 program_id=invitation.program_id, invitation_id=invitation.id,
+                 invited_by=invitation.invited_by)
     return membership
 
 
@@ -227,9 +318,7 @@ def deactivate(db: Session, scope: AdminScope, by: int, user: User, now: datetim
     user.deactivated_at = now
     end_all_sessions(db, user.id, now)
     revoke_all_tokens(db, user.id, now)
-    db.execute(update(PasswordResetToken).where(PasswordResetToken.user_id == user.id,
-                                                PasswordResetToken.used_at.is_(None))
-               .values(used_at=now))
+    void_password_links(db, user.id, now)
     left = open_assignments(db, user.id)
     audit.record(db, action="user.deactivated", entity_type="user", entity_id=user.id, user_id=by,
                  open_assignments=sum(left.values()))
@@ -238,7 +327,7 @@ def deactivate(db: Session, scope: AdminScope, by: int, user: User, now: datetim
 
 def reactivate(db: Session, scope: AdminScope, by: int, user: User) -> None:
     """Gives a deactivated person their account back; they set a new password by link."""
-    scope.require_may_edit(account_of(user))
+    scope.require_may_manage_account(account_of(user), "reactivate the account")
     if user.is_active:
         raise ValidationFailed("This account is active already.", code="already_active")
     user.is_active = True

@@ -144,7 +144,7 @@ async def worker(temporal_client, settings, session_factory, email_outbox, sms_o
         yield w
 
 
-TEMPORAL_FIXTURES = {"worker", "temporal_client", "temporal_env", "client", "live_server", "page"}
+TEMPORAL_FIXTURES = {"worker", "temporal_client", "temporal_env", "client", "dev_client", "live_server", "page"}
 
 
 @pytest.fixture(autouse=True)
@@ -169,11 +169,26 @@ def app(settings, session_factory, temporal_client):
 
 
 @pytest.fixture
+def dev_app(settings, session_factory, temporal_client):
+    """The app as `connect dev` runs it (ENVIRONMENT=development), with the dev outbox."""
+    development = settings.model_copy(update={"environment": Environment.DEVELOPMENT})
+    return create_app(development, session_factory=session_factory, temporal_client=temporal_client)
+
+
+def _http(app) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
+
+
+@pytest.fixture
+async def dev_client(dev_app, db, worker) -> AsyncIterator[httpx.AsyncClient]:
+    async with _http(dev_app) as c:
+        yield c
+
+
+@pytest.fixture
 async def client(app, db, worker) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client on the app, with the database emptied and the worker running."""
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
-    ) as c:
+    async with _http(app) as c:
         yield c
 
 

@@ -270,7 +270,7 @@ def test_app_environment_is_connect_settings(services, name):
 @pytest.mark.parametrize("name", APP_SERVICES)
 def test_app_environment_sets_what_production_needs(services, name):
     env = environment(services[name])
-    assert env.get("ENVIRONMENT") == Environment.PRODUCTION.value
+    assert interpolate(env["ENVIRONMENT"], {}) == Environment.PRODUCTION.value  # without .env too
     missing = [var for var in PRODUCTION_REQUIRED if not env.get(var)]
     assert not missing, f"{name} does not set {missing}"
     for var in SECRETS:  # required from .env, never a default baked into the file
@@ -319,7 +319,7 @@ def test_env_example_documents_every_variable(compose):
     used = set().union(*(referenced_variables(value) for value in all_strings(compose)))
     assert used - documented == set(), f"not in .env.example: {sorted(used - documented)}"
     settings_in_env_file = documented & SETTINGS_ENV_NAMES
-    fixed = {"ENVIRONMENT", "DATABASE_URL", "TEMPORAL_ADDRESS", "VAR_DIR"}
+    fixed = {"DATABASE_URL", "TEMPORAL_ADDRESS", "VAR_DIR"}
     assert fixed.isdisjoint(settings_in_env_file), "fixed in docker-compose.yml; .env would not apply"
 
 
@@ -329,3 +329,22 @@ def test_shell_dollars_are_escaped_for_compose(compose):
         stripped = value.replace("$$", "")
         stray = re.findall(r"\$(?!\{)", stripped)
         assert not stray, f"unescaped $ in: {value[:80]!r}"
+
+
+def test_production_is_the_default_everywhere(services):
+    """The dev outbox exists in development only: compose, .env.example and the image run production."""
+    env_file = dict(re.findall(r"^([A-Z][A-Z0-9_]*)=(.*)$", ENV_EXAMPLE.read_text(), re.M))
+    assert env_file["ENVIRONMENT"] == "production"
+    for name in APP_SERVICES:
+        value = environment(services[name])["ENVIRONMENT"]
+        assert interpolate(value, {}) == interpolate(value, {"ENVIRONMENT": ""}) == "production"
+    assert re.search(r"^\s+ENVIRONMENT=production\b", (ROOT / "Dockerfile").read_text(), re.M)
+
+
+def test_forwarded_addresses_are_trusted_from_configured_proxies_only(services):
+    assert ENV_EXAMPLE.read_text().count("\nTRUSTED_PROXIES=\n") == 1  # documented, empty by default
+    value = environment(services["api"])["TRUSTED_PROXIES"]
+    assert interpolate(value, {}) == ""
+    assert Settings(trusted_proxies=interpolate(value, {})).proxy_options == {"proxy_headers": False}
+    assert Settings(trusted_proxies=" 10.0.0.2, 10.0.0.3 ").proxy_options == {
+        "proxy_headers": True, "forwarded_allow_ips": "10.0.0.2,10.0.0.3"}

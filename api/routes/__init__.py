@@ -1,5 +1,9 @@
 """Every router of the app, in the order they are mounted."""
 
+from fastapi import APIRouter
+
+from connect.settings import Environment, Settings
+
 from api.routes import (
     admin_orgs,
     admin_users,
@@ -34,6 +38,16 @@ ROUTERS = [health.router, codec.router, auth.router, home.router, passwords.rout
            profile.router, tokens.router, oauth.router, api_clients.router, notifications.router, admin_orgs.router,
            admin_users.router]
 ROUTERS += [referrals.router, referral_pages.router, escalations.api, escalations.pages]
-ROUTERS += [roi_api.router, roi_pages.router, twilio_sms.router, outbox.router, blank_roi.router]
+ROUTERS += [roi_api.router, roi_pages.router, twilio_sms.router, blank_roi.router]
 ROUTERS += [clients.router, clients_api.router, client_merge.router]
 ROUTERS += [reports.router, vocabularies.router, webhooks.router]
+
+
+DEVELOPMENT_ROUTERS = [outbox.router]
+"""Mounted in development only: elsewhere their paths do not exist (404)."""
+
+
+def routers_for(settings: Settings) -> list[APIRouter]:
+    if settings.environment is Environment.DEVELOPMENT:
+        return ROUTERS + DEVELOPMENT_ROUTERS
+    return ROUTERS

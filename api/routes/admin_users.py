@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse
+from fastapi import APIRouter, BackgroundTasks, Request
+from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy.orm import Session
 
@@ -33,6 +33,10 @@ from models.paging import PER_PAGE, paginate
 from models.passwords import INVITE, RESET, issue_link, set_initial_password
 
 router = APIRouter(tags=["administration"])
+
+ROLE_OFFERED = ("If a CONNECT account of someone outside your regions uses that email, its owner is "
+                "invited to accept the role and appears in your list of people once they do. To add "
+                "someone who has no account yet, create one.")
 
 Delivery = Literal["link", "password"]
 
@@ -149,12 +153,58 @@ async def _create(request: Request, db: Session, scope: AdminScope, moment, data
 
 
 async def _send_link(request: Request, db: Session, scope: AdminScope, moment, user: User) -> None:
-    scope.require_may_edit(users.account_of(user))
+    scope.require_may_manage_account(users.account_of(user), "send this person a password link")
     if not user.is_active:
         raise ValidationFailed("This account is deactivated; reactivate it first.", code="inactive")
     outbox_id = _send_access(request, db, user, "link", moment)
     db.commit()
     await messages.deliver(request, [outbox_id])
+
+
+async def _update(request: Request, db: Session, scope: AdminScope, moment, user: User,
+                  body: UserUpdateIn) -> None:
+    """Saves name and email; a changed email is announced to the old address, so a person whose
+    email was changed behind their back hears of it where they still read their mail."""
+    admin = _actor(request).user
+    old_email = users.update_user(db, scope, admin.id, user, email=body.email,
+                                  full_name=body.full_name, now=moment)
+    outbox_id = None
+    if old_email is not None:
+        outbox_id = messages.queue(request, db, to=old_email, template="email_changed",
+                                   key=f"email-changed:{user.id}:{moment.isoformat()}", user_id=user.id,
+                                   context={"user": user, "old_email": old_email,
+                                            "admin_name": admin.full_name})
+    db.commit()
+    await messages.deliver(request, [outbox_id])
+
+
+def _role_by_email(request: Request, db: Session, scope: AdminScope, moment, tasks: BackgroundTasks,
+                   body: RoleByEmailIn) -> User | None:
+    """Gives the role to the person the administrator sees already (returned); anyone else who
+    has an account is invited instead, and the answer (None) is the same whether or not one does.
+    The invitation's email goes out after the answer, so its timing tells nothing either."""
+    admin = _actor(request).user
+    user, invitation = users.give_role_by_email(db, scope, admin.id, body.email, body.role_in(), moment)
+    if user is not None:
+        _ask_for_agency_mou(db, user, db.get(Program, body.program_id), body.role, moment)
+        db.commit()
+        return user
+    outbox_ids: list[int] = []
+    if invitation is not None:
+        settings = request.app.state.settings
+        program = invitation.program.display_name
+        outbox_ids = notify_users(
+            db, [invitation.user_id], kind="role_invitation", link="/profile",
+            key=f"role-invitation-{invitation.id}-{moment.isoformat()}",
+            text=f"{admin.full_name} invited you to work in {program} as {body.role.label.lower()}. "
+                 "Accept or decline it on your agency profile page.",
+            email_template="role_invitation", public_url=settings.public_url,
+            from_address=settings.email_from,
+            context={"admin_name": admin.full_name, "program": program,
+                     "role": body.role.label.lower(), "expires_in": messages.describe(INVITE_TOKEN_TTL)})
+    db.commit()
+    messages.deliver_after_response(tasks, request, outbox_ids)
+    return None
 
 
 def _set_role(request: Request, db: Session, scope: AdminScope, moment, user: User,
@@ -223,7 +273,7 @@ async def users_page(request: Request, scope: Scope, db: DbSession, q: str = "",
     listing = paginate(db, users.users_query(scope, q, program_id=program_id, active=active), page)
     return render(request, "admin/users.html", {
         "page": listing, "q": q, "status": status, "program_id": program_id,
-        "programs": _program_options(db, scope), "role_of": Role.of})
+        "programs": _program_options(db, scope), "role_of": Role.of, "role_offered": ROLE_OFFERED})
 
 
 @router.get("/admin/users/new", include_in_schema=False)
@@ -246,19 +296,18 @@ async def create_user_page(request: Request, scope: Scope, db: DbSession, moment
 
 
 @router.post("/admin/users/roles-by-email", include_in_schema=False)
-async def role_by_email_page(request: Request, scope: Scope, db: DbSession, moment: Now):
-    """Gives an existing account (found by its exact email) a role in one of your programs."""
+async def role_by_email_page(request: Request, scope: Scope, db: DbSession, moment: Now,
+                             tasks: BackgroundTasks):
+    """Gives an account, found by its exact email, a role in one of your programs (or invites
+    its owner, if they work outside your regions)."""
     data = await form_data(request)
     try:
-        body = RoleByEmailIn.model_validate(data)
-        user = users.find_by_email(db, body.email)
-        if user is None:
-            raise NotFound(f"An account with the email {body.email.strip()}")
-        _set_role(request, db, scope, moment, user, body.role_in())
-        db.commit()
+        user = _role_by_email(request, db, scope, moment, tasks, RoleByEmailIn.model_validate(data))
     except FormFailure as err:
         db.rollback()
         return _new_user_page(request, db, scope, data, form_errors(err), form_status(err))
+    if user is None:
+        return RedirectResponse("/admin/users?done=role_offered", status_code=303)
     return RedirectResponse(f"/admin/users/{user.id}?done=role", status_code=303)
 
 
@@ -285,9 +334,7 @@ async def _user_action(request: Request, user_id: int, scope: AdminScope, db: Se
 @router.post("/admin/users/{user_id}", include_in_schema=False)
 async def update_user_page(request: Request, user_id: Id, scope: Scope, db: DbSession, moment: Now):
     async def action(user, data):
-        body = UserUpdateIn.model_validate(data)
-        users.update_user(db, scope, _actor(request).user.id, user, email=body.email,
-                          full_name=body.full_name)
+        await _update(request, db, scope, moment, user, UserUpdateIn.model_validate(data))
     return await _user_action(request, user_id, scope, db, moment, action, "saved")
 
 
@@ -368,15 +415,21 @@ async def create_user(request: Request, scope: Scope, db: DbSession, moment: Now
     return user_out(await _create(request, db, scope, moment, data), moment)
 
 
-@router.post("/api/v1/admin/users/roles")
+class RoleOffered(BaseModel):
+    detail: str
+
+
+@router.post("/api/v1/admin/users/roles", responses={202: {
+    "model": RoleOffered, "description": "The role is offered; it is the same answer whether or not "
+                                         "an account uses the email."}})
 async def role_by_email(request: Request, scope: Scope, db: DbSession, moment: Now,
-                        data: RoleByEmailIn) -> AdminUserOut:
-    """Gives an existing account, found by its exact email, a role in one of your programs."""
-    user = users.find_by_email(db, data.email)
+                        tasks: BackgroundTasks, data: RoleByEmailIn) -> AdminUserOut:
+    """Gives a person you see (found by their exact email) a role in one of your programs and
+    answers with the person. Anyone else is invited to accept the role, and the answer (202) is
+    the same whether or not an account uses the email."""
+    user = _role_by_email(request, db, scope, moment, tasks, data)
     if user is None:
-        raise NotFound(f"An account with the email {data.email.strip()}")
-    _set_role(request, db, scope, moment, user, data.role_in())
-    db.commit()
+        return JSONResponse({"detail": ROLE_OFFERED}, status_code=202)
     return user_out(user, moment)
 
 
@@ -388,10 +441,10 @@ async def get_user(user_id: Id, scope: Scope, db: DbSession, moment: Now) -> Adm
 @router.patch("/api/v1/admin/users/{user_id}")
 async def update_user(request: Request, user_id: Id, scope: Scope, db: DbSession, moment: Now,
                       data: UserUpdateIn) -> AdminUserOut:
+    """Changes name and email. Changing the email needs rights over every region the person
+    works in; the old address is told."""
     user = _user(db, scope, user_id)
-    users.update_user(db, scope, _actor(request).user.id, user, email=data.email,
-                      full_name=data.full_name)
-    db.commit()
+    await _update(request, db, scope, moment, user, data)
     return user_out(user, moment)
 
 

@@ -1,6 +1,13 @@
-"""The dev outbox (not in production): every email and text CONNECT sent or received, and a
-reply form that acts as the client's phone. A reply goes through the same handling as a text
-that Twilio's webhook brings, without Twilio."""
+"""The dev outbox (development only): the emails and texts CONNECT sent or received, and a reply
+form that acts as the client's phone. A reply goes through the same handling as a text that
+Twilio's webhook brings, without Twilio.
+
+The router is mounted only when ENVIRONMENT is `development` (`api.routes.routers_for`), so in
+test and production these paths do not exist. Even in development the rows hold what gives
+accounts and consent away (password links, security codes), so each person reads only what
+`models.messages.outbox_query` allows: administrators their regions, staff their program's texts
+and their own emails without links. Reading it needs a signed user MOU, as clients do.
+"""
 
 from __future__ import annotations
 
@@ -8,42 +15,38 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
-from sqlalchemy import select
 
-from api.deps import CurrentActor, DbSession, Now, SettingsDep
+from api.deps import Actor, DbSession, Now, UserMouActor
 from api.errors import ApiError, NotFound
 from api.forms import render
 from api.schema_types import Id
 from api.sms_inbound import handle_inbound_sms
 from connect.security import new_token
-from connect.settings import Environment, Settings
-from models.messages import OutboxMessage
+from models.messages import OutboxMessage, outbox_query
 from models.paging import paginate
+from models.users import scope_of
 
 router = APIRouter(include_in_schema=False)
 
 
-def _dev_only(settings: Settings) -> None:
-    if settings.environment is Environment.PRODUCTION:
-        raise NotFound("The outbox")
+def _visible(actor: Actor):
+    scope = scope_of(actor.user) if actor.user.is_admin else None
+    return outbox_query(scope, actor.user.id, actor.program_id)
 
 
 @router.get("/outbox")
-async def outbox(request: Request, actor: CurrentActor, db: DbSession, settings: SettingsDep,
-                 channel: str = "", page: int = 1):
-    _dev_only(settings)
-    query = select(OutboxMessage).order_by(OutboxMessage.id.desc())
+async def outbox(request: Request, actor: UserMouActor, db: DbSession, channel: str = "", page: int = 1):
+    query = _visible(actor)
     if channel in ("email", "sms"):
         query = query.where(OutboxMessage.channel == channel)
     return render(request, "outbox.html", {"messages": paginate(db, query, page, 25), "channel": channel})
 
 
 @router.post("/outbox/{message_id}/reply")
-async def reply(message_id: Id, request: Request, actor: CurrentActor, db: DbSession, settings: SettingsDep,
-                moment: Now, body: Annotated[str, Form()] = ""):
-    """Replies to a text as its recipient (the client's phone)."""
-    _dev_only(settings)
-    message = db.get(OutboxMessage, message_id)
+async def reply(message_id: Id, request: Request, actor: UserMouActor, db: DbSession, moment: Now,
+                body: Annotated[str, Form()] = ""):
+    """Replies to a text as its recipient (the client's phone): only to a text the person may read."""
+    message = db.scalar(_visible(actor).where(OutboxMessage.id == message_id))
     if message is None or message.channel != "sms" or message.direction != "out":
         raise NotFound("That text")
     if not body.strip():

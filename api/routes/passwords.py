@@ -19,7 +19,7 @@ from api.errors import ApiError
 from api.forms import anon_csrf_ok, form_errors, form_status, issue_anon_csrf, render
 from api.onboarding import next_step
 from domain.errors import ValidationFailed
-from domain.passwords import RESET_TOKEN_TTL
+from domain.passwords import RESET_ADDRESS_FREE_REQUESTS, RESET_TOKEN_TTL
 from models import audit, throttle
 from models.passwords import INVALID_LINK, RESET, change_password, issue_link, link_holder, set_password_by_link
 from models.sessions import start_session
@@ -135,10 +135,11 @@ async def change_api(request: Request, actor: CurrentActor, db: DbSession, momen
 def _forgot(request: Request, db, moment, tasks: BackgroundTasks, email: str) -> None:
     """Sends a reset link if an active account uses ``email``; answers alike either way.
 
-    Requests count per address and per email against the same throttle rule as sign-in, so the
-    form cannot be used to flood someone's mailbox."""
+    Requests count per email against the same throttle rule as sign-in, so the form cannot be
+    used to flood someone's mailbox, and per address with a looser allowance, so one clinic behind
+    one address is not blocked by a few colleagues' requests."""
     keys = [f"reset-{k}" for k in throttle.keys_for(email, _address(request))]
-    wait = throttle.wait_needed(db, keys, moment)
+    wait = throttle.wait_needed(db, keys, moment, free={keys[1]: RESET_ADDRESS_FREE_REQUESTS})
     if wait.total_seconds() > 0:
         raise ApiError(429, f"Too many requests. Try again in {int(wait.total_seconds()) + 1} seconds.",
                        code="throttled")

@@ -3,11 +3,16 @@
 A person with one program acts as it from sign-in; a person with several chooses one here and can
 switch at any time. A browser session keeps the choice; an API token names it per request in the
 `X-Connect-Program` header (or is limited to one program when it is made).
+
+Roles that an administrator of another region offered (see `models.users.give_role_by_email`) wait
+here until the person accepts or declines them.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import datetime
+
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
@@ -21,7 +26,7 @@ from api.schema_types import Code, Id
 from domain.accounts import Role
 from domain.errors import NotAllowed
 from domain.mou import mou_status_on
-from models import audit
+from models import audit, users
 
 router = APIRouter(tags=["profile"])
 
@@ -54,10 +59,20 @@ class ProfileUser(BaseModel):
     full_name: str
 
 
+class InvitationOut(BaseModel):
+    id: int
+    program_id: int
+    program: str
+    role: str
+    role_label: str
+    expires_at: datetime
+
+
 class ProfileOut(BaseModel):
     user: ProfileUser
     program: ActingProgram | None
     memberships: list[MembershipOut]
+    invitations: list[InvitationOut] = Field(description="Roles administrators invited you to.")
 
 
 def _memberships(actor: Actor, moment, text: str = "") -> list[dict]:
@@ -75,13 +90,26 @@ def _memberships(actor: Actor, moment, text: str = "") -> list[dict]:
     return rows
 
 
-def _profile_out(actor: Actor, moment) -> dict:
+def _invitations(db, actor: Actor, moment) -> list[dict]:
+    return [{"id": i.id, "program_id": i.program_id, "program": i.program.display_name,
+             "role": Role.of(i.is_gatekeeper, i.is_provider).value,
+             "role_label": Role.of(i.is_gatekeeper, i.is_provider).label, "expires_at": i.expires_at}
+            for i in users.pending_invitations(db, actor.user.id, moment)]
+
+
+def _answer(db, actor: Actor, moment, invitation_id: int, answer: str) -> None:
+    users.answer_invitation(db, actor.user, invitation_id, answer == "accept", moment)
+    db.commit()
+
+
+def _profile_out(db, actor: Actor, moment) -> dict:
     return {
         "user": {"id": actor.user.id, "email": actor.user.email, "full_name": actor.user.full_name},
         "program": ({"id": actor.program.id, "name": actor.program.display_name,
                      "role": Role.of(actor.membership.is_gatekeeper, actor.membership.is_provider).value}
                     if actor.program and actor.membership else None),
         "memberships": _memberships(actor, moment),
+        "invitations": _invitations(db, actor, moment),
     }
 
 
@@ -105,10 +133,16 @@ def _choose(db, actor: Actor, program_id) -> None:
     db.commit()
 
 
-@router.get("/profile", include_in_schema=False)
-async def profile_page(request: Request, actor: CurrentActor, moment: Now, q: str = ""):
+def _page(request: Request, db, actor: Actor, moment, q: str = "", errors=None, status: int = 200):
     return render(request, "profile.html", {"rows": _memberships(actor, moment, q), "q": q,
-                                            "total": len(actor.user.memberships)})
+                                            "total": len(actor.user.memberships),
+                                            "invitations": _invitations(db, actor, moment),
+                                            "errors": errors or {}}, status)
+
+
+@router.get("/profile", include_in_schema=False)
+async def profile_page(request: Request, actor: CurrentActor, db: DbSession, moment: Now, q: str = ""):
+    return _page(request, db, actor, moment, q)
 
 
 @router.post("/profile", include_in_schema=False)
@@ -118,17 +152,35 @@ async def choose_page(request: Request, actor: CurrentActor, db: DbSession, mome
         _choose(db, actor, program_id)
     except FormFailure as err:
         db.rollback()
-        return render(request, "profile.html", {"rows": _memberships(actor, moment), "q": "",
-                                                "total": len(actor.user.memberships),
-                                                "errors": form_errors(err)}, form_status(err))
+        return _page(request, db, actor, moment, errors=form_errors(err), status=form_status(err))
     target = next_step(actor.user, actor.program_id, today_local(moment)) or "/"
     return RedirectResponse(target, status_code=303)
 
 
+@router.post("/profile/invitations/{invitation_id}/{answer}", include_in_schema=False)
+async def answer_page(request: Request, invitation_id: Id, answer: Literal["accept", "decline"],
+                      actor: CurrentActor, db: DbSession, moment: Now):
+    try:
+        _answer(db, actor, moment, invitation_id, answer)
+    except FormFailure as err:
+        db.rollback()
+        return _page(request, db, actor, moment, errors=form_errors(err), status=form_status(err))
+    return RedirectResponse("/profile", status_code=303)
+
+
 @router.get("/api/v1/profile")
-async def profile(actor: CurrentActor, moment: Now) -> ProfileOut:
-    """Who you are, the agency/program you act as, and the programs you may choose."""
-    return _profile_out(actor, moment)
+async def profile(actor: CurrentActor, db: DbSession, moment: Now) -> ProfileOut:
+    """Who you are, the agency/program you act as, the programs you may choose, and the roles
+    administrators invited you to (accept or decline them)."""
+    return _profile_out(db, actor, moment)
+
+
+@router.post("/api/v1/profile/invitations/{invitation_id}/{answer}")
+async def answer_invitation(invitation_id: Id, answer: Literal["accept", "decline"],
+                            actor: CurrentActor, db: DbSession, moment: Now) -> ProfileOut:
+    """Accepts (the role becomes yours) or declines a role an administrator invited you to."""
+    _answer(db, actor, moment, invitation_id, answer)
+    return _profile_out(db, actor, moment)
 
 
 @router.post("/api/v1/profile")
@@ -136,4 +188,4 @@ async def choose(actor: CurrentActor, db: DbSession, moment: Now, data: ProfileI
     """Chooses the agency/program your browser session acts as (API tokens use the
     `X-Connect-Program` header instead)."""
     _choose(db, actor, data.program_id)
-    return _profile_out(actor, moment)
+    return _profile_out(db, actor, moment)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-03 11:53:04.801815
+Create Date: 2026-12-03 12:01:48.033125
 """
 from alembic import op
 import sqlalchemy as sa
@@ -90,27 +90,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('login_failure', schema=None) as batch_op:
         batch_op.create_index('ix_login_failure_key_at', ['key', 'at'], unique=False)
-
-    op.create_table('outbox_message',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('channel', sa.String(length=5), nullable=False),
-    sa.Column('direction', sa.String(length=3), nullable=False),
-    sa.Column('to_address', sa.String(length=254), nullable=False),
-    sa.Column('from_address', sa.String(length=254), nullable=False),
-    sa.Column('subject', sa.String(length=300), nullable=False),
-    sa.Column('body', sa.Text(), nullable=False),
-    sa.Column('status', sa.String(length=20), nullable=False),
-    sa.Column('provider_id', sa.String(length=64), nullable=True),
-    sa.Column('created_at', models.base.UtcDateTime(timezone=True), nullable=False),
-    sa.Column('idempotency_key', sa.String(length=160), nullable=True),
-    sa.Column('body_after_send', sa.Text(), nullable=True),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_message')),
-    sa.UniqueConstraint('idempotency_key', name=op.f('uq_outbox_message_idempotency_key')),
-    sa.UniqueConstraint('provider_id', name=op.f('uq_outbox_message_provider_id'))
-    )
-    with op.batch_alter_table('outbox_message', schema=None) as batch_op:
-        batch_op.create_index('ix_outbox_channel_created', ['channel', 'created_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_outbox_message_to_address'), ['to_address'], unique=False)
 
     op.create_table('webhook_message',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -240,6 +219,7 @@ def upgrade() -> None:
     sa.Column('token_hash', sa.String(length=64), nullable=False),
     sa.Column('program_id', sa.Integer(), nullable=True),
     sa.Column('created_at', models.base.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', models.base.UtcDateTime(timezone=True), nullable=False),
     sa.Column('last_used_at', models.base.UtcDateTime(timezone=True), nullable=True),
     sa.Column('revoked_at', models.base.UtcDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['program_id'], ['program.id'], name=op.f('fk_api_token_program_id_program')),
@@ -325,6 +305,31 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_membership_program_id'), ['program_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_membership_user_id'), ['user_id'], unique=False)
 
+    op.create_table('outbox_message',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('channel', sa.String(length=5), nullable=False),
+    sa.Column('direction', sa.String(length=3), nullable=False),
+    sa.Column('to_address', sa.String(length=254), nullable=False),
+    sa.Column('from_address', sa.String(length=254), nullable=False),
+    sa.Column('subject', sa.String(length=300), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('provider_id', sa.String(length=64), nullable=True),
+    sa.Column('created_at', models.base.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('idempotency_key', sa.String(length=160), nullable=True),
+    sa.Column('body_after_send', sa.Text(), nullable=True),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('program_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['program_id'], ['program.id'], name=op.f('fk_outbox_message_program_id_program')),
+    sa.ForeignKeyConstraint(['user_id'], ['app_user.id'], name=op.f('fk_outbox_message_user_id_app_user'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_message')),
+    sa.UniqueConstraint('idempotency_key', name=op.f('uq_outbox_message_idempotency_key')),
+    sa.UniqueConstraint('provider_id', name=op.f('uq_outbox_message_provider_id'))
+    )
+    with op.batch_alter_table('outbox_message', schema=None) as batch_op:
+        batch_op.create_index('ix_outbox_channel_created', ['channel', 'created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_outbox_message_to_address'), ['to_address'], unique=False)
+
     op.create_table('program_county',
     sa.Column('program_id', sa.Integer(), nullable=False),
     sa.Column('county', sa.String(length=40), nullable=False),
@@ -369,6 +374,25 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('program_service', schema=None) as batch_op:
         batch_op.create_index('ix_program_service_code', ['service', 'program_id'], unique=False)
+
+    op.create_table('role_invitation',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('program_id', sa.Integer(), nullable=False),
+    sa.Column('is_gatekeeper', sa.Boolean(), nullable=False),
+    sa.Column('is_provider', sa.Boolean(), nullable=False),
+    sa.Column('invited_by', sa.Integer(), nullable=False),
+    sa.Column('created_at', models.base.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', models.base.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('answered_at', models.base.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('accepted', sa.Boolean(), nullable=True),
+    sa.ForeignKeyConstraint(['invited_by'], ['app_user.id'], name=op.f('fk_role_invitation_invited_by_app_user')),
+    sa.ForeignKeyConstraint(['program_id'], ['program.id'], name=op.f('fk_role_invitation_program_id_program')),
+    sa.ForeignKeyConstraint(['user_id'], ['app_user.id'], name=op.f('fk_role_invitation_user_id_app_user'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_role_invitation'))
+    )
+    with op.batch_alter_table('role_invitation', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_role_invitation_user_id'), ['user_id'], unique=False)
 
     op.create_table('web_session',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -775,6 +799,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_web_session_user_id'))
 
     op.drop_table('web_session')
+    with op.batch_alter_table('role_invitation', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_role_invitation_user_id'))
+
+    op.drop_table('role_invitation')
     with op.batch_alter_table('program_service', schema=None) as batch_op:
         batch_op.drop_index('ix_program_service_code')
 
@@ -791,6 +819,11 @@ def downgrade() -> None:
         batch_op.drop_index('ix_program_county_county')
 
     op.drop_table('program_county')
+    with op.batch_alter_table('outbox_message', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_outbox_message_to_address'))
+        batch_op.drop_index('ix_outbox_channel_created')
+
+    op.drop_table('outbox_message')
     with op.batch_alter_table('membership', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_membership_user_id'))
         batch_op.drop_index(batch_op.f('ix_membership_program_id'))
@@ -845,11 +878,6 @@ def downgrade() -> None:
     op.drop_table('notification')
     op.drop_table('admin_region')
     op.drop_table('webhook_message')
-    with op.batch_alter_table('outbox_message', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_outbox_message_to_address'))
-        batch_op.drop_index('ix_outbox_channel_created')
-
-    op.drop_table('outbox_message')
     with op.batch_alter_table('login_failure', schema=None) as batch_op:
         batch_op.drop_index('ix_login_failure_key_at')
 

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import func, select
 
-from models.accounts import ApiToken, Membership, PasswordResetToken, User, WebSession
+from models.accounts import ApiToken, Membership, PasswordResetToken, RoleInvitation, User, WebSession
 from models.audit import AuditEvent
 from models.messages import Notification, OutboxMessage
 from models.referrals import Referral
@@ -115,7 +115,9 @@ async def test_refused_accounts_store_nothing_and_send_nothing(client, db, body,
     assert db.scalar(select(func.count()).select_from(PasswordResetToken)) == 0
 
 
-async def test_duplicate_email_on_the_page_offers_to_add_the_role(client, db):
+async def test_duplicate_email_on_the_page_offers_to_add_the_role(client, app, db):
+    import httpx
+
     program = make_program(db)
     elsewhere = make_program(db, county="Custer")
     existing = make_user(db, "worker@example.org", provider_of=(elsewhere,))
@@ -125,12 +127,114 @@ async def test_duplicate_email_on_the_page_offers_to_add_the_role(client, db):
         "program_id": program.id, "role": "gatekeeper"})
     assert page.status_code == 422
     assert 'data-testid="error-email"' in page.text and "Give the existing account this role" in page.text
+    # The worker is in region 1, outside the administrator's regions: they are invited, not added.
     added = await client.post("/admin/users/roles-by-email", headers=HTML, data={
         "csrf_token": csrf, "email": "worker@example.org", "program_id": program.id, "role": "gatekeeper"})
-    assert added.status_code == 303
+    assert added.status_code == 303 and added.headers["location"] == "/admin/users?done=role_offered"
+    listing = await client.get(added.headers["location"], headers=HTML)
+    assert "invited to accept the role" in listing.text and "worker@example.org" not in listing.text
+    db.expire_all()
+    assert [m.program_id for m in db.get(User, existing.id).memberships] == [elsewhere.id]
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as them:
+        their_csrf = await login(them, existing.email)
+        profile = await them.get("/profile", headers=HTML)
+        assert 'data-testid="invitations"' in profile.text and program.display_name in profile.text
+        invitation = db.scalar(select(RoleInvitation))
+        accepted = await them.post(f"/profile/invitations/{invitation.id}/accept", headers=HTML,
+                                   data={"csrf_token": their_csrf})
+        assert accepted.status_code == 303
     db.expire_all()
     roles = {m.program_id: m.is_gatekeeper for m in db.get(User, existing.id).memberships}
     assert roles == {elsewhere.id: False, program.id: True}
+    actions = db.scalars(select(AuditEvent.action).where(AuditEvent.entity_id == str(existing.id),
+                                                        AuditEvent.action.like("user.role%"))).all()
+    assert sorted(actions) == ["user.role_accepted", "user.role_offered"]
+
+
+async def _cross_region_target(db):
+    """The issue's set-up: an administrator of regions 1-3 and a gatekeeper of region 4."""
+    own = make_program(db, "Great Falls Clinic", county="Cascade")  # region 2
+    far = make_program(db, "Helena Clinic", county="Lewis and Clark")  # region 4
+    target = make_user(db, "far.gk@example.org", name="Farrah Gatekeeper", gatekeeper_of=(far,))
+    return own, far, target
+
+
+async def test_adding_a_role_by_email_answers_alike_and_hands_over_no_account(client, app, db, email_outbox):
+    import httpx
+
+    own, far, target = await _cross_region_target(db)
+    _, headers, _ = await as_admin(client, db, regions=(1, 2, 3))
+    asked = {"program_id": own.id, "role": "gatekeeper"}
+    hidden = await client.post("/api/v1/admin/users/roles", headers=headers,
+                               json={**asked, "email": "Far.GK@example.org"})
+    nobody = await client.post("/api/v1/admin/users/roles", headers=headers,
+                               json={**asked, "email": "nobody@example.org"})
+    assert hidden.status_code == nobody.status_code == 202
+    assert hidden.json() == nobody.json() and "invited" in hidden.json()["detail"]
+    db.expire_all()
+    assert [m.program_id for m in db.get(User, target.id).memberships] == [far.id]
+    assert (await client.get(f"/api/v1/admin/users/{target.id}")).status_code == 403
+    mail = (await eventually(lambda: email_outbox.to("far.gk@example.org")))[-1]
+    assert f"invited you to work in {own.display_name} as gatekeeper" in mail.text
+    assert "/password/reset/" not in mail.text
+    assert db.scalar(select(func.count()).select_from(RoleInvitation)) == 1
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as them:
+        csrf = await login(them, target.email)
+        invitations = (await them.get("/api/v1/profile")).json()["invitations"]
+        assert [(i["program_id"], i["role"]) for i in invitations] == [(own.id, "gatekeeper")]
+        declined = await them.post(f"/api/v1/profile/invitations/{invitations[0]['id']}/decline",
+                                   headers={"x-csrf-token": csrf})
+        assert declined.status_code == 200 and declined.json()["invitations"] == []
+        again = await them.post(f"/api/v1/profile/invitations/{invitations[0]['id']}/accept",
+                                headers={"x-csrf-token": csrf})
+        assert again.status_code == 404
+    db.expire_all()
+    assert [m.program_id for m in db.get(User, target.id).memberships] == [far.id]
+
+
+async def test_email_and_password_links_need_every_region_the_person_works_in(client, db):
+    own, far, target = await _cross_region_target(db)
+    target.memberships.append(Membership(program=own, is_gatekeeper=True, is_provider=False))
+    _, headers, csrf = await as_admin(client, db, regions=(1, 2, 3))
+    assert (await client.get(f"/api/v1/admin/users/{target.id}")).status_code == 200  # one shared region
+
+    moved = await client.patch(f"/api/v1/admin/users/{target.id}", headers=headers,
+                               json={"email": "attacker@example.org", "full_name": target.full_name})
+    assert moved.status_code == 403 and "only the state team can change the email" in moved.json()["detail"]
+    invited = await client.post(f"/api/v1/admin/users/{target.id}/invite", headers=headers)
+    assert invited.status_code == 403 and "password link" in invited.json()["detail"]
+    # The pages go through the same rule.
+    page = await client.post(f"/admin/users/{target.id}", headers=HTML, data={
+        "csrf_token": csrf, "full_name": target.full_name, "email": "attacker@example.org"})
+    assert page.status_code == 403 and "only the state team can change the email" in page.text
+    link_page = await client.post(f"/admin/users/{target.id}/invite", headers=HTML, data={"csrf_token": csrf})
+    assert link_page.status_code == 403
+    # A new name needs no more than the shared region.
+    renamed = await client.patch(f"/api/v1/admin/users/{target.id}", headers=headers,
+                                 json={"email": target.email, "full_name": "Farrah G. Keeper"})
+    assert renamed.status_code == 200, renamed.text
+    db.expire_all()
+    assert db.get(User, target.id).email == "far.gk@example.org"
+    assert db.scalar(select(func.count()).select_from(PasswordResetToken)) == 0
+    assert db.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+
+
+async def test_an_email_change_is_told_to_the_old_address(client, db, email_outbox):
+    program = make_program(db, county="Cascade")
+    user = make_user(db, "old.address@example.org", name="Olive Mover", provider_of=(program,))
+    db.add(PasswordResetToken(user_id=user.id, token_hash="x" * 64, created_at=datetime.now(timezone.utc),
+                              expires_at=datetime.now(timezone.utc).replace(year=2100)))
+    _, headers, _ = await as_admin(client, db, regions=(2,))
+    moved = await client.patch(f"/api/v1/admin/users/{user.id}", headers=headers,
+                               json={"email": "new.address@example.org", "full_name": "Olive Mover"})
+    assert moved.status_code == 200 and moved.json()["email"] == "new.address@example.org"
+    mail = (await eventually(lambda: email_outbox.to("old.address@example.org")))[-1]
+    assert mail.subject == "The email of your CONNECT account was changed"
+    assert "new.address@example.org" in mail.text and "Riley Regional" in mail.text
+    db.expire_all()
+    assert db.scalar(select(PasswordResetToken.used_at)) is not None  # links already sent stop working
 
 
 async def test_roles_in_several_programs_of_several_agencies(client, db):

@@ -296,3 +296,16 @@ async def test_sign_out_everywhere_ends_every_session(client, app, db):
         assert answer.status_code == 303
         assert (await phone.get("/api/v1/profile")).status_code == 401
     assert db.scalar(select(WebSession).where(WebSession.ended_at.is_(None))) is None
+
+
+async def test_forgot_password_limits_each_account_not_a_whole_clinic(client, db):
+    """Colleagues behind one address each get their reset; repeats for one account wait."""
+    colleagues = [make_user(db, f"clinic{i}@example.org") for i in range(8)]
+    db.commit()
+    for user in colleagues:  # more than the per-account allowance, from the same address
+        answer = await client.post("/api/v1/password/forgot", json={"email": user.email})
+        assert answer.status_code == 202, answer.text
+    for _ in range(4):
+        await client.post("/api/v1/password/forgot", json={"email": colleagues[0].email})
+    repeated = await client.post("/api/v1/password/forgot", json={"email": colleagues[0].email})
+    assert repeated.status_code == 429

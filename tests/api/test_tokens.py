@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
@@ -92,3 +92,44 @@ def test_token_prefixes_never_hold_the_separator(db):
         _row, secret = create_api_token(db, user, f"t{i}", None, now)
         db.flush()
         assert resolve_api_token(db, secret, now) is not None, secret
+
+
+async def test_tokens_expire_after_the_days_chosen(client, db):
+    user = make_user(db, "exp@example.org")
+    db.commit()
+    csrf = await login(client, user.email)
+    default = await client.post("/api/v1/tokens", json={"name": "default"}, headers={"x-csrf-token": csrf})
+    assert default.status_code == 201
+    made, expires = (datetime.fromisoformat(default.json()[k]) for k in ("created_at", "expires_at"))
+    assert expires - made == timedelta(days=90)
+    short = await client.post("/api/v1/tokens", json={"name": "short", "expires_in_days": 1},
+                              headers={"x-csrf-token": csrf})
+    assert datetime.fromisoformat(short.json()["expires_at"]) - made < timedelta(days=1, minutes=1)
+    for days in (0, 366, -5):
+        refused = await client.post("/api/v1/tokens", json={"name": "long", "expires_in_days": days},
+                                    headers={"x-csrf-token": csrf})
+        assert refused.status_code == 422 and "1 to 365" in refused.json()["detail"], refused.text
+    page, _ = await make_token(client, csrf, name="form")
+    assert page.status_code == 201 and "It works until" in page.text
+    bad_page = await client.post("/account/tokens", headers=HTML,
+                                 data={"name": "x", "expires_in_days": "999", "csrf_token": csrf})
+    assert bad_page.status_code == 422 and 'data-testid="error-expires_in_days"' in bad_page.text
+    listing = await client.get("/account/tokens", headers=HTML)
+    assert f'data-testid="token-expires-{short.json()["id"]}"' in listing.text
+
+    bearer = {"authorization": f"Bearer {short.json()['token']}"}
+    assert (await client.get("/api/v1/profile", headers=bearer)).status_code == 200
+    row = db.get(ApiToken, short.json()["id"])
+    row.expires_at = datetime.now(timezone.utc) - timedelta(seconds=1)
+    db.commit()
+    answer = await client.get("/api/v1/profile", headers=bearer)
+    assert answer.status_code == 401 and "expired" in answer.json()["detail"]
+
+
+def test_an_expired_token_does_not_resolve(db):
+    user = make_user(db, "old.token@example.org")
+    now = datetime.now(timezone.utc)
+    _row, secret = create_api_token(db, user, "t", None, now, timedelta(days=1))
+    db.flush()
+    assert resolve_api_token(db, secret, now + timedelta(hours=23)) is not None
+    assert resolve_api_token(db, secret, now + timedelta(days=1)) is None

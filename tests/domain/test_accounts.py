@@ -71,6 +71,28 @@ def test_deactivation_allowed(scope, target):
     scope.require_may_deactivate(target, actor_user_id=1)
 
 
+@pytest.mark.parametrize(
+    ("scope", "target", "manages"),
+    [
+        (WEST, account(4), True),
+        (WEST, account(4, 5), True),
+        (WEST, account(4, 1), False),  # one shared region is not enough to take the account
+        (WEST, account(1), False),
+        (WEST, account(), False),
+        (WEST, account(4, admin=True), False),
+        (STATE, account(1, 4), True),
+        (STATE, account(4, admin=True), True),
+    ],
+)
+def test_the_whole_account_needs_every_region_the_person_works_in(scope, target, manages):
+    assert scope.may_manage_account(target) is manages
+    if manages:
+        scope.require_may_manage_account(target, "change the email")
+    else:
+        with pytest.raises(NotAllowed):
+            scope.require_may_manage_account(target, "change the email")
+
+
 def test_granting_admin_roles_is_for_the_state_team():
     STATE.require_may_grant_admin()
     with pytest.raises(NotAllowed, match="Only the state team"):

@@ -60,7 +60,8 @@ async def test_esign_end_to_end(client, db):
     assert again.status_code == 409 and "can no longer be signed" in again.json()["detail"]
 
 
-async def test_text_message_end_to_end_through_the_dev_outbox(client, db):
+async def test_text_message_end_to_end_through_the_dev_outbox(dev_client, db):
+    client = dev_client
     scene = make_scene(db, phone=None)
     headers = await signed_in(client, scene)
     roi_id = await _draft(client, db, scene, headers)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from fastapi.routing import APIRoute
 from sqlalchemy import select
 
@@ -147,18 +148,22 @@ def test_every_roi_route_is_behind_the_user_mou_gate():
     assert ungated == []
 
 
-async def test_the_dev_outbox_does_not_exist_in_production(settings, session_factory, temporal_client, db):
+@pytest.mark.parametrize("environment", ["production", "test"])
+async def test_the_dev_outbox_does_not_exist_outside_development(settings, session_factory, temporal_client,
+                                                                 db, environment):
     import httpx
 
     from api.app import create_app
     from connect.settings import Environment
     from tests.factories import login, make_user
 
-    production = settings.model_copy(update={"environment": Environment.PRODUCTION})
-    app = create_app(production, session_factory=session_factory, temporal_client=temporal_client)
-    user = make_user(db)
+    elsewhere = settings.model_copy(update={"environment": Environment(environment)})
+    app = create_app(elsewhere, session_factory=session_factory, temporal_client=temporal_client)
+    assert not [r for r in app.routes if getattr(r, "path", "").startswith("/outbox")]
+    user = make_user(db, state_team=True)
     db.commit()
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http:
         csrf = await login(http, user.email)
         assert (await http.get("/outbox")).status_code == 404
         assert (await http.post("/outbox/1/reply", data={"csrf_token": csrf, "body": "YES"})).status_code == 404
+        assert 'href="/outbox"' not in (await http.get("/", headers={"accept": "text/html"})).text
