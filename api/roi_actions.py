@@ -27,13 +27,16 @@ from domain.phones import NO_PHONE, normalize_phone
 from domain.roi import (
     AuthorizerKind,
     RoiState,
+    SignatureMethod,
     check_authorizer,
     check_information_types,
     check_purpose,
     check_signable,
+    check_signature_method,
     normalize_sms_code,
 )
 from models import audit
+from models.client_access import can_see_client
 from models.client_contact import ContactChanges, check_contact_changes, client_mobile, update_client_contact
 from models.clients import Client
 from models.db import release_before_wait
@@ -41,7 +44,6 @@ from models.releases import (
     check_roi_access,
     create_roi_drafts,
     get_roi,
-    program_may_see_client,
     sms_opted_out,
 )
 from models.roi import ReleaseOfInformation, RoiAttachment
@@ -182,7 +184,7 @@ async def complete_roi(request: Request, db: Session, actor: Actor, roi: Release
     check_authorizer(kind, data.authorizer_name, data.authorizer_relationship)
     if contact is not None:
         check_contact_changes(contact)
-        sees = program_may_see_client(db, client.id, actor.program_id, today_local(moment))
+        sees = can_see_client(db, actor.program_id, client.id, today_local(moment))
         if not sees and any(v is not None for k, v in vars(contact).items() if k != "mobile_phone"):
             raise NotAllowed("Your program does not have this client's consent to see or change their "
                              "stored details yet; you can only add a new phone number.")
@@ -205,8 +207,10 @@ async def complete_roi(request: Request, db: Session, actor: Actor, roi: Release
 # --- signing -----------------------------------------------------------------------------------
 
 
-async def sign_esign(request: Request, actor: Actor, roi: ReleaseOfInformation, typed_name: str,
-                     confirmed: bool) -> RoiStatus:
+async def sign_esign(request: Request, db: Session, actor: Actor, roi: ReleaseOfInformation, typed_name: str,
+                     confirmed: bool, moment: datetime) -> RoiStatus:
+    check_signature_method(SignatureMethod.ESIGN,
+                           can_see_client(db, roi.sending_program_id, roi.client_id, today_local(moment)))
     return await update_roi(request, roi, RoiWorkflow.sign_esign,
                             SignEsign(roi_actor(actor), typed_name or "", bool(confirmed)))
 

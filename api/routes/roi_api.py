@@ -3,6 +3,7 @@ resend, upload, revoke, read). Refusals come back as 4xx with the workflow's rea
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Request, UploadFile
@@ -11,12 +12,12 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from api import roi_actions as act
-from api.deps import DbSession, MouActor, Now, SettingsDep, today_local
+from api.deps import Actor, DbSession, MouActor, Now, SettingsDep, today_local
 from domain.roi import InformationType, RoiState, SignatureMethod
 from models.client_contact import ContactChanges
 from models.directory import DirectoryFilters, search_directory
 from models.org import Program
-from models.releases import client_rois, live_attachment, roi_programs
+from models.releases import client_rois, live_attachment, roi_programs, roi_text_for
 from models.roi import ReleaseOfInformation
 
 router = APIRouter(prefix="/api/v1/roi", tags=["releases of information"])
@@ -77,7 +78,7 @@ def program_json(program: Program) -> dict:
             "counties": sorted(c.county for c in program.counties)}
 
 
-def roi_json(db: Session, roi: ReleaseOfInformation) -> dict:
+def roi_json(db: Session, roi: ReleaseOfInformation, actor: Actor, moment: datetime) -> dict:
     db.refresh(roi)
     attachment = live_attachment(roi)
     return {
@@ -98,7 +99,7 @@ def roi_json(db: Session, roi: ReleaseOfInformation) -> dict:
         "revoked_at": roi.revoked_at.isoformat() if roi.revoked_at else None,
         "revoke_reason": roi.revoke_reason,
         "text_sha256": roi.text_sha256,
-        "rendered_text": roi.rendered_text,
+        "rendered_text": roi_text_for(db, roi, actor.program_id, today_local(moment)),
         "attachment": {"id": attachment.id, "sha256": attachment.sha256, "size_bytes": attachment.size_bytes,
                        "uploaded_at": attachment.uploaded_at.isoformat()} if attachment else None,
     }
@@ -139,21 +140,21 @@ async def list_rois(actor: MouActor, db: DbSession, moment: Now, client_id: int)
 async def create(body: StartRoisIn, request: Request, actor: MouActor, db: DbSession, moment: Now):
     client = act.client_for_roi(db, body.client_id)
     rows = await act.start_rois(request, db, actor, client, body.program_ids, body.one_per_program, moment)
-    return {"rois": [roi_json(db, roi) for roi in rows]}
+    return {"rois": [roi_json(db, roi, actor, moment) for roi in rows]}
 
 
 @router.get("/{roi_id}", summary="Read an ROI")
 async def read(roi_id: int, actor: MouActor, db: DbSession, moment: Now):
     roi = act.roi_for(db, roi_id, actor, moment)
     act.audit_client_view(db, actor, roi, f"api:roi:{roi.id}")
-    return roi_json(db, roi)
+    return roi_json(db, roi, actor, moment)
 
 
 @router.put("/{roi_id}/programs", summary="Choose the programs of a draft ROI")
 async def programs(roi_id: int, body: ProgramsIn, request: Request, actor: MouActor, db: DbSession, moment: Now):
     roi = act.roi_for(db, roi_id, actor, moment, manage=True)
     await act.choose_programs(request, actor, roi, body.program_ids, db, moment)
-    return roi_json(db, roi)
+    return roi_json(db, roi, actor, moment)
 
 
 @router.post("/{roi_id}/complete", summary="Complete the ROI: information types, purpose, authoriser")
@@ -163,42 +164,42 @@ async def complete(roi_id: int, body: CompleteIn, request: Request, actor: MouAc
                              body.authorizer_name, body.authorizer_relationship)
     contact = ContactChanges(**body.client.model_dump()) if body.client else None
     await act.complete_roi(request, db, actor, roi, data, contact, moment)
-    return roi_json(db, roi)
+    return roi_json(db, roi, actor, moment)
 
 
 @router.post("/{roi_id}/sign/esign", summary="E-sign: the authoriser types their name and confirms")
 async def esign(roi_id: int, body: EsignIn, request: Request, actor: MouActor, db: DbSession, moment: Now):
     roi = act.roi_for(db, roi_id, actor, moment, manage=True)
-    await act.sign_esign(request, actor, roi, body.typed_name, body.confirmed)
-    return roi_json(db, roi)
+    await act.sign_esign(request, db, actor, roi, body.typed_name, body.confirmed, moment)
+    return roi_json(db, roi, actor, moment)
 
 
 @router.post("/{roi_id}/sign/sms", summary="Text message: text the client for their YES")
 async def sms(roi_id: int, body: SmsIn, request: Request, actor: MouActor, db: DbSession, moment: Now):
     roi = act.roi_for(db, roi_id, actor, moment, manage=True)
     await act.start_sms(request, db, actor, roi, body.phone, moment)
-    return roi_json(db, roi)
+    return roi_json(db, roi, actor, moment)
 
 
 @router.post("/{roi_id}/sign/sms/code", summary="Enter the security code the client relays")
 async def code(roi_id: int, body: CodeIn, request: Request, actor: MouActor, db: DbSession, moment: Now):
     roi = act.roi_for(db, roi_id, actor, moment, manage=True)
     await act.enter_code(request, actor, roi, body.code)
-    return roi_json(db, roi)
+    return roi_json(db, roi, actor, moment)
 
 
 @router.post("/{roi_id}/sign/sms/resend", summary="Text the client a new code (the old one stops working)")
 async def resend(roi_id: int, request: Request, actor: MouActor, db: DbSession, moment: Now):
     roi = act.roi_for(db, roi_id, actor, moment, manage=True)
     await act.resend_code(request, actor, roi)
-    return roi_json(db, roi)
+    return roi_json(db, roi, actor, moment)
 
 
 @router.post("/{roi_id}/sign/upload", summary="Upload: mark the signature as pending upload")
 async def upload_pending(roi_id: int, request: Request, actor: MouActor, db: DbSession, moment: Now):
     roi = act.roi_for(db, roi_id, actor, moment, manage=True)
     await act.mark_upload_pending(request, actor, roi)
-    return roi_json(db, roi)
+    return roi_json(db, roi, actor, moment)
 
 
 @router.post("/{roi_id}/attachments", status_code=201, summary="Upload (or replace) the signed scan, a PDF")
@@ -206,7 +207,7 @@ async def upload(roi_id: int, request: Request, actor: MouActor, db: DbSession, 
                  file: Annotated[UploadFile | None, File()] = None):
     roi = act.roi_for(db, roi_id, actor, moment, manage=True)
     await act.attach_upload(request, db, actor, roi, file)
-    return roi_json(db, roi)
+    return roi_json(db, roi, actor, moment)
 
 
 @router.get("/{roi_id}/attachments/{attachment_id}", summary="Download the signed scan")
@@ -221,18 +222,18 @@ async def download(roi_id: int, attachment_id: int, actor: MouActor, db: DbSessi
 async def delete(roi_id: int, attachment_id: int, request: Request, actor: MouActor, db: DbSession, moment: Now):
     roi = act.roi_for(db, roi_id, actor, moment, manage=True)
     await act.delete_attachment(request, db, actor, roi, attachment_id)
-    return roi_json(db, roi)
+    return roi_json(db, roi, actor, moment)
 
 
 @router.post("/{roi_id}/revoke", summary="Revoke a signed ROI at the client's request")
 async def revoke(roi_id: int, body: RevokeIn, request: Request, actor: MouActor, db: DbSession, moment: Now):
     roi = act.roi_for(db, roi_id, actor, moment, manage=True)
     await act.revoke(request, actor, roi, body.reason)
-    return roi_json(db, roi)
+    return roi_json(db, roi, actor, moment)
 
 
 @router.post("/{roi_id}/abandon", summary="Abandon an unsigned ROI")
 async def abandon(roi_id: int, request: Request, actor: MouActor, db: DbSession, moment: Now):
     roi = act.roi_for(db, roi_id, actor, moment, manage=True)
     await act.abandon(request, actor, roi)
-    return roi_json(db, roi)
+    return roi_json(db, roi, actor, moment)
