@@ -11,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 from fastapi import Request, UploadFile
+from fastapi.responses import FileResponse
 from pypdf import PdfReader
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
@@ -345,6 +346,15 @@ def attachment_path(settings: Settings, db: Session, actor: Actor, roi: ReleaseO
                  program_id=actor.program_id, attachment_id=attachment.id)
     db.commit()
     return path, attachment
+
+
+def attachment_download(settings: Settings, db: Session, actor: Actor, roi: ReleaseOfInformation,
+                        attachment_id: int) -> FileResponse:
+    """The signed scan as a download, never shown inside CONNECT's pages: an uploaded PDF may
+    carry an /OpenAction script, and a browser's viewer would run it in CONNECT's origin."""
+    path, attachment = attachment_path(settings, db, actor, roi, attachment_id)
+    return FileResponse(path, media_type="application/pdf", filename=attachment.filename,
+                        content_disposition_type="attachment")
 
 
 async def delete_attachment(request: Request, db: Session, actor: Actor, roi: ReleaseOfInformation,

@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Request, UploadFile
-from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
@@ -214,8 +213,7 @@ async def upload(roi_id: int, request: Request, actor: MouActor, db: DbSession, 
 async def download(roi_id: int, attachment_id: int, actor: MouActor, db: DbSession, moment: Now,
                    settings: SettingsDep):
     roi = act.roi_for(db, roi_id, actor, moment)
-    path, attachment = act.attachment_path(settings, db, actor, roi, attachment_id)
-    return FileResponse(path, media_type="application/pdf", filename=attachment.filename)
+    return act.attachment_download(settings, db, actor, roi, attachment_id)
 
 
 @router.delete("/{roi_id}/attachments/{attachment_id}", summary="Delete the scan (the ROI awaits a new one)")

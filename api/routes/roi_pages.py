@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, RedirectResponse
+from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
@@ -309,9 +309,7 @@ async def upload(roi_id: int, request: Request, actor: MouActor, db: DbSession, 
 async def view_attachment(roi_id: int, attachment_id: int, actor: MouActor, db: DbSession, moment: Now,
                           settings: SettingsDep):
     roi = act.roi_for(db, roi_id, actor, moment)
-    path, attachment = act.attachment_path(settings, db, actor, roi, attachment_id)
-    return FileResponse(path, media_type="application/pdf", filename=attachment.filename,
-                        content_disposition_type="inline")
+    return act.attachment_download(settings, db, actor, roi, attachment_id)
 
 
 @router.post("/roi/{roi_id}/attachments/{attachment_id}/delete")
