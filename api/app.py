@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 
-from api import errors, security_headers
+from api import errors, security_headers, text_input
 from api.routes import ROUTERS
 from api.templating import make_templates
 from connect.settings import Settings
@@ -71,6 +71,7 @@ def create_app(
     app.state.templates = make_templates(settings)
 
     errors.install(app)
+    text_input.install(app)
     security_headers.install(app, settings)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     for name, sub in (("uswds", "@uswds/uswds/dist"), ("htmx", "htmx.org/dist"),
