@@ -130,8 +130,8 @@ async def update_roi(request: Request, roi: ReleaseOfInformation, update, argume
 
 def audit_client_view(db: Session, actor: Actor, roi: ReleaseOfInformation, via: str) -> None:
     """The ROI's text names the client: reading it is a view of the client's details."""
-    audit.record(db, action="client.viewed", entity_type="client", entity_id=roi.client_id, user_id=actor.user.id,
-                 program_id=actor.program_id, via=via)
+    audit.record_client_view(db, client_id=roi.client_id, user_id=actor.user.id, program_id=actor.program_id,
+                             via=via)
     db.commit()
 
 
