@@ -15,7 +15,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.notices import notify_users
-from connect.roi_document import DocumentProgram, render_roi
+from connect.roi_document import DOB_FORMAT, DocumentProgram, render_roi
 from connect.security import keyed_hash
 from connect.settings import Settings
 from domain.errors import DomainError
@@ -135,7 +135,7 @@ class RoiActivities:
             client = db.get(Client, roi.client_id)
             programs = roi_programs(db, roi)
             document = render_roi(
-                roi_id=roi.id, client_name=client.full_name, client_dob=client.dob.strftime("%m/%d/%Y"),
+                roi_id=roi.id, client_name=client.full_name, client_dob=client.dob.strftime(DOB_FORMAT),
                 programs=[DocumentProgram(p.display_name, p.id == roi.sending_program_id, p.is_part2)
                           for p in programs],
                 information_types=c.information_types, purpose=" ".join(c.purpose.split()),

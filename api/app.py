@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 
-from api import body_limit, errors, openapi, security_headers
+from api import body_limit, errors, openapi, security_headers, text_input
 from api.routes import routers_for
 from api.templating import make_templates
 from connect.settings import Settings
@@ -72,6 +72,7 @@ def create_app(
 
     errors.install(app)
     body_limit.install(app, settings)  # outside the catch-all, whose answer it shares
+    text_input.install(app)
     security_headers.install(app, settings)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     for name, sub in (("uswds", "@uswds/uswds/dist"), ("htmx", "htmx.org/dist"),

@@ -111,6 +111,13 @@ class ReferralSteps:
             raise NotFound("That referral")
         return referral
 
+    def record_client_view(self, referral: Referral, via: str) -> None:
+        """A referral's answer shows the client's details to the programs that may see them:
+        that read is audited, once per answer."""
+        audit.record_client_view(self.db, client_id=referral.client_id, user_id=self.who.user_id,
+                                 program_id=self.who.program_id, via=via, referral_id=referral.id)
+        self.db.commit()
+
     # --- the sender ------------------------------------------------------------------------
 
     async def create(self, client_id: int, program_id: int, form: ReferralForm, *, send: bool,

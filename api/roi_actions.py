@@ -11,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 from fastapi import Request, UploadFile
+from fastapi.responses import FileResponse
 from pypdf import PdfReader
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
@@ -27,13 +28,16 @@ from domain.phones import NO_PHONE, normalize_phone
 from domain.roi import (
     AuthorizerKind,
     RoiState,
+    SignatureMethod,
     check_authorizer,
     check_information_types,
     check_purpose,
     check_signable,
+    check_signature_method,
     normalize_sms_code,
 )
 from models import audit
+from models.client_access import can_see_client
 from models.client_contact import ContactChanges, check_contact_changes, client_mobile, update_client_contact
 from models.clients import Client
 from models.db import release_before_wait
@@ -41,7 +45,6 @@ from models.releases import (
     check_roi_access,
     create_roi_drafts,
     get_roi,
-    program_may_see_client,
     sms_opted_out,
 )
 from models.roi import ReleaseOfInformation, RoiAttachment
@@ -127,8 +130,8 @@ async def update_roi(request: Request, roi: ReleaseOfInformation, update, argume
 
 def audit_client_view(db: Session, actor: Actor, roi: ReleaseOfInformation, via: str) -> None:
     """The ROI's text names the client: reading it is a view of the client's details."""
-    audit.record(db, action="client.viewed", entity_type="client", entity_id=roi.client_id, user_id=actor.user.id,
-                 program_id=actor.program_id, via=via)
+    audit.record_client_view(db, client_id=roi.client_id, user_id=actor.user.id, program_id=actor.program_id,
+                             via=via)
     db.commit()
 
 
@@ -182,7 +185,7 @@ async def complete_roi(request: Request, db: Session, actor: Actor, roi: Release
     check_authorizer(kind, data.authorizer_name, data.authorizer_relationship)
     if contact is not None:
         check_contact_changes(contact)
-        sees = program_may_see_client(db, client.id, actor.program_id, today_local(moment))
+        sees = can_see_client(db, actor.program_id, client.id, today_local(moment))
         if not sees and any(v is not None for k, v in vars(contact).items() if k != "mobile_phone"):
             raise NotAllowed("Your program does not have this client's consent to see or change their "
                              "stored details yet; you can only add a new phone number.")
@@ -205,8 +208,10 @@ async def complete_roi(request: Request, db: Session, actor: Actor, roi: Release
 # --- signing -----------------------------------------------------------------------------------
 
 
-async def sign_esign(request: Request, actor: Actor, roi: ReleaseOfInformation, typed_name: str,
-                     confirmed: bool) -> RoiStatus:
+async def sign_esign(request: Request, db: Session, actor: Actor, roi: ReleaseOfInformation, typed_name: str,
+                     confirmed: bool, moment: datetime) -> RoiStatus:
+    check_signature_method(SignatureMethod.ESIGN,
+                           can_see_client(db, roi.sending_program_id, roi.client_id, today_local(moment)))
     return await update_roi(request, roi, RoiWorkflow.sign_esign,
                             SignEsign(roi_actor(actor), typed_name or "", bool(confirmed)))
 
@@ -341,6 +346,15 @@ def attachment_path(settings: Settings, db: Session, actor: Actor, roi: ReleaseO
                  program_id=actor.program_id, attachment_id=attachment.id)
     db.commit()
     return path, attachment
+
+
+def attachment_download(settings: Settings, db: Session, actor: Actor, roi: ReleaseOfInformation,
+                        attachment_id: int) -> FileResponse:
+    """The signed scan as a download, never shown inside CONNECT's pages: an uploaded PDF may
+    carry an /OpenAction script, and a browser's viewer would run it in CONNECT's origin."""
+    path, attachment = attachment_path(settings, db, actor, roi, attachment_id)
+    return FileResponse(path, media_type="application/pdf", filename=attachment.filename,
+                        content_disposition_type="attachment")
 
 
 async def delete_attachment(request: Request, db: Session, actor: Actor, roi: ReleaseOfInformation,

@@ -1,4 +1,4 @@
-"""Security headers on every answer: CSP, nosniff, frame-ancestors, HSTS over TLS."""
+"""Security headers on every answer: CSP, nosniff, frame-ancestors, HSTS over TLS, no-store."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ DOCS_CSP = CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'")
     "style-src 'self'", "style-src 'self' 'unsafe-inline'"
 )
 
+CACHEABLE_PREFIXES = ("/static/", "/assets/")
+
 
 def install(app: FastAPI, settings: Settings) -> None:
     tls = settings.public_url.startswith("https://")
@@ -31,6 +33,9 @@ def install(app: FastAPI, settings: Settings) -> None:
         h.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         if tls:
             h.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        if request.url.path.startswith(("/clients", "/referrals", "/roi", "/api/")):
+        # Every answer but the public static files may carry what a signed-in person sees (the
+        # outbox, user lists, reports, bells): no browser or proxy may keep a copy. One default
+        # here, so a new route cannot forget it.
+        if not request.url.path.startswith(CACHEABLE_PREFIXES):
             h.setdefault("Cache-Control", "no-store")
         return response

@@ -9,6 +9,7 @@ program is on the ROI. The same template, with `blank`, is the paper form of the
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,9 @@ _ENV = Environment(
     trim_blocks=False,
 )
 TEMPLATE = "roi_authorization.txt"
+DOB_FORMAT = "%m/%d/%Y"
+# The template's client line, for showing the text without the full date of birth.
+_DOB = re.compile(r"Date of birth: \d{2}/\d{2}/(\d{4})")
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,15 @@ def render_roi(
         authorizer_relationship=authorizer_relationship,
     )
     return RoiDocument(text=text, sha256=sha256_of(text))
+
+
+def with_birth_year_only(text: str) -> str:
+    """The ROI text as a program that may see only the client's name and year of birth reads it.
+
+    The stored text (and its hash) keep the full date: it identifies the client to the programs
+    that receive the signed ROI. Until then the program preparing it sees the year, like in search.
+    """
+    return _DOB.sub(r"Year of birth: \1", text)
 
 
 def render_blank_roi() -> str:

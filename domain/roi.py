@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 
 from domain.calendar import add_years
-from domain.errors import InvalidTransition, ValidationFailed
+from domain.errors import InvalidTransition, NotAllowed, ValidationFailed
 from domain.taxonomy import LabelledStrEnum
 
 SMS_CODE_LENGTH = 6
@@ -338,4 +338,30 @@ def check_signable(state: RoiState, completed: bool) -> None:
         raise InvalidTransition(
             "Complete the ROI first: the information to share, the purpose and who authorises it.",
             code="roi_not_complete",
+        )
+
+
+def signature_methods_for(program_sees_client: bool) -> tuple[SignatureMethod, ...]:
+    """The signature methods a program may use on an ROI it prepares.
+
+    Signing gives every program on the ROI the client's full details. E-signing on screen rests
+    only on staff saying the client was at their desk, so a program that could not already see
+    the client would be granting itself that access on its own word. It must use a method with
+    evidence from the client instead: a text message answered from the client's phone, or the
+    signed paper form uploaded (kept and reviewable). Programs that already see the client lose
+    nothing by e-signing, so they keep all three.
+    """
+    if program_sees_client:
+        return tuple(SignatureMethod)
+    return (SignatureMethod.SMS, SignatureMethod.UPLOAD)
+
+
+def check_signature_method(method: SignatureMethod, program_sees_client: bool) -> None:
+    """NotAllowed when ``signature_methods_for`` does not offer ``method``."""
+    if method not in signature_methods_for(program_sees_client):
+        raise NotAllowed(
+            "Your program cannot see this client's details yet, so the client must sign by text "
+            "message or on the paper form (upload the signed scan); e-signing on screen is not "
+            "available.",
+            code="esign_needs_consent",
         )

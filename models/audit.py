@@ -49,3 +49,13 @@ def record(
     )
     session.add(event)
     return event
+
+
+def record_client_view(
+    session: Session, *, client_id: int, user_id: int | None, program_id: int | None, via: str,
+    **detail,
+) -> AuditEvent:
+    """The one audit record of a read of a client's details: every answer that shows them (page or
+    JSON) writes exactly one, naming the actor, the program and the client. ``via`` says which."""
+    return record(session, action="client.viewed", entity_type="client", entity_id=client_id,
+                  user_id=user_id, program_id=program_id, via=via, **detail)

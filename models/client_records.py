@@ -99,9 +99,9 @@ def view_client(
     shown = ["first_name", "last_name", "birth_year"]
     if visible:
         shown = [*PROFILE_FIELDS, "phones"]
-    audit.record(db, action="client.viewed", entity_type="client", entity_id=client.id,
-                 user_id=user_id, program_id=program_id, view="full" if visible else "minimum",
-                 purpose=purpose, fields=shown)
+    audit.record_client_view(db, client_id=client.id, user_id=user_id, program_id=program_id,
+                             via=purpose, purpose=purpose, view="full" if visible else "minimum",
+                             fields=shown)
     return ClientView(client, visible)
 
 

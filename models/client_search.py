@@ -293,7 +293,10 @@ def search_clients(
 ) -> SearchPage:
     """One page of clients whose name fits ``text`` (and born on ``dob`` if given); ``since``
     keeps those whose profile changed at or after then."""
-    ids = find_candidates(db, parse_name_query(text), dob)
+    query = parse_name_query(text)
+    ids = find_candidates(db, query, dob)
+    if dob is not None:
+        ids = _dob_matches(db, ids, find_candidates(db, query), dob, program_id, today)
     if since is not None and ids:
         changed = set(db.scalars(select(Client.id).where(Client.id.in_(ids), Client.updated_at >= since)))
         ids = [i for i in ids if i in changed]
@@ -326,6 +329,24 @@ def _page_of(db: Session, ids: list[int], *, program_id: int, today: date, page:
         total=len(ids),
         capped=capped,
     )
+
+
+def _dob_matches(db: Session, exact: list[int], by_name: list[int], dob: date, program_id: int,
+                 today: date) -> list[int]:
+    """The date of birth narrows the search only among clients the program may see.
+
+    Matching the full date for the others would let anyone confirm a stranger's birthday by
+    guessing, one search per guess, while the identity check allows five a day. A client the
+    program may not see matches on the year of birth instead, which the results show anyway:
+    the typed date confirms nothing more, and the client is still found to ask for consent.
+    """
+    seen = set(db.scalars(select(Client.id).where(Client.id.in_(exact + by_name),
+                                                  visible_to(program_id, today))))
+    year = set(db.scalars(select(Client.id).where(
+        Client.id.in_(by_name), Client.dob >= date(dob.year, 1, 1), Client.dob <= date(dob.year, 12, 31))))
+    kept = [i for i in exact if i in seen]
+    kept += [i for i in by_name if i not in seen and i in year]
+    return kept[: MAX_RESULTS + 1]
 
 
 @lru_cache(maxsize=1)

@@ -8,14 +8,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from connect.roi_document import with_birth_year_only
 from domain.errors import NotAllowed, NotFound, ValidationFailed
 from domain.roi import RoiState, SignatureMethod, is_roi_valid
 from domain.sms_replies import SmsKeyword, classify_reply, opts_in
 from models import audit
+from models.client_access import can_see_client
 from models.clients import Client
 from models.directory import directory_programs_by_id
 from models.org import Program
@@ -128,32 +130,16 @@ def check_roi_access(roi: ReleaseOfInformation, program_id: int | None, today: d
         )
 
 
-def program_may_see_client(db: Session, client_id: int, program_id: int, today: date) -> bool:
-    """DOMAIN.md: the program that created the client, programs on a valid ROI with the client,
-    and programs holding a referral of the client see the client's details.
+def roi_text_for(db: Session, roi: ReleaseOfInformation, program_id: int, today: date) -> str:
+    """The ROI's text as ``program_id`` may read it today.
 
-    A stand-in until the clients issue lands its visibility function; keep the rule in one place.
+    The text names the client with their full date of birth. A program that may not yet see the
+    client's details (``models.client_access``) reads the year only, as search shows it: the ROI
+    is not consent until it is signed, so preparing one must not reveal more.
     """
-    client = db.get(Client, client_id)
-    if client is None:
-        return False
-    if client.created_by_program_id == program_id:
-        return True
-    on_valid_roi = db.scalar(
-        select(exists().where(
-            ReleaseOfInformation.client_id == client_id,
-            ReleaseOfInformation.state == RoiState.SIGNED.value,
-            ReleaseOfInformation.expires_on > today,
-            RoiProgram.roi_id == ReleaseOfInformation.id,
-            RoiProgram.program_id == program_id,
-        ))
-    )
-    if on_valid_roi:
-        return True
-    return bool(db.scalar(select(exists().where(
-        Referral.client_id == client_id,
-        or_(Referral.sending_program_id == program_id, Referral.receiving_program_id == program_id),
-    ))))
+    if can_see_client(db, program_id, roi.client_id, today):
+        return roi.rendered_text
+    return with_birth_year_only(roi.rendered_text)
 
 
 def client_rois(db: Session, client_id: int, program_id: int, today: date) -> list[ReleaseOfInformation]:

@@ -44,10 +44,10 @@ def _counts(db, client: Client) -> dict:
 
 
 def _audit_view(db, actor: Actor, client: Client) -> None:
-    audit.record(db, action="client.viewed", entity_type="client", entity_id=client.id,
-                 user_id=actor.user.id, program_id=actor.program_id, view="full", purpose="merge",
-                 fields=["first_name", "last_name", "dob", "address", "city", "county", "zip",
-                         "phones"])
+    audit.record_client_view(db, client_id=client.id, user_id=actor.user.id,
+                             program_id=actor.program_id, via="merge", view="full", purpose="merge",
+                             fields=["first_name", "last_name", "dob", "address", "city", "county",
+                                     "zip", "phones"])
 
 
 def _recent_merges(db, actor: Actor) -> list[tuple[ClientChange, Client, Client]]:

@@ -91,6 +91,11 @@ def _render_form(request: Request, steps: ReferralSteps, client, program: Progra
                  status: int = 200):
     fields = form_fields(program)
     values = {f.key: form.fields.get(f.key, "") for f in fields}
+    # The form shows the client's profile (the sending program holds a valid ROI to get here).
+    audit.record_client_view(steps.db, client_id=client.id, user_id=steps.who.user_id,
+                             program_id=steps.who.program_id,
+                             via=f"referral:{referral.id}:form" if referral else "referral:new")
+    steps.db.commit()
     post_url = f"/referrals/{referral.id}/form" if referral else f"/clients/{client.id}/referrals/new"
     return render(request, "referrals/form.html", {
         "client": client, "program": program, "referral": referral, "values": values, "reason": form.reason,
@@ -194,9 +199,7 @@ def _render_detail(request: Request, steps: ReferralSteps, referral: Referral, *
     who = steps.who
     full = sees_client_details(who, referral)
     if full:
-        audit.record(steps.db, action="referral.viewed", entity_type="referral", entity_id=referral.id,
-                     user_id=who.user_id, program_id=who.program_id, client_id=referral.client_id)
-        steps.db.commit()
+        steps.record_client_view(referral, f"referral:{referral.id}")
     now_local = steps.now.astimezone(LOCAL).strftime("%Y-%m-%dT%H:%M")
     return render(request, "referrals/detail.html", {
         "referral": referral, "full": full, "actions": [a.value for a in actions_for(who, referral)],

@@ -41,6 +41,7 @@ from models.referral_queries import (
     incoming_referrals,
     referral_cards,
     require_valid_roi,
+    sees_client_details,
     sent_referrals,
 )
 from workflows.referral_contracts import ReferralForm
@@ -92,7 +93,10 @@ async def sent(filters: Filters, db: DbSession, steps: Steps):
 
 @router.get("/{referral_id}", response_model=ReferralOut)
 async def read(referral_id: Id, steps: Steps):
-    return detail(steps.who, steps.get(referral_id))
+    referral = steps.get(referral_id)
+    if sees_client_details(steps.who, referral):
+        steps.record_client_view(referral, f"api:referral:{referral.id}")
+    return detail(steps.who, referral)
 
 
 @router.get("/{referral_id}/assignable", response_model=list[Named],

@@ -3,6 +3,7 @@ resend, upload, revoke, read). Refusals come back as 4xx with the workflow's rea
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Request, UploadFile
@@ -11,7 +12,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from api import roi_actions as act
-from api.deps import DbSession, MouActor, Now, SettingsDep, today_local
+from api.deps import Actor, DbSession, MouActor, Now, SettingsDep, today_local
 from api.schema_types import (
     Address,
     Code,
@@ -34,7 +35,7 @@ from models.client_contact import ContactChanges
 from models.directory import DirectoryFilters, search_directory
 from models.org import Program
 from models.paging import PER_PAGE
-from models.releases import client_rois, live_attachment, roi_programs
+from models.releases import client_rois, live_attachment, roi_programs, roi_text_for
 from models.roi import ReleaseOfInformation
 
 router = APIRouter(prefix="/api/v1/roi", tags=["releases of information"])
@@ -179,7 +180,7 @@ def program_json(program: Program) -> dict:
             "counties": sorted(c.county for c in program.counties)}
 
 
-def roi_json(db: Session, roi: ReleaseOfInformation) -> dict:
+def roi_json(db: Session, roi: ReleaseOfInformation, actor: Actor, moment: datetime) -> dict:
     db.refresh(roi)
     attachment = live_attachment(roi)
     return {
@@ -200,7 +201,7 @@ def roi_json(db: Session, roi: ReleaseOfInformation) -> dict:
         "revoked_at": roi.revoked_at.isoformat() if roi.revoked_at else None,
         "revoke_reason": roi.revoke_reason,
         "text_sha256": roi.text_sha256,
-        "rendered_text": roi.rendered_text,
+        "rendered_text": roi_text_for(db, roi, actor.program_id, today_local(moment)),
         "attachment": {"id": attachment.id, "sha256": attachment.sha256, "size_bytes": attachment.size_bytes,
                        "uploaded_at": attachment.uploaded_at.isoformat()} if attachment else None,
     }
@@ -242,21 +243,21 @@ async def list_rois(actor: MouActor, db: DbSession, moment: Now, client_id: Id) 
 async def create(body: StartRoisIn, request: Request, actor: MouActor, db: DbSession, moment: Now) -> StartedRois:
     client = act.client_for_roi(db, body.client_id)
     rows = await act.start_rois(request, db, actor, client, body.program_ids, body.one_per_program, moment)
-    return {"rois": [roi_json(db, roi) for roi in rows]}
+    return {"rois": [roi_json(db, roi, actor, moment) for roi in rows]}
 
 
 @router.get("/{roi_id}", summary="Read an ROI")
 async def read(roi_id: Id, actor: MouActor, db: DbSession, moment: Now) -> RoiOut:
     roi = act.roi_for(db, roi_id, actor, moment)
     act.audit_client_view(db, actor, roi, f"api:roi:{roi.id}")
-    return roi_json(db, roi)
+    return roi_json(db, roi, actor, moment)
 
 
 @router.put("/{roi_id}/programs", summary="Choose the programs of a draft ROI")
 async def programs(roi_id: Id, body: ProgramsIn, request: Request, actor: MouActor, db: DbSession, moment: Now) -> RoiOut:
     roi = act.roi_for(db, roi_id, actor, moment, manage=True)
     await act.choose_programs(request, actor, roi, body.program_ids, db, moment)
-    return roi_json(db, roi)
+    return roi_json(db, roi, actor, moment)
 
 
 @router.post("/{roi_id}/complete", summary="Complete the ROI: information types, purpose, authoriser")
@@ -266,42 +267,42 @@ async def complete(roi_id: Id, body: CompleteIn, request: Request, actor: MouAct
                              body.authorizer_name, body.authorizer_relationship)
     contact = ContactChanges(**body.client.model_dump()) if body.client else None
     await act.complete_roi(request, db, actor, roi, data, contact, moment)
-    return roi_json(db, roi)
+    return roi_json(db, roi, actor, moment)
 
 
 @router.post("/{roi_id}/sign/esign", summary="E-sign: the authoriser types their name and confirms")
 async def esign(roi_id: Id, body: EsignIn, request: Request, actor: MouActor, db: DbSession, moment: Now) -> RoiOut:
     roi = act.roi_for(db, roi_id, actor, moment, manage=True)
-    await act.sign_esign(request, actor, roi, body.typed_name, body.confirmed)
-    return roi_json(db, roi)
+    await act.sign_esign(request, db, actor, roi, body.typed_name, body.confirmed, moment)
+    return roi_json(db, roi, actor, moment)
 
 
 @router.post("/{roi_id}/sign/sms", summary="Text message: text the client for their YES")
 async def sms(roi_id: Id, body: SmsIn, request: Request, actor: MouActor, db: DbSession, moment: Now) -> RoiOut:
     roi = act.roi_for(db, roi_id, actor, moment, manage=True)
     await act.start_sms(request, db, actor, roi, body.phone, moment)
-    return roi_json(db, roi)
+    return roi_json(db, roi, actor, moment)
 
 
 @router.post("/{roi_id}/sign/sms/code", summary="Enter the security code the client relays")
 async def code(roi_id: Id, body: CodeIn, request: Request, actor: MouActor, db: DbSession, moment: Now) -> RoiOut:
     roi = act.roi_for(db, roi_id, actor, moment, manage=True)
     await act.enter_code(request, actor, roi, body.code)
-    return roi_json(db, roi)
+    return roi_json(db, roi, actor, moment)
 
 
 @router.post("/{roi_id}/sign/sms/resend", summary="Text the client a new code (the old one stops working)")
 async def resend(roi_id: Id, request: Request, actor: MouActor, db: DbSession, moment: Now) -> RoiOut:
     roi = act.roi_for(db, roi_id, actor, moment, manage=True)
     await act.resend_code(request, actor, roi)
-    return roi_json(db, roi)
+    return roi_json(db, roi, actor, moment)
 
 
 @router.post("/{roi_id}/sign/upload", summary="Upload: mark the signature as pending upload")
 async def upload_pending(roi_id: Id, request: Request, actor: MouActor, db: DbSession, moment: Now) -> RoiOut:
     roi = act.roi_for(db, roi_id, actor, moment, manage=True)
     await act.mark_upload_pending(request, actor, roi)
-    return roi_json(db, roi)
+    return roi_json(db, roi, actor, moment)
 
 
 @router.post("/{roi_id}/attachments", status_code=201, summary="Upload (or replace) the signed scan, a PDF")
@@ -309,7 +310,7 @@ async def upload(roi_id: Id, request: Request, actor: MouActor, db: DbSession, m
                  file: Annotated[UploadFile | None, File()] = None) -> RoiOut:
     roi = act.roi_for(db, roi_id, actor, moment, manage=True)
     await act.attach_upload(request, db, actor, roi, file)
-    return roi_json(db, roi)
+    return roi_json(db, roi, actor, moment)
 
 
 @router.get("/{roi_id}/attachments/{attachment_id}", summary="Download the signed scan",
@@ -317,26 +318,25 @@ async def upload(roi_id: Id, request: Request, actor: MouActor, db: DbSession, m
 async def download(roi_id: Id, attachment_id: Id, actor: MouActor, db: DbSession, moment: Now,
                    settings: SettingsDep):
     roi = act.roi_for(db, roi_id, actor, moment)
-    path, attachment = act.attachment_path(settings, db, actor, roi, attachment_id)
-    return FileResponse(path, media_type="application/pdf", filename=attachment.filename)
+    return act.attachment_download(settings, db, actor, roi, attachment_id)
 
 
 @router.delete("/{roi_id}/attachments/{attachment_id}", summary="Delete the scan (the ROI awaits a new one)")
 async def delete(roi_id: Id, attachment_id: Id, request: Request, actor: MouActor, db: DbSession, moment: Now) -> RoiOut:
     roi = act.roi_for(db, roi_id, actor, moment, manage=True)
     await act.delete_attachment(request, db, actor, roi, attachment_id)
-    return roi_json(db, roi)
+    return roi_json(db, roi, actor, moment)
 
 
 @router.post("/{roi_id}/revoke", summary="Revoke a signed ROI at the client's request")
 async def revoke(roi_id: Id, body: RevokeIn, request: Request, actor: MouActor, db: DbSession, moment: Now) -> RoiOut:
     roi = act.roi_for(db, roi_id, actor, moment, manage=True)
     await act.revoke(request, actor, roi, body.reason)
-    return roi_json(db, roi)
+    return roi_json(db, roi, actor, moment)
 
 
 @router.post("/{roi_id}/abandon", summary="Abandon an unsigned ROI")
 async def abandon(roi_id: Id, request: Request, actor: MouActor, db: DbSession, moment: Now) -> RoiOut:
     roi = act.roi_for(db, roi_id, actor, moment, manage=True)
     await act.abandon(request, actor, roi)
-    return roi_json(db, roi)
+    return roi_json(db, roi, actor, moment)

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, RedirectResponse
+from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
@@ -20,8 +20,16 @@ from api.schema_types import Id
 from domain.errors import DomainError
 from domain.montana import county_names
 from domain.phones import format_phone
-from domain.roi import AuthorizerKind, InformationType, RoiState, SignatureMethod, part2_programs_exposed
+from domain.roi import (
+    AuthorizerKind,
+    InformationType,
+    RoiState,
+    SignatureMethod,
+    part2_programs_exposed,
+    signature_methods_for,
+)
 from domain.taxonomy import INSURANCE_TYPES, SERVICES
+from models.client_access import can_see_client
 from models.client_contact import ContactChanges, client_mobile
 from models.clients import Client
 from models.directory import DirectoryFilters, directory_programs_by_id, search_directory
@@ -30,8 +38,8 @@ from models.releases import (
     current_sms_code,
     live_attachment,
     pending_referrals_under,
-    program_may_see_client,
     roi_programs,
+    roi_text_for,
 )
 from models.roi import ReleaseOfInformation
 
@@ -165,7 +173,7 @@ def _page_context(request: Request, db: Session, actor: Actor, roi: ReleaseOfInf
     today = today_local(moment)
     client = db.get(Client, roi.client_id)
     manage = actor.program_id == roi.sending_program_id
-    sees = program_may_see_client(db, client.id, actor.program_id, today)
+    sees = can_see_client(db, actor.program_id, client.id, today)
     programs = roi_programs(db, roi)
     exposed = part2_programs_exposed(roi.sending_program_id, {p.id: p.is_part2 for p in programs})
     mobile = client_mobile(client) if sees else None
@@ -175,8 +183,9 @@ def _page_context(request: Request, db: Session, actor: Actor, roi: ReleaseOfInf
                 if r is not None and r.sending_program_id == actor.program_id and r.client_id == roi.client_id]
     sms_phone = roi.signature_phone if roi.signature_method == SignatureMethod.SMS.value else ""
     return {
-        "roi": roi, "client": client, "client_label": client_label(client),
+        "roi": roi, "roi_text": roi_text_for(db, roi, actor.program_id, today), "client": client, "client_label": client_label(client),
         "manage": manage, "sees_client": sees, "programs": programs,
+        "signature_methods": [m.value for m in signature_methods_for(sees)],
         "part2_exposed": [p.display_name for p in programs if p.id in exposed],
         "state_label": RoiState(roi.state).label + (
             f": {SignatureMethod(roi.signature_method).label}"
@@ -247,7 +256,8 @@ async def complete(roi_id: Id, request: Request, actor: MouActor, db: DbSession,
 @router.post("/roi/{roi_id}/esign")
 async def esign(roi_id: Id, request: Request, actor: MouActor, db: DbSession, moment: Now):
     async def run(roi, form):
-        await act.sign_esign(request, actor, roi, str(form.get("typed_name", "")), form.get("confirmed") == "yes")
+        await act.sign_esign(request, db, actor, roi, str(form.get("typed_name", "")), form.get("confirmed") == "yes",
+                            moment)
 
     return await _act(request, db, actor, roi_id, moment, "signed", run)
 
@@ -300,9 +310,7 @@ async def upload(roi_id: Id, request: Request, actor: MouActor, db: DbSession, m
 async def view_attachment(roi_id: Id, attachment_id: Id, actor: MouActor, db: DbSession, moment: Now,
                           settings: SettingsDep):
     roi = act.roi_for(db, roi_id, actor, moment)
-    path, attachment = act.attachment_path(settings, db, actor, roi, attachment_id)
-    return FileResponse(path, media_type="application/pdf", filename=attachment.filename,
-                        content_disposition_type="inline")
+    return act.attachment_download(settings, db, actor, roi, attachment_id)
 
 
 @router.post("/roi/{roi_id}/attachments/{attachment_id}/delete")

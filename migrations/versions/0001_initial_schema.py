@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-03 12:01:48.033125
+Create Date: 2026-12-03 12:02:32.606891
 """
 from alembic import op
 import sqlalchemy as sa

@@ -106,7 +106,7 @@ async def test_send_from_the_chart_then_work_it(client, db):
     assert f'data-referral="{rid}"' in tracked.text and "Show Filters" in tracked.text
     seen = await client.get(f"/referrals/{rid}", headers=HTML)
     assert "Booked intake" in seen.text and "Done" in seen.text
-    assert db.scalar(select(AuditEvent).where(AuditEvent.action == "referral.viewed",
+    assert db.scalar(select(AuditEvent).where(AuditEvent.action == "client.viewed",
                                               AuditEvent.user_id == net.sender.id)) is not None
 
 

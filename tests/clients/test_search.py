@@ -139,3 +139,23 @@ def test_results_show_details_only_where_the_program_may_see_them(db, people):
     assert not private.visible
     assert private.birth_year == 1961
     assert (private.dob, private.phones, private.address, private.city) == (None, (), "", "")
+
+
+def test_a_date_of_birth_is_no_oracle_for_clients_the_program_may_not_see(db):
+    """Issue #19: a program that may not see a client cannot confirm their birthday by guessing;
+    for such a client the typed date counts by its year only, which the results show anyway."""
+    owner = make_program(db, "Owners")
+    other = make_program(db, "Strangers")
+    user = make_user(db, provider_of=(owner,))
+    make_client(db, owner, user, first_name="Dana", last_name="Whitcomb", dob=date(1977, 4, 23))
+    db.commit()
+
+    def found(program, dob):
+        return names(search_clients(db, "Dana Whitcomb", program_id=program.id, today=TODAY, dob=dob))
+
+    guesses = [date(1977, 4, 23), date(1977, 4, 24), date(1977, 11, 2)]
+    assert [found(other, d) for d in guesses] == [["Dana Whitcomb"]] * 3  # every guess looks alike
+    assert found(other, date(1978, 4, 23)) == []
+    # The program that sees the client narrows by the exact date.
+    assert found(owner, date(1977, 4, 23)) == ["Dana Whitcomb"]
+    assert found(owner, date(1977, 4, 24)) == []

@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from domain.errors import InvalidTransition, ValidationFailed
+from domain.errors import InvalidTransition, NotAllowed, ValidationFailed
 from domain.roi import (
     ROI_TRANSITIONS,
     SMS_CODE_LENGTH,
@@ -13,10 +13,12 @@ from domain.roi import (
     SignatureMethod,
     check_authorizer,
     check_roi_transition,
+    check_signature_method,
     check_signer,
     expiry_reminder_on,
     is_roi_valid,
     roi_expires_on,
+    signature_methods_for,
 )
 
 R = RoiState
@@ -223,3 +225,17 @@ def test_enum_values(enum, values):
 
 def test_sms_code_constants():
     assert (SMS_CODE_LENGTH, SMS_CODE_MAX_ATTEMPTS) == (6, 5)
+
+
+@pytest.mark.parametrize(("sees", "method", "allowed"), [
+    (True, SignatureMethod.ESIGN, True), (True, SignatureMethod.SMS, True),
+    (True, SignatureMethod.UPLOAD, True), (False, SignatureMethod.ESIGN, False),
+    (False, SignatureMethod.SMS, True), (False, SignatureMethod.UPLOAD, True),
+])
+def test_esign_needs_a_program_that_already_sees_the_client(sees, method, allowed):
+    assert (method in signature_methods_for(sees)) is allowed
+    if allowed:
+        check_signature_method(method, sees)
+    else:
+        with pytest.raises(NotAllowed, match="text message"):
+            check_signature_method(method, sees)
