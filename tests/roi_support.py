@@ -101,6 +101,22 @@ def codes_sent(db: Session, phone: str) -> list[str]:
     return [m.group(1) for body in texts_to(db, phone) if (m := CODE.search(body))]
 
 
+async def code_texted(db: Session, handle: WorkflowHandle, phone: str) -> str:
+    """The security code texted after a YES, once the workflow holds it too.
+
+    The activity writes the code's text before the workflow records the code, so a test that
+    enters a code as soon as the text appears races the workflow (it failed under load); this
+    waits for both."""
+    import asyncio
+
+    codes = await eventually(lambda: codes_sent(db, phone))
+    for _ in range(300):
+        if (await handle.query(RoiWorkflow.state)).code_expires_at is not None:
+            return codes[-1]
+        await asyncio.sleep(0.05)
+    raise AssertionError("the workflow never recorded the code it texted")
+
+
 def all_delivered(db: Session) -> bool:
     """Every queued email and text has been handed to its backend (nothing in flight)."""
     db.expire_all()
