@@ -16,7 +16,7 @@ from activities.registry import build_activities
 from connect.mailer import email_sender
 from connect.settings import Settings, load_settings
 from connect.sms import sms_sender
-from connect.starters import ensure_schedules
+from connect.starters import ensure_schedules, trigger_recovery
 from connect.temporal import connect_client
 from models.db import make_engine, make_session_factory
 from workflows.registry import WORKFLOWS
@@ -68,6 +68,7 @@ async def run_worker(settings: Settings) -> None:
     compile_workflow_modules()
     client = await connect_client(settings)
     await ensure_schedules(client, settings)
+    await trigger_recovery(client)  # the startup check: picks up what waited while we were down
     worker = build_worker(client, settings)
     await worker.run()
 

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from activities.messaging import MessagingActivities
 from activities.mou import MouActivities
+from activities.recovery import RecoveryActivities
 from activities.referrals import ReferralActivities
 from activities.reports import ReportActivities
 from activities.roi import RoiActivities
@@ -27,6 +28,7 @@ def build_activities(
     referrals = ReferralActivities(session_factory, settings)
     roi = RoiActivities(session_factory, settings, sms.from_number)
     reports = ReportActivities(session_factory)
+    recovery = RecoveryActivities(session_factory, settings)
     return [
         messaging.deliver_message, messaging.claim_held, mou.record_mou_signature, mou.mou_notice,
         referrals.apply_referral_change, referrals.referral_timer_fired, referrals.referral_roi_revoked,
@@ -35,5 +37,5 @@ def build_activities(
         roi.issue_roi_sms_code, roi.record_roi_code_attempt, roi.record_roi_signature,
         roi.record_roi_attachment, roi.record_roi_attachment_deleted, roi.record_roi_revocation,
         roi.record_roi_abandoned, roi.roi_notice,
-        reports.summarise_closed_loop,
+        reports.summarise_closed_loop, recovery.recover_stranded,
     ]

@@ -2,9 +2,10 @@
 
 from workflows.mou import MouRenewalWorkflow
 from workflows.outbox import DeliverOutboxWorkflow, SweepHeldOutboxWorkflow
+from workflows.recovery import RecoverStrandedWorkflow
 from workflows.referral import ReferralWorkflow
 from workflows.roi import RoiWorkflow
 from workflows.summary import SummariseClosedLoopWorkflow
 
 WORKFLOWS = [MouRenewalWorkflow, DeliverOutboxWorkflow, SweepHeldOutboxWorkflow, ReferralWorkflow, RoiWorkflow,
-             SummariseClosedLoopWorkflow]
+             SummariseClosedLoopWorkflow, RecoverStrandedWorkflow]

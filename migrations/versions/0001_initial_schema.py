@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 00:42:40.122637
+Create Date: 2026-12-03 10:32:17.897770
 """
 from alembic import op
 import sqlalchemy as sa
@@ -110,6 +110,17 @@ def upgrade() -> None:
     with op.batch_alter_table('outbox_message', schema=None) as batch_op:
         batch_op.create_index('ix_outbox_channel_created', ['channel', 'created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_outbox_message_to_address'), ['to_address'], unique=False)
+
+    op.create_table('workflow_start',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('entity_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', models.base.UtcDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_workflow_start')),
+    sa.UniqueConstraint('kind', 'entity_id', name=op.f('uq_workflow_start_kind'))
+    )
+    with op.batch_alter_table('workflow_start', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_workflow_start_created_at'), ['created_at'], unique=False)
 
     op.create_table('admin_region',
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -726,6 +737,10 @@ def downgrade() -> None:
 
     op.drop_table('notification')
     op.drop_table('admin_region')
+    with op.batch_alter_table('workflow_start', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_workflow_start_created_at'))
+
+    op.drop_table('workflow_start')
     with op.batch_alter_table('outbox_message', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_outbox_message_to_address'))
         batch_op.drop_index('ix_outbox_channel_created')

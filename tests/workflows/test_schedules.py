@@ -18,6 +18,7 @@ from models.messages import HELD, OutboxMessage, claim_held_messages
 from tests.factories import eventually
 from workflows.outbox import SweepHeldOutboxWorkflow
 from workflows.outbox_contracts import OUTBOX_SWEEP_SCHEDULE_ID, SweepOutbox
+from workflows.recovery_contracts import RECOVERY_SCHEDULE_ID
 from workflows.summary_contracts import SUMMARY_INTERVAL, SUMMARY_SCHEDULE_ID
 
 
@@ -84,6 +85,8 @@ async def test_the_worker_creates_its_schedules_once(temporal_client, settings, 
         assert await temporal_client.get_workflow_handle(first.action.workflow_id).result() is not None
     finally:
         await summary.delete()
+        # Left running it would sweep other tests' rows every minute.
+        await temporal_client.get_schedule_handle(RECOVERY_SCHEDULE_ID).delete()
     handle = temporal_client.get_schedule_handle(OUTBOX_SWEEP_SCHEDULE_ID)
     await handle.delete()
     await ensure_outbox_sweep(temporal_client, settings, every=timedelta(hours=1))
