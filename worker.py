@@ -12,6 +12,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from activities.heartbeats import HeartbeatInterceptor
 from activities.registry import build_activities
 from connect.mailer import email_sender
 from connect.settings import Settings, load_settings
@@ -58,6 +59,10 @@ def build_worker(client: Client, settings: Settings, *, session_factory=None, em
         workflows=WORKFLOWS,
         activities=activities,
         activity_executor=ThreadPoolExecutor(max_workers=32),
+        interceptors=[HeartbeatInterceptor()],
+        # Each cached workflow holds its state and sandbox (~110 KB, see the README); beyond
+        # this many the least recently used is evicted and replayed from history when needed.
+        max_cached_workflows=settings.worker_max_cached_workflows,
         workflow_runner=SandboxedWorkflowRunner(
             restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH)
         ),
