@@ -49,6 +49,11 @@ class OutboxMessage(Base):
     # real provider has taken it, so the secret does not stay in the database. The dev outbox
     # keeps the full body, because there the row is the delivery.
     body_after_send: Mapped[str | None] = mapped_column(Text)
+    # Each hand-over to the backend is counted before it is made, so a worker killed after the
+    # provider took the message but before the row said "sent" shows up as attempts > 1: the
+    # record says the recipient may have it twice (with SMTP the Message-ID stays the same).
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_attempt_at: Mapped[datetime | None]
 
 
 # An outbox row whose delivery could not be started (Temporal unreachable when the API queued it):

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-03 10:32:17.897770
+Create Date: 2026-12-03 10:32:19.627787
 """
 from alembic import op
 import sqlalchemy as sa
@@ -103,6 +103,8 @@ def upgrade() -> None:
     sa.Column('created_at', models.base.UtcDateTime(timezone=True), nullable=False),
     sa.Column('idempotency_key', sa.String(length=160), nullable=True),
     sa.Column('body_after_send', sa.Text(), nullable=True),
+    sa.Column('attempts', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('last_attempt_at', models.base.UtcDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_message')),
     sa.UniqueConstraint('idempotency_key', name=op.f('uq_outbox_message_idempotency_key')),
     sa.UniqueConstraint('provider_id', name=op.f('uq_outbox_message_provider_id'))
