@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
@@ -118,13 +119,20 @@ class Journeys:
         with self.chaos.db() as db:
             return query(db)
 
-    async def _call(self, step: str, who, method: str, path: str, body: dict | None) -> tuple[httpx.Response, bool]:
-        """The answer, after retrying while the system is away; and whether it was retried."""
+    async def _call(self, step: str, who, method: str, path: str, body: dict | None,
+                    applied=None) -> tuple[httpx.Response | None, bool]:
+        """The answer, after retrying while the system is away, and whether it was retried; None
+        when, before a retry, the database shows the earlier try went through (a person reloads
+        the page before pressing again). Each step carries one Idempotency-Key for all its tries,
+        so a try that went through unseen is not applied twice where the API honours the key."""
         loop = asyncio.get_running_loop()
         deadline, retried = loop.time() + self.patience, False
+        headers = {**who.headers, "Idempotency-Key": uuid.uuid4().hex}
         while True:
+            if retried and applied is not None and self._read(applied):
+                return None, True
             try:
-                response = await self.http.request(method, path, json=body, headers=who.headers)
+                response = await self.http.request(method, path, json=body, headers=headers)
                 if response.status_code not in RETRY:
                     return response, retried
                 detail = response.json().get("error") if response.headers.get("content-type", "").startswith(
@@ -137,12 +145,24 @@ class Journeys:
             self.chaos.retried[step] += 1
             await asyncio.sleep(0.3 + random.random() * 0.4)
 
+    async def _applied(self, applied) -> bool:
+        """Whether the database shows the change (the workflow marks it before its activity
+        writes the projection, so give the projection a moment)."""
+        for _ in range(40):
+            if self._read(applied):
+                return True
+            await asyncio.sleep(0.25)
+        return False
+
     async def _step(self, step: str, who, method: str, path: str, body: dict | None = None, *,
-                    applied=None) -> dict | None:
-        response, retried = await self._call(step, who, method, path, body)
+                    applied=None, earlier_try: bool = False) -> dict | None:
+        """``earlier_try``: an earlier request of this journey may still be applying this change."""
+        response, retried = await self._call(step, who, method, path, body, applied)
+        if response is None:
+            return None
         if response.status_code < 300:
             return response.json()
-        if retried and applied is not None and self._read(applied):
+        if (retried or earlier_try) and applied is not None and await self._applied(applied):
             return None  # the try before the outage went through
         raise JourneyFailed(f"{step}: HTTP {response.status_code} {response.text[:300]}")
 
@@ -186,7 +206,7 @@ class Journeys:
         if self._read(lambda db: referral(db).state) == ReferralState.PENDING.value:
             # Created, but the send did not happen before the outage: send it now.
             await self._step("send referral", pair.sender, "POST", f"{path}/send", {"insurance_confirmed": True},
-                             applied=lambda db: referral(db).state != ReferralState.PENDING.value)
+                             applied=lambda db: referral(db).state != ReferralState.PENDING.value, earlier_try=True)
         await self._step("assign", pair.gatekeeper, "POST", f"{path}/assign", {"provider_id": pair.provider.user_id},
                          applied=lambda db: referral(db).assigned_provider_id == pair.provider.user_id)
         await self._step("status update", pair.provider, "POST", f"{path}/status",
