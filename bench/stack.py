@@ -105,8 +105,17 @@ def wait_for_api(stack: Stack, timeout: float = 60) -> None:
         time.sleep(0.3)
 
 
+def rss_now_mb(pid: int) -> float:
+    """Current resident memory of a process and its children, in MiB (for samples over time)."""
+    return _memory_mb(pid, "VmRSS:")
+
+
 def rss_mb(pid: int) -> float:
     """Resident memory of a process and its children, in MiB (Linux /proc)."""
+    return _memory_mb(pid, "VmHWM:")  # peak resident set size
+
+
+def _memory_mb(pid: int, field_name: str) -> float:
     total = 0
     pids = [pid]
     try:
@@ -117,7 +126,7 @@ def rss_mb(pid: int) -> float:
     for p in pids:
         try:
             for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith("VmHWM:"):  # peak resident set size
+                if line.startswith(field_name):
                     total += int(line.split()[1])
         except OSError:
             pass

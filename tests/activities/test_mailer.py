@@ -27,14 +27,13 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.contracts import DeliverMessage
 from activities.messaging import MessagingActivities
-from activities.notices import queue_email
 from api.messages import deliver
 from connect.mailer import Email, SmtpEmailSender
 from connect.settings import EmailBackend
 from connect.starters import ensure_outbox_sweep
 from models.messages import HELD, OutboxMessage
 from tests.factories import eventually
-from tests.fakes import RecordingSmsSender
+from tests.fakes import RecordingSmsSender, UnreachableTemporal, queue_test_email
 from workflows.outbox_contracts import OUTBOX_SWEEP_SCHEDULE_ID
 
 
@@ -154,17 +153,9 @@ class KilledAfterHandOver:
         return message_id
 
 
-def _queue(db, to: str) -> int:
-    outbox_id = queue_email(db, to=to, from_address="connect@example.org", template="password_reset",
-                            context={"user": {"full_name": "Ada"}, "expires_in": "1 hour",
-                                     "link": "http://x/password/reset/T"}, key=f"k-{to}")
-    db.commit()
-    return outbox_id
-
-
 async def test_a_retried_hand_over_is_counted_and_keeps_one_message_id(db, session_factory, settings, smtp_server):
     inbox, port = smtp_server()
-    outbox_id = _queue(db, "twice@example.org")
+    outbox_id = queue_test_email(db, "twice@example.org")
     activities = MessagingActivities(session_factory, KilledAfterHandOver(SmtpEmailSender(_smtp_settings(settings, port))),
                                      RecordingSmsSender())
     with pytest.raises(ConnectionResetError):
@@ -184,20 +175,15 @@ async def test_a_retried_hand_over_is_counted_and_keeps_one_message_id(db, sessi
     assert db.get(OutboxMessage, outbox_id).attempts == 2 and len(inbox.received) == 2
 
 
-class Unreachable:
-    async def get(self):
-        raise RuntimeError("Failed client connect: Temporal is down")
-
-
 async def test_the_sweep_delivers_mail_queued_while_temporal_was_down(db, session_factory, settings, temporal_client,
                                                                      smtp_server):
     from worker import build_worker
 
     inbox, port = smtp_server()
     smtp = _smtp_settings(settings, port, temporal_task_queue=f"connect-smtp-{uuid.uuid4().hex[:8]}")
-    outbox_id = _queue(db, "invited@example.org")
+    outbox_id = queue_test_email(db, "invited@example.org")
     request = SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(
-        temporal=Unreachable(), settings=smtp, session_factory=session_factory)))
+        temporal=UnreachableTemporal(), settings=smtp, session_factory=session_factory)))
     await deliver(request, [outbox_id])
     db.expire_all()
     assert db.get(OutboxMessage, outbox_id).status == HELD
@@ -218,3 +204,18 @@ async def test_the_sweep_delivers_mail_queued_while_temporal_was_down(db, sessio
     [got] = inbox.received
     assert got.to == ["invited@example.org"] and got.message["Subject"]
     assert db.get(OutboxMessage, outbox_id).provider_id == got.message["Message-ID"]
+
+
+async def test_the_outbox_shows_a_message_handed_over_more_than_once(client, db):
+    from tests.factories import login, make_user
+
+    twice, once = queue_test_email(db, "twice@example.org"), queue_test_email(db, "once@example.org")
+    db.get(OutboxMessage, twice).attempts = 2
+    db.get(OutboxMessage, once).attempts = 1
+    user = make_user(db)
+    db.commit()
+    await login(client, user.email)
+    page = await client.get("/outbox?channel=email")
+    assert page.status_code == 200
+    assert page.text.count('data-testid="outbox-attempts"') == 1
+    assert "handed over 2 times: the recipient may have it more than once" in page.text

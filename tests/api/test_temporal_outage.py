@@ -18,7 +18,7 @@ from models.referrals import Referral
 from models.roi import InboundSms, ReleaseOfInformation
 from models.workflow_starts import WorkflowStart
 from tests.referral_network import COMPLETE_FORM, bearer, make_network
-from tests.roi_support import COMPLETE_BODY, codes_sent, eventually, make_scene, signed_in, twilio_signed
+from tests.roi_support import awaiting_yes, codes_sent, eventually, make_scene, twilio_yes
 from workflows.ids import referral_workflow_id, roi_workflow_id
 from workflows.recovery import RecoverStrandedWorkflow
 from workflows.recovery_contracts import RecoverStranded
@@ -34,16 +34,8 @@ def _nowhere() -> str:
 
 
 @pytest.fixture
-def twilio_settings(settings):
-    return settings.model_copy(update={"twilio_account_sid": "AC" + "1" * 32, "twilio_auth_token": "tw-test-token",
-                                       "twilio_from_number": "+14065550199"})
-
-
-@pytest.fixture
-async def up(twilio_settings, session_factory, temporal_client, db, worker):
-    app = create_app(twilio_settings, session_factory=session_factory, temporal_client=temporal_client)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as c:
-        yield c
+def up(twilio_http):
+    return twilio_http
 
 
 @pytest.fixture
@@ -81,27 +73,11 @@ async def test_an_api_started_without_temporal_answers_503_not_500(down, db):
     assert page.status_code == 200  # reads never need Temporal
 
 
-async def _awaiting_yes(http, scene) -> int:
-    headers = await signed_in(http, scene)
-    r = await http.post("/api/v1/roi", json={"client_id": scene.client.id, "program_ids": [scene.receiver.id]},
-                        headers=headers)
-    roi_id = r.json()["rois"][0]["id"]
-    assert (await http.post(f"/api/v1/roi/{roi_id}/complete", json=COMPLETE_BODY, headers=headers)).status_code == 200
-    assert (await http.post(f"/api/v1/roi/{roi_id}/sign/sms", json={}, headers=headers)).status_code == 200
-    return roi_id
-
-
-def _yes(settings, sid: str) -> tuple[dict, dict]:
-    params = {"MessageSid": sid, "SmsSid": sid, "AccountSid": "AC" + "1" * 32, "From": PHONE,
-              "To": "+14065550199", "Body": "YES", "NumMedia": "0"}
-    return params, twilio_signed(settings, "/twilio/sms", params)
-
-
 async def test_a_yes_texted_while_temporal_is_down_gets_its_code_once_temporal_is_back(
         up, down, db, twilio_settings, temporal_client, settings):
     scene = make_scene(db, phone=PHONE)
-    await _awaiting_yes(up, scene)
-    params, headers = _yes(twilio_settings, "SM" + "d" * 32)
+    await awaiting_yes(up, scene)
+    params, headers = twilio_yes(twilio_settings, "SM" + "d" * 32)
 
     answer = await down.post("/twilio/sms", data=params, headers=headers)
     assert answer.status_code == 200 and answer.headers["content-type"].startswith("application/xml")
@@ -128,8 +104,8 @@ async def test_a_yes_texted_while_temporal_is_down_gets_its_code_once_temporal_i
 
 async def test_a_replayed_yes_is_passed_on_as_soon_as_temporal_answers(up, down, db, twilio_settings):
     scene = make_scene(db, phone=PHONE)
-    await _awaiting_yes(up, scene)
-    params, headers = _yes(twilio_settings, "SM" + "e" * 32)
+    await awaiting_yes(up, scene)
+    params, headers = twilio_yes(twilio_settings, "SM" + "e" * 32)
     await down.post("/twilio/sms", data=params, headers=headers)
     # Twilio's retry reaches an API that can reach Temporal: no need to wait for the sweep.
     await up.post("/twilio/sms", data=params, headers=headers)
@@ -164,6 +140,6 @@ async def test_rows_left_without_a_workflow_are_started_by_the_sweep(up, down, d
 
 async def test_a_start_that_succeeded_owes_nothing(up, db, temporal_client, settings):
     scene = make_scene(db, phone=PHONE)
-    await _awaiting_yes(up, scene)
+    await awaiting_yes(up, scene)
     db.expire_all()
     assert db.scalar(select(func.count(WorkflowStart.id))) == 0

@@ -11,14 +11,13 @@ import random
 
 from sqlalchemy import func, select
 
-from bench.stack import wait_for_api
 from connect.temporal import connect_client
 from models.audit import AuditEvent
 from models.clients import Client, ClientPhone
 from models.referrals import Referral
 from models.roi import ReleaseOfInformation, RoiProgram
 from models.workflow_starts import WorkflowStart
-from tests.chaos.harness import check_exactly_once, open_chaos, run_journeys
+from bench.chaos import check_exactly_once, open_chaos, run_journeys
 from workflows.ids import referral_workflow_id, roi_workflow_id
 
 JOURNEYS, KILLS = 20, 5
@@ -48,8 +47,7 @@ async def test_killing_the_api_mid_request_leaves_no_half_written_rows(tmp_path)
         for _ in range(KILLS):
             await asyncio.sleep(rng.uniform(0.5, 2.5))
             chaos.stack.kill("api")
-            chaos.stack.start("api")
-            await asyncio.to_thread(wait_for_api, chaos.stack)
+            await chaos.restart("api")
         referral_ids = await journeys
         assert chaos.retried, "no request was cut off: the kills tested nothing"
 

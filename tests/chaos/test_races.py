@@ -9,15 +9,13 @@ import asyncio
 from collections import Counter
 
 import httpx
-import pytest
 from sqlalchemy import func, select
 
-from api.app import create_app
 from models.audit import AuditEvent
 from models.roi import InboundSms
 from tests.factories import make_client, make_signed_roi
 from tests.referral_network import COMPLETE_FORM, bearer, make_network
-from tests.roi_support import COMPLETE_BODY, codes_sent, eventually, make_scene, signed_in, twilio_signed
+from tests.roi_support import COMPLETE_BODY, awaiting_yes, codes_sent, eventually, make_scene, twilio_yes
 
 RECORDS, AT_ONCE = 30, 5
 CLOSE = "Closed - Successful completion"
@@ -110,41 +108,13 @@ async def test_concurrent_signatures_of_one_roi_have_one_winner(client, db):
     assert signed == Counter({str(roi_id): 1 for roi_id, _ in rois}), signed
 
 
-@pytest.fixture
-def twilio_settings(settings):
-    return settings.model_copy(update={"twilio_account_sid": "AC" + "1" * 32, "twilio_auth_token": "tw-test-token",
-                                       "twilio_from_number": "+14065550199"})
-
-
-@pytest.fixture
-async def twilio_http(twilio_settings, session_factory, temporal_client, db, worker):
-    app = create_app(twilio_settings, session_factory=session_factory, temporal_client=temporal_client)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as c:
-        yield c
-
-
 PHONE = "+14065551234"
-
-
-def _yes(settings, sid: str, body: str = "YES"):
-    params = {"MessageSid": sid, "SmsSid": sid, "AccountSid": "AC" + "1" * 32, "From": PHONE,
-              "To": "+14065550199", "Body": body, "NumMedia": "0"}
-    return params, twilio_signed(settings, "/twilio/sms", params)
-
-
-async def _awaiting_yes(http, scene) -> None:
-    headers = await signed_in(http, scene)
-    r = await http.post("/api/v1/roi", json={"client_id": scene.client.id, "program_ids": [scene.receiver.id]},
-                        headers=headers)
-    roi_id = r.json()["rois"][0]["id"]
-    assert (await http.post(f"/api/v1/roi/{roi_id}/complete", json=COMPLETE_BODY, headers=headers)).status_code == 200
-    assert (await http.post(f"/api/v1/roi/{roi_id}/sign/sms", json={}, headers=headers)).status_code == 200
 
 
 async def test_one_signed_yes_replayed_200_times_texts_one_code(twilio_http, twilio_settings, db):
     scene = make_scene(db, phone=PHONE)
-    await _awaiting_yes(twilio_http, scene)
-    params, headers = _yes(twilio_settings, "SM" + "7" * 32)
+    await awaiting_yes(twilio_http, scene)
+    params, headers = twilio_yes(twilio_settings, "SM" + "7" * 32)
     answers = await _in_batches([lambda: twilio_http.post("/twilio/sms", data=params, headers=headers)] * 200, 20)
     assert {a.status_code for a in answers} == {200}
     assert len({a.text for a in answers}) == 1  # the first answer, repeated
@@ -159,8 +129,8 @@ async def test_fifty_different_yes_texts_text_one_code(twilio_http, twilio_setti
     before the code went out) changes nothing and is told the code was already texted, or gets
     the same empty answer as the first. One code, never a storm."""
     scene = make_scene(db, phone=PHONE)
-    await _awaiting_yes(twilio_http, scene)
-    texts = [_yes(twilio_settings, f"SM{i:032d}", "yes" if i % 2 else "YES") for i in range(50)]
+    await awaiting_yes(twilio_http, scene)
+    texts = [twilio_yes(twilio_settings, f"SM{i:032d}", "yes" if i % 2 else "YES") for i in range(50)]
     answers = await _in_batches([(lambda p=p, h=h: twilio_http.post("/twilio/sms", data=p, headers=h))
                                  for p, h in texts], 10)
     assert {a.status_code for a in answers} == {200}

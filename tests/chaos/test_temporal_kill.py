@@ -10,8 +10,7 @@ import time
 
 import httpx
 
-from connect.dev import wait_for_temporal
-from tests.chaos.harness import check_exactly_once, open_chaos, run_journeys
+from bench.chaos import check_exactly_once, open_chaos, run_journeys
 
 JOURNEYS, KILLS = 30, 3
 
@@ -39,8 +38,7 @@ async def test_killing_temporal_loses_and_repeats_nothing(tmp_path):
             chaos.stack.kill("temporal")
             status, error, elapsed = await _answer_while_down(chaos)
             assert (status, error) == (503, "temporal_unavailable") and elapsed < 15, (status, error, elapsed)
-            chaos.stack.start("temporal")
-            await asyncio.to_thread(wait_for_temporal, chaos.stack.settings, 60, chaos.stack.temporal_address)
+            await chaos.restart("temporal")
             if chaos.stack.procs["worker-0"].poll() is not None:  # a supervisor would restart it
                 chaos.stack.start("worker-0")
         referral_ids = await journeys

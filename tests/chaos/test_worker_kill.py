@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import random
 
-from tests.chaos.harness import check_exactly_once, open_chaos, run_journeys
+from bench.chaos import check_exactly_once, open_chaos, run_journeys
 
 JOURNEYS, KILLS = 30, 10
 
@@ -23,8 +23,7 @@ async def test_killing_the_worker_loses_and_repeats_nothing(tmp_path):
             chaos.stack.kill("worker-0")
             kills += 1
             await asyncio.sleep(rng.uniform(0.0, 0.5))
-            chaos.stack.start("worker-0")
-            await chaos.worker_polling()
+            await chaos.restart("worker-0")
         referral_ids = await journeys
         assert kills >= KILLS, f"the journeys ended after {kills} kills"
         assert len(referral_ids) == JOURNEYS

@@ -1,4 +1,15 @@
-"""The chaos tests' stack and journeys: real processes (Temporal dev server persisted to a file,
+"""Chaos runs: the suite's chaos tests (tests/chaos) use this module's stack, journeys and
+checks; run as a command it does the long variants and the soak:
+
+    .venv/bin/python -m bench.chaos --minutes 10                 # soak: journeys for 10 minutes,
+                                                                 # RSS of worker and API sampled
+    .venv/bin/python -m bench.chaos --minutes 5 --kill worker    # with a worker SIGKILL every 5-20 s
+    .venv/bin/python -m bench.chaos --minutes 5 --kill temporal  # with the Temporal server killed
+    (add --database postgres --postgres-url URL for PostgreSQL; the database is recreated)
+
+It prints the RSS samples and the journeys done, then checks every journey ended exactly once.
+
+The stack and journeys: real processes (Temporal dev server persisted to a file,
 worker.py, uvicorn) from bench.stack, a database of their own, journeys over HTTP that retry like
 a person would when the system is away, and the checks that every journey ended exactly once.
 
@@ -72,6 +83,19 @@ class Chaos:
 
     async def temporal(self):
         return await connect_client(self.stack.settings, address=self.stack.temporal_address)
+
+    async def restart(self, name: str) -> None:
+        """Starts process ``name`` again (after ``stack.kill``) and waits until it serves."""
+        from bench.stack import wait_for_api
+        from connect.dev import wait_for_temporal
+
+        self.stack.start(name)
+        if name == "temporal":
+            await asyncio.to_thread(wait_for_temporal, self.stack.settings, 60, self.stack.temporal_address)
+        elif name == "api":
+            await asyncio.to_thread(wait_for_api, self.stack)
+        else:
+            await self.worker_polling(name)
 
     async def worker_polling(self, name: str = "worker-0", timeout: float = 60) -> None:
         """Waits until the worker process ``name`` polls its task queue (it takes seconds to
@@ -301,3 +325,77 @@ async def check_exactly_once(chaos: Chaos, referral_ids: list[int]) -> None:
         emails = Counter(db.execute(select(OutboxMessage.to_address, OutboxMessage.subject, OutboxMessage.body)
                                     .where(OutboxMessage.channel == "email")).all())
         assert not {k: n for k, n in emails.items() if n > 1}, "an email was queued twice"
+
+
+# --- the command: soak and long variants ------------------------------------------------------
+
+
+async def soak(chaos: Chaos, minutes: float, kill: str | None, concurrency: int, sample_every: float = 10) -> list[dict]:
+    """Journeys in rounds of ``concurrency`` for ``minutes``, killing ``kill`` ("worker",
+    "temporal", "api") every 5-20 s if asked; returns the RSS samples."""
+    from bench.stack import rss_now_mb
+
+    loop = asyncio.get_running_loop()
+    end = loop.time() + minutes * 60
+    samples: list[dict] = []
+    referral_ids: list[int] = []
+    rng = random.Random(11)
+
+    async def sampler() -> None:
+        t0 = loop.time()
+        while True:
+            samples.append({"second": round(loop.time() - t0), "journeys": len(referral_ids),
+                            **{name: rss_now_mb(p.pid) for name, p in chaos.stack.procs.items()}})
+            print(samples[-1], flush=True)
+            await asyncio.sleep(sample_every)
+
+    async def killer() -> None:
+        name = {"worker": "worker-0", "temporal": "temporal", "api": "api"}[kill]
+        while True:
+            await asyncio.sleep(rng.uniform(5, 20))
+            chaos.stack.kill(name)
+            await chaos.restart(name)
+
+    background = [asyncio.create_task(sampler())] + ([asyncio.create_task(killer())] if kill else [])
+    try:
+        first = 0
+        while loop.time() < end:
+            referral_ids += await run_journeys(chaos, concurrency, concurrency, first=first)
+            first += concurrency
+    finally:
+        for task in background:
+            task.cancel()
+    await check_exactly_once(chaos, referral_ids)
+    print(f"{len(referral_ids)} journeys, each ended exactly once; retries: {dict(chaos.retried)}", flush=True)
+    return samples
+
+
+def main(argv: list[str] | None = None) -> None:
+    import argparse
+    import tempfile
+
+    p = argparse.ArgumentParser(prog="python -m bench.chaos", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--minutes", type=float, default=10)
+    p.add_argument("--kill", choices=["worker", "temporal", "api"], default=None)
+    p.add_argument("--concurrency", type=int, default=10)
+    p.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
+    p.add_argument("--postgres-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/connect_chaos")
+    args = p.parse_args(argv)
+    if args.database == "postgres":
+        os.environ["CONNECT_TEST_DATABASE_URL"] = args.postgres_url
+    var = Path(tempfile.mkdtemp(prefix="connect-chaos-"))
+    chaos = open_chaos(var, "soak", pairs=args.concurrency)
+    try:
+        samples = asyncio.run(soak(chaos, args.minutes, args.kill, args.concurrency))
+    finally:
+        chaos.stack.stop()
+    names = [k for k in samples[0] if k not in ("second", "journeys")]
+    print("\n| second | journeys | " + " | ".join(f"{n} RSS MiB" for n in names) + " |")
+    print("|---|---|" + "---|" * len(names))
+    for row in samples:
+        print(f"| {row['second']} | {row['journeys']} | " + " | ".join(f"{row[n]:.0f}" for n in names) + " |")
+
+
+if __name__ == "__main__":
+    main()
