@@ -32,6 +32,7 @@ from domain.errors import ValidationFailed
 from domain.phones import normalize_phone
 from domain.sms_replies import SmsKeyword, classify_reply
 from models.messages import OutboxMessage
+from models.roi import InboundSms
 from models.releases import CONSENT_PENDING, rois_awaiting_yes, rois_with_code_sent, store_inbound_sms
 
 REPLIES: dict[str, str | None] = {
@@ -79,7 +80,7 @@ def _outcome(db: Session, phone: str | None, keyword: SmsKeyword) -> tuple[str, 
     return "no_pending", []
 
 
-async def _pass_on(db: Session, temporal: TemporalClient | None, row, roi_ids: list[int]) -> bool:
+async def _pass_on(temporal: TemporalClient | None, row: InboundSms, roi_ids: list[int]) -> bool:
     """Signals the waiting ROIs; if Temporal cannot be reached the text is marked pending, and
     the recovery sweep (connect.recovery) passes it on once Temporal is back."""
     if temporal is not None and await signal_yes(temporal, row.id, roi_ids):
@@ -111,7 +112,7 @@ async def handle_inbound_sms(
                                  body=body, now=now)
     if not new:
         if row.outcome == CONSENT_PENDING:  # Twilio's retry is a chance to pass it on now
-            await _pass_on(db, temporal, row, [roi.id for roi in rois_awaiting_yes(db, row.from_number)])
+            await _pass_on(temporal, row, [roi.id for roi in rois_awaiting_yes(db, row.from_number)])
         db.commit()
         return InboundResult(row.outcome, REPLIES.get(row.outcome), True, [])
     outcome, roi_ids = _outcome(db, phone, classify_reply(body))
@@ -120,7 +121,7 @@ async def handle_inbound_sms(
     db.add(OutboxMessage(channel="sms", direction="in", to_address=to_number[:254], from_address=row.from_number,
                          body=body[:1600], status="received", provider_id=message_sid[:64], created_at=now))
     db.commit()  # stored before Temporal is called: an outage cannot lose it
-    if roi_ids and not await _pass_on(db, temporal, row, roi_ids):
+    if roi_ids and not await _pass_on(temporal, row, roi_ids):
         outcome = row.outcome
     reply = REPLIES.get(outcome)
     if reply:
