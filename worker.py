@@ -12,11 +12,12 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from activities.heartbeats import HeartbeatInterceptor
 from activities.registry import build_activities
 from connect.mailer import email_sender
 from connect.settings import Settings, load_settings
 from connect.sms import sms_sender
-from connect.starters import ensure_schedules
+from connect.starters import ensure_schedules, trigger_recovery
 from connect.temporal import connect_client
 from models.db import make_engine, make_session_factory
 from workflows.registry import WORKFLOWS
@@ -59,6 +60,10 @@ def build_worker(client: Client, settings: Settings, *, session_factory=None, em
         workflows=WORKFLOWS,
         activities=activities,
         activity_executor=ThreadPoolExecutor(max_workers=32),
+        interceptors=[HeartbeatInterceptor()],
+        # Each cached workflow holds its state and sandbox (~110 KB, see the README); beyond
+        # this many the least recently used is evicted and replayed from history when needed.
+        max_cached_workflows=settings.worker_max_cached_workflows,
         workflow_runner=SandboxedWorkflowRunner(
             restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH)
         ),
@@ -69,6 +74,7 @@ async def run_worker(settings: Settings) -> None:
     compile_workflow_modules()
     client = await connect_client(settings)
     await ensure_schedules(client, settings)
+    await trigger_recovery(client)  # the startup check: picks up what waited while we were down
     worker = build_worker(client, settings)
     await worker.run()
 

@@ -8,11 +8,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 
 from activities.contracts import DeliverMessage
-from connect.mailer import Email, EmailSender
+from connect.mailer import Email, EmailSender, outbox_message_key
 from connect.sms import SmsSender
+from models.base import utcnow
 from models.db import transaction
 from models.messages import OutboxMessage, claim_held_messages
 from workflows.outbox_contracts import SweepOutbox
+
+DONE = {"sent", "delivered"}
 
 
 class MessagingActivities:
@@ -33,21 +36,34 @@ class MessagingActivities:
 
     @activity.defn
     async def deliver_message(self, request: DeliverMessage) -> str:
-        """Sends one outbox message once; a retry after success does nothing."""
+        """Sends one outbox message once; a retry after success does nothing.
 
-        def load() -> OutboxMessage | None:
-            with self._db() as db:
-                return db.get(OutboxMessage, request.outbox_id)
+        The attempt is recorded (count and time) in its own transaction *before* the hand-over,
+        so a worker killed between the provider taking the message and the row saying "sent"
+        leaves ``attempts`` > 1 on the retry: the record shows the recipient may have it twice.
+        Email keeps one Message-ID per row across attempts; Twilio's Messages API takes no
+        idempotency key, so for a text the count is what there is."""
 
-        row = await asyncio.to_thread(load)
+        def start_attempt() -> OutboxMessage | None:
+            with transaction(self._db) as db:
+                row = db.get(OutboxMessage, request.outbox_id)
+                if row is not None and row.status not in DONE:
+                    row.attempts += 1
+                    row.last_attempt_at = utcnow()
+                if row is not None:
+                    db.flush()
+                    db.expunge(row)
+                return row
+
+        row = await asyncio.to_thread(start_attempt)
         if row is None:
             return "missing"
-        if row.status in {"sent", "delivered"}:
+        if row.status in DONE:
             return row.status
         if row.channel == "email":
-            provider_id = await asyncio.to_thread(
-                self._email.send, Email(to=row.to_address, subject=row.subject, text=row.body)
-            )
+            provider_id = await asyncio.to_thread(self._email.send, Email(
+                to=row.to_address, subject=row.subject, text=row.body,
+                message_key=outbox_message_key(row.id, row.created_at)))
         else:
             provider_id = await asyncio.to_thread(self._sms.send, row.to_address, row.body)
         status = "sent" if provider_id else "delivered"

@@ -9,6 +9,7 @@ from temporalio.client import Client
 
 from activities.messaging import MessagingActivities
 from activities.mou import MouActivities
+from activities.recovery import RecoveryActivities
 from activities.referrals import ReferralActivities
 from activities.reports import ReportActivities
 from activities.roi import RoiActivities
@@ -35,6 +36,7 @@ def build_activities(
     referrals = ReferralActivities(session_factory, settings, webhooks.after_commit)
     roi = RoiActivities(session_factory, settings, sms.from_number, webhooks.after_commit)
     reports = ReportActivities(session_factory)
+    recovery = RecoveryActivities(session_factory, settings)
     return [
         messaging.deliver_message, messaging.claim_held, mou.record_mou_signature, mou.mou_notice,
         referrals.apply_referral_change, referrals.referral_timer_fired, referrals.referral_roi_revoked,
@@ -43,6 +45,6 @@ def build_activities(
         roi.issue_roi_sms_code, roi.record_roi_code_attempt, roi.record_roi_signature,
         roi.record_roi_attachment, roi.record_roi_attachment_deleted, roi.record_roi_revocation,
         roi.record_roi_abandoned, roi.roi_notice,
-        reports.summarise_closed_loop,
+        reports.summarise_closed_loop, recovery.recover_stranded,
         webhooks.post_webhook, webhooks.dead_letter_webhook, webhooks.dispatch_webhooks,
     ]

@@ -51,6 +51,7 @@ from models.referral_queries import (
     visible_referral,
 )
 from models.referrals import Referral
+from models.workflow_starts import REFERRAL, expect_start, mark_started
 from workflows.referral import ReferralWorkflow
 from workflows.referral_contracts import (
     AddNote,
@@ -149,11 +150,15 @@ class ReferralSteps:
         audit.record(self.db, action="referral.created", entity_type="referral", entity_id=referral.id,
                      user_id=self.who.user_id, program_id=self.who.program_id, client_id=client.id,
                      receiving_program_id=program.id)
+        expect_start(self.db, REFERRAL, referral.id)  # kept if Temporal fails us: the sweep starts it
         self.db.commit()
         if send:
-            return await self._update(referral, ReferralWorkflow.send,
-                                      SendReferral(self.who, insurance_confirmed=insurance_confirmed))
-        await ensure_referral_workflow(await self._temporal(), self._settings, referral)
+            await self._update(referral, ReferralWorkflow.send,
+                               SendReferral(self.who, insurance_confirmed=insurance_confirmed))
+        else:
+            await ensure_referral_workflow(await self._temporal(), self._settings, referral)
+        mark_started(self.db, REFERRAL, [referral.id])
+        self.db.commit()
         return referral
 
     async def save(self, referral: Referral, form: ReferralForm) -> Referral:

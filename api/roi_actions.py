@@ -48,6 +48,7 @@ from models.releases import (
     sms_opted_out,
 )
 from models.roi import ReleaseOfInformation, RoiAttachment
+from models.workflow_starts import ROI, mark_started
 from workflows.ids import roi_workflow_id
 from workflows.policy import DEFAULT_POLICY, TimerPolicy
 from workflows.roi import RoiWorkflow
@@ -148,6 +149,9 @@ async def start_rois(request: Request, db: Session, actor: Actor, client: Client
     for roi in rows:
         await start_roi_workflow(await temporal_of(request), settings_of(request), roi.id, roi.sending_program_id,
                                  timer_policy(request))
+    # Started: the recovery sweep need not (had Temporal failed, it would start them later).
+    mark_started(db, ROI, [roi.id for roi in rows])
+    db.commit()
     return rows
 
 

@@ -74,11 +74,11 @@ def run(args: argparse.Namespace) -> str:
         var = Path(tempfile.mkdtemp(prefix=f"connect-bench-{name}-"))
         url = DATABASES[name](var, args)
         data = None
+        if name == "postgres":  # the data set is loaded into it, so it must exist first
+            reset_postgres(url)
         if sections.wants_data(args):
             print(f"\n== {name}: loading the data set", flush=True)
             data = scale.load_data(url, args)
-        elif name == "postgres":
-            reset_postgres(url)
         print(f"\n== {name}: starting a private stack in {var}", flush=True)
         stack = start_stack(var, url, workers=args.workers, api_workers=args.api_workers)
         try:

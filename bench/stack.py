@@ -30,6 +30,23 @@ class Stack:
     api_url: str
     temporal_address: str
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
+    var_dir: Path = Path(".")
+    env: dict[str, str] = field(default_factory=dict)
+    commands: dict[str, list[str]] = field(default_factory=dict)
+
+    def start(self, name: str, cmd: list[str] | None = None) -> None:
+        """Starts (or starts again) process ``name``, logging to var/<name>.log."""
+        cmd = self.commands.setdefault(name, cmd or [])
+        log = open(self.var_dir / f"{name}.log", "ab")
+        self.procs[name] = subprocess.Popen(cmd, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                                            start_new_session=True)
+
+    def kill(self, name: str) -> None:
+        """SIGKILL to the process and its children (the chaos tests' crash), then reaps it."""
+        proc = self.procs[name]
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
 
     def stop(self) -> None:
         for proc in self.procs.values():
@@ -55,12 +72,8 @@ def start_stack(var_dir: Path, database_url: str, *, workers: int = 1, api_worke
     }
     settings = load_settings(**{k.lower(): v for k, v in env_values.items()})
     env = {**os.environ, **env_values, "SECRET_KEY": settings.secret_key, "PAYLOAD_KEY": settings.payload_key}
-    stack = Stack(settings, f"http://127.0.0.1:{api_port}", f"127.0.0.1:{t_port}")
-
-    def start(name: str, cmd: list[str]) -> None:
-        log = open(var_dir / f"{name}.log", "ab")
-        stack.procs[name] = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                             start_new_session=True)
+    stack = Stack(settings, f"http://127.0.0.1:{api_port}", f"127.0.0.1:{t_port}", var_dir=var_dir, env=env)
+    start = stack.start
 
     try:
         from connect.migrate import migrate
@@ -72,24 +85,37 @@ def start_stack(var_dir: Path, database_url: str, *, workers: int = 1, api_worke
             start(f"worker-{i}", [sys.executable, "-m", "worker"])
         start("api", [sys.executable, "-m", "uvicorn", "--factory", "api.main:build", "--host", "127.0.0.1",
                       "--port", str(api_port), "--log-level", "warning", "--workers", str(api_workers)])
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{stack.api_url}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"the API did not become ready; see {var_dir}/api.log")
-            time.sleep(0.3)
+        wait_for_api(stack)
     except BaseException:
         stack.stop()
         raise
     return stack
 
 
+def wait_for_api(stack: Stack, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if httpx.get(f"{stack.api_url}/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the API did not become ready; see {stack.var_dir}/api.log")
+        time.sleep(0.3)
+
+
+def rss_now_mb(pid: int) -> float:
+    """Current resident memory of a process and its children, in MiB (for samples over time)."""
+    return _memory_mb(pid, "VmRSS:")
+
+
 def rss_mb(pid: int) -> float:
     """Resident memory of a process and its children, in MiB (Linux /proc)."""
+    return _memory_mb(pid, "VmHWM:")  # peak resident set size
+
+
+def _memory_mb(pid: int, field_name: str) -> float:
     total = 0
     pids = [pid]
     try:
@@ -100,7 +126,7 @@ def rss_mb(pid: int) -> float:
     for p in pids:
         try:
             for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith("VmHWM:"):  # peak resident set size
+                if line.startswith(field_name):
                     total += int(line.split()[1])
         except OSError:
             pass

@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     temporal_namespace: str = "default"
     temporal_task_queue: str = "connect"
     temporal_ui_url: str = "http://127.0.0.1:8233"
+    # Workflows a worker keeps in memory between tasks (about 110 KB each, see the README); the
+    # others are replayed from history when their next task comes. Bounded so a year of open ROIs
+    # does not grow the worker without limit.
+    worker_max_cached_workflows: int = Field(default=1000, ge=0)
 
     public_url: str = "http://127.0.0.1:8000"
     secret_key: str = ""

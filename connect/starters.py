@@ -26,6 +26,8 @@ from workflows.mou_contracts import MouInput, MouKind, MouSigned, SignMou
 from workflows.outbox import DeliverOutboxWorkflow, SweepHeldOutboxWorkflow
 from workflows.outbox_contracts import OUTBOX_SWEEP_SCHEDULE_ID, DeliverOutbox, SweepOutbox
 from workflows.policy import TimerPolicy
+from workflows.recovery import RecoverStrandedWorkflow
+from workflows.recovery_contracts import RECOVERY_SCHEDULE_ID, RecoverStranded
 from workflows.summary import SummariseClosedLoopWorkflow
 from workflows.summary_contracts import SUMMARY_INTERVAL, SUMMARY_SCHEDULE_ID, SummariseClosedLoop
 from workflows.webhook_contracts import WEBHOOK_SWEEP_SCHEDULE_ID, DispatchWebhooks
@@ -131,10 +133,30 @@ async def ensure_summary_schedule(client: Client, settings: Settings) -> None:
     ), SUMMARY_INTERVAL, trigger_now=True)
 
 
+RECOVERY_SWEEP_EVERY = timedelta(minutes=1)
+
+
+async def ensure_recovery_sweep(client: Client, settings: Settings, every: timedelta = RECOVERY_SWEEP_EVERY) -> None:
+    """The schedule of the recovery sweep (connect.recovery): a YES texted while Temporal was
+    down waits at most this long for its code once Temporal is back."""
+    await _ensure_schedule(client, RECOVERY_SCHEDULE_ID, ScheduleActionStartWorkflow(
+        RecoverStrandedWorkflow.run, RecoverStranded(), id=RECOVERY_SCHEDULE_ID,
+        task_queue=settings.temporal_task_queue,
+        typed_search_attributes=TypedSearchAttributes([SearchAttributePair(sa.CONNECT_KIND, "recovery-sweep")]),
+    ), every)
+
+
+async def trigger_recovery(client: Client) -> None:
+    """Runs the recovery sweep now (at worker and API start): what waited for Temporal goes on at
+    once instead of at the next tick."""
+    await client.get_schedule_handle(RECOVERY_SCHEDULE_ID).trigger()
+
+
 async def ensure_schedules(client: Client, settings: Settings) -> None:
     """Every schedule the worker keeps."""
     await ensure_outbox_sweep(client, settings)
     await ensure_summary_schedule(client, settings)
+    await ensure_recovery_sweep(client, settings)
     await ensure_webhook_sweep(client, settings)
 
 

@@ -1,6 +1,6 @@
 """Business days in Montana: Monday to Friday, except Montana state holidays.
 
-Holidays come from ``holidays.country_holidays("US", subdiv="MT")``, including the days the
+Holidays come from the ``holidays`` package's United States rules for Montana (``subdiv="MT"``), including the days the
 package marks as observed (a holiday on a Saturday is kept on the Friday before, on a Sunday on
 the Monday after) and general election day in even years. The package also counts the federal
 holidays, including Juneteenth (19 June), which state law (MCA 1-1-216) does not list; we keep it,
@@ -17,7 +17,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import holidays
+# Imported here, not looked up through ``holidays.country_holidays``: that imports the rules of
+# every country (~280 modules) on its first call, which in a workflow is inside a workflow task,
+# where it tripped Temporal's deadlock detector (TMPRL1101) on a loaded machine. Importing at
+# module load puts that cost at worker start. The package is pinned in pyproject.toml: another
+# version could move a holiday, and with it a deadline a running workflow replays.
+from holidays.countries.united_states import UnitedStates
 
 from domain.montana import TIMEZONE
 
@@ -27,7 +32,7 @@ _ONE_DAY = timedelta(days=1)
 
 @lru_cache(maxsize=64)
 def _holidays_in(year: int) -> frozenset[date]:
-    return frozenset(holidays.country_holidays("US", subdiv="MT", years=year))
+    return frozenset(UnitedStates(subdiv="MT", years=year))
 
 
 def is_business_day(d: date) -> bool:

@@ -2,6 +2,7 @@
 
 from models import (  # noqa: F401
     accounts, api_clients, audit, clients, closed_loop_summary, messages, org, referrals, roi, webhooks,
+    workflow_starts,
 )
 from models.base import Base
 

@@ -56,6 +56,11 @@ class OutboxMessage(Base):
     # account it was written to, a text to the program that sent it (or whose client answered).
     user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
     program_id: Mapped[int | None] = mapped_column(ForeignKey("program.id"))
+    # Each hand-over to the backend is counted before it is made, so a worker killed after the
+    # provider took the message but before the row said "sent" shows up as attempts > 1: the
+    # record says the recipient may have it twice (with SMTP the Message-ID stays the same).
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_attempt_at: Mapped[datetime | None]
 
 
 # An outbox row whose delivery could not be started (Temporal unreachable when the API queued it):

@@ -23,6 +23,7 @@ from models.directory import directory_programs_by_id
 from models.org import Program
 from models.referrals import Referral
 from models.roi import InboundSms, ReleaseOfInformation, RoiAttachment, RoiProgram, RoiSmsCode
+from models.workflow_starts import ROI, expect_start
 
 OPEN_STATES = (RoiState.DRAFT.value, RoiState.AWAITING_SIGNATURE.value)
 
@@ -105,6 +106,7 @@ def create_roi_drafts(
         db.flush()
         audit.record(db, action="roi.created", entity_type="roi", entity_id=roi.id, user_id=user_id,
                      program_id=sending_program_id, programs=[sending_program_id, *group])
+        expect_start(db, ROI, roi.id)
         rows.append(roi)
     return rows
 
@@ -215,6 +217,16 @@ def store_inbound_sms(db: Session, *, message_sid: str, from_number: str, body: 
     except IntegrityError:  # the same message delivered twice at once
         return db.scalar(select(InboundSms).where(InboundSms.message_sid == message_sid)), False
     return row, True
+
+
+# A YES stored but not yet passed to the ROI workflows waiting for it (Temporal was unreachable):
+# the recovery sweep signals them (connect.recovery).
+CONSENT_PENDING = "consent_pending"
+
+
+def texts_awaiting_pass_on(db: Session, limit: int) -> list[InboundSms]:
+    return list(db.scalars(select(InboundSms).where(InboundSms.outcome == CONSENT_PENDING)
+                           .order_by(InboundSms.id).limit(limit)))
 
 
 def sms_opted_out(db: Session, phone: str) -> bool:

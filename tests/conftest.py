@@ -186,6 +186,20 @@ async def dev_client(dev_app, db, worker) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture
+def twilio_settings(settings):
+    """The test settings with a Twilio account, so the webhook checks signatures."""
+    return settings.model_copy(update={"twilio_account_sid": "AC" + "1" * 32, "twilio_auth_token": "tw-test-token",
+                                       "twilio_from_number": "+14065550199"})
+
+
+@pytest.fixture
+async def twilio_http(twilio_settings, session_factory, temporal_client, db, worker):
+    app = create_app(twilio_settings, session_factory=session_factory, temporal_client=temporal_client)
+    async with _http(app) as c:
+        yield c
+
+
+@pytest.fixture
 async def client(app, db, worker) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client on the app, with the database emptied and the worker running."""
     async with _http(app) as c:

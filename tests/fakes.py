@@ -26,3 +26,21 @@ class RecordingSmsSender:
     def send(self, to: str, body: str) -> str | None:
         self.sent.append((to, body))
         return None
+
+
+class UnreachableTemporal:
+    """Stands in for the app's Temporal holder while Temporal is down."""
+
+    async def get(self):
+        raise RuntimeError("Failed client connect: Temporal is down")
+
+
+def queue_test_email(db, to: str) -> int:
+    """A committed, queued password-link email to ``to``; its outbox id."""
+    from activities.notices import queue_email
+
+    outbox_id = queue_email(db, to=to, from_address="connect@example.org", template="password_reset",
+                            context={"user": {"full_name": "Ada"}, "expires_in": "1 hour",
+                                     "link": "http://x/password/reset/T"}, key=f"k-{to}")
+    db.commit()
+    return outbox_id

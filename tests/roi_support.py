@@ -101,6 +101,22 @@ def codes_sent(db: Session, phone: str) -> list[str]:
     return [m.group(1) for body in texts_to(db, phone) if (m := CODE.search(body))]
 
 
+async def code_texted(db: Session, handle: WorkflowHandle, phone: str) -> str:
+    """The security code texted after a YES, once the workflow holds it too.
+
+    The activity writes the code's text before the workflow records the code, so a test that
+    enters a code as soon as the text appears races the workflow (it failed under load); this
+    waits for both."""
+    import asyncio
+
+    codes = await eventually(lambda: codes_sent(db, phone))
+    for _ in range(300):
+        if (await handle.query(RoiWorkflow.state)).code_expires_at is not None:
+            return codes[-1]
+        await asyncio.sleep(0.05)
+    raise AssertionError("the workflow never recorded the code it texted")
+
+
 def all_delivered(db: Session) -> bool:
     """Every queued email and text has been handed to its backend (nothing in flight)."""
     db.expire_all()
@@ -138,3 +154,22 @@ def twilio_signed(settings: Settings, path: str, params: dict[str, str]) -> dict
 
     url = settings.public_url.rstrip("/") + path
     return {"x-twilio-signature": RequestValidator(settings.twilio_auth_token).compute_signature(url, params)}
+
+
+def twilio_yes(settings: Settings, sid: str, body: str = "YES",
+               phone: str = "+14065551234") -> tuple[dict[str, str], dict[str, str]]:
+    """The form Twilio posts for a text from ``phone``, and its signature headers."""
+    params = {"MessageSid": sid, "SmsSid": sid, "AccountSid": "AC" + "1" * 32, "From": phone,
+              "To": "+14065550199", "Body": body, "NumMedia": "0"}
+    return params, twilio_signed(settings, "/twilio/sms", params)
+
+
+async def awaiting_yes(http, scene: RoiScene) -> int:
+    """An ROI of the scene, completed, that has texted the client for their YES; its id."""
+    headers = await signed_in(http, scene)
+    r = await http.post("/api/v1/roi", json={"client_id": scene.client.id, "program_ids": [scene.receiver.id]},
+                        headers=headers)
+    roi_id = r.json()["rois"][0]["id"]
+    assert (await http.post(f"/api/v1/roi/{roi_id}/complete", json=COMPLETE_BODY, headers=headers)).status_code == 200
+    assert (await http.post(f"/api/v1/roi/{roi_id}/sign/sms", json={}, headers=headers)).status_code == 200
+    return roi_id

@@ -11,18 +11,25 @@ from temporalio.common import RetryPolicy
 with workflow.unsafe.imports_passed_through():
     from activities.contracts import DeliverMessage
 
+# Timeouts: every activity heartbeats while it runs (activities.heartbeats), so a worker killed
+# mid-activity is noticed after HEARTBEAT seconds and the activity retried, instead of waiting
+# out start-to-close. Start-to-close bounds one attempt that hangs while its worker lives.
+HEARTBEAT = timedelta(seconds=5)
 DB_ACTIVITY = dict(
     start_to_close_timeout=timedelta(seconds=30),
+    heartbeat_timeout=HEARTBEAT,
     retry_policy=RetryPolicy(
         maximum_interval=timedelta(minutes=1),
         non_retryable_error_types=["DomainError", "NotAllowed", "ValidationFailed", "NotFound"],
     ),
 )
-# Mail servers and Twilio can be down for a while: keep trying for a day, a bit slower.
+# Mail servers and Twilio can be down for a while: keep trying for a day, a bit slower. One
+# attempt is one connection with a 30-second socket timeout.
 MESSAGE_ACTIVITY = dict(
     start_to_close_timeout=timedelta(seconds=60),
+    heartbeat_timeout=HEARTBEAT,
     schedule_to_close_timeout=timedelta(days=1),
-    retry_policy=RetryPolicy(initial_interval=timedelta(seconds=5), maximum_interval=timedelta(minutes=10)),
+    retry_policy=RetryPolicy(initial_interval=timedelta(seconds=2), maximum_interval=timedelta(minutes=10)),
 )
 
 

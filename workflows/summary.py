@@ -13,6 +13,7 @@ from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
     from workflows import search_attributes as sa
+    from workflows.delivery import HEARTBEAT
     from workflows.summary_contracts import SummariseClosedLoop
 
 
@@ -26,5 +27,6 @@ class SummariseClosedLoopWorkflow:
             "summarise_closed_loop", inp, result_type=int,
             # The first run summarises every month of the network's history.
             start_to_close_timeout=timedelta(minutes=30),
+            heartbeat_timeout=HEARTBEAT,  # a killed worker's run is retried in seconds, not 30 minutes
             retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=5), maximum_attempts=5),
         )

@@ -51,7 +51,7 @@ async def reply(message_id: Id, request: Request, actor: UserMouActor, db: DbSes
         raise NotFound("That text")
     if not body.strip():
         raise ApiError(422, "Type the reply the client would text.", code="reply_empty", field="body")
-    await handle_inbound_sms(db, await request.app.state.temporal.get(), message_sid=f"DEV{new_token(16)}",
+    await handle_inbound_sms(db, await request.app.state.temporal.get_or_none(), message_sid=f"DEV{new_token(16)}",
                              from_number=message.to_address, to_number=message.from_address, body=body,
                              now=moment)
     return RedirectResponse("/outbox?channel=sms", status_code=303)

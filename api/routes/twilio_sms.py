@@ -3,7 +3,8 @@
 The `X-Twilio-Signature` is checked against the URL Twilio was configured to call
 (`PUBLIC_URL` + path), so a request that did not come from Twilio, or came for another URL, is
 refused with 403 and nothing is stored. The text is then stored (once per MessageSid), answered
-with TwiML at once, and passed to the ROI workflow as a signal (see api/sms_inbound.py).
+with TwiML at once, and passed to the ROI workflow as a signal (see api/sms_inbound.py); while
+Temporal is unreachable it is still stored and answered 200, and the recovery sweep passes it on.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ async def inbound_sms(request: Request, db: DbSession, settings: SettingsDep, mo
     sid = params.get("MessageSid") or params.get("SmsSid") or ""
     if not sid or not params.get("From"):
         raise ApiError(400, "MessageSid and From are required.", code="twilio_request_incomplete")
-    result = await handle_inbound_sms(db, await request.app.state.temporal.get(), message_sid=sid,
+    result = await handle_inbound_sms(db, await request.app.state.temporal.get_or_none(), message_sid=sid,
                                       from_number=params["From"], to_number=params.get("To", ""),
                                       body=params.get("Body", ""), now=moment)
     return twiml(result.reply)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-03 12:02:32.606891
+Create Date: 2026-12-03 12:03:10.524095
 """
 from alembic import op
 import sqlalchemy as sa
@@ -100,6 +100,17 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_webhook_message')),
     sa.UniqueConstraint('msg_id', name=op.f('uq_webhook_message_msg_id'))
     )
+    op.create_table('workflow_start',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('entity_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', models.base.UtcDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_workflow_start')),
+    sa.UniqueConstraint('kind', 'entity_id', name=op.f('uq_workflow_start_kind'))
+    )
+    with op.batch_alter_table('workflow_start', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_workflow_start_created_at'), ['created_at'], unique=False)
+
     op.create_table('admin_region',
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('region', sa.Integer(), nullable=False),
@@ -320,6 +331,8 @@ def upgrade() -> None:
     sa.Column('body_after_send', sa.Text(), nullable=True),
     sa.Column('user_id', sa.Integer(), nullable=True),
     sa.Column('program_id', sa.Integer(), nullable=True),
+    sa.Column('attempts', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('last_attempt_at', models.base.UtcDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['program_id'], ['program.id'], name=op.f('fk_outbox_message_program_id_program')),
     sa.ForeignKeyConstraint(['user_id'], ['app_user.id'], name=op.f('fk_outbox_message_user_id_app_user'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_message')),
@@ -877,6 +890,10 @@ def downgrade() -> None:
 
     op.drop_table('notification')
     op.drop_table('admin_region')
+    with op.batch_alter_table('workflow_start', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_workflow_start_created_at'))
+
+    op.drop_table('workflow_start')
     op.drop_table('webhook_message')
     with op.batch_alter_table('login_failure', schema=None) as batch_op:
         batch_op.drop_index('ix_login_failure_key_at')

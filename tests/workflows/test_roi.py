@@ -10,7 +10,7 @@ from domain.roi import RoiState
 from models.roi import ReleaseOfInformation, RoiSmsCode
 from tests.roi_support import (
     code_hmac,
-    codes_sent,
+    code_texted,
     complete,
     eventually,
     make_scene,
@@ -75,7 +75,7 @@ async def test_sms_yes_code_signs(db, worker, temporal_client, settings):
     assert "Reply YES" in texts_to(db, phone.e164)[0]
 
     await handle.signal(RoiWorkflow.client_said_yes, ClientSaidYes(inbound_sms_id=1))
-    [code] = await eventually(lambda: codes_sent(db, phone.e164))
+    code = await code_texted(db, handle, phone.e164)
     wrong_code = "000000" if code != "000000" else "111111"
     with pytest.raises(WorkflowUpdateFailedError) as wrong:
         await handle.execute_update(RoiWorkflow.enter_code, EnterCode(scene.actor, code_hmac(settings, wrong_code)))

@@ -12,6 +12,7 @@ from temporalio.client import WorkflowUpdateFailedError
 
 from tests.roi_support import (
     code_hmac,
+    code_texted,
     codes_sent,
     complete,
     eventually,
@@ -47,7 +48,7 @@ async def test_record_sms_signature_then_revocation(db, worker, temporal_client,
     phone = scene.client.phones[0]
     await handle.execute_update(RoiWorkflow.start_sms, StartSms(scene.actor, phone.id))
     await handle.signal(RoiWorkflow.client_said_yes, ClientSaidYes(inbound_sms_id=1))
-    [first] = await eventually(lambda: codes_sent(db, phone.e164))
+    await code_texted(db, handle, phone.e164)
     with pytest.raises(WorkflowUpdateFailedError):
         await handle.execute_update(RoiWorkflow.enter_code, EnterCode(scene.actor, code_hmac(settings, "x")))
     await handle.execute_update(RoiWorkflow.resend_code, ResendCode(scene.actor))

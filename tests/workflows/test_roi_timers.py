@@ -14,6 +14,7 @@ from models.roi import ReleaseOfInformation, RoiSmsCode
 from tests.roi_support import (
     all_delivered,
     code_hmac,
+    code_texted,
     codes_sent,
     complete,
     eventually,
@@ -46,7 +47,7 @@ async def _code_sent(db, skipping_client, skipping_settings, scene):
     phone = scene.client.phones[0]
     await handle.execute_update(RoiWorkflow.start_sms, StartSms(scene.actor, phone.id))
     await handle.signal(RoiWorkflow.client_said_yes, ClientSaidYes(inbound_sms_id=7))
-    [code] = await eventually(lambda: codes_sent(db, phone.e164))
+    code = await code_texted(db, handle, phone.e164)
     return roi, handle, code
 
 

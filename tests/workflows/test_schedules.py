@@ -11,40 +11,28 @@ from types import SimpleNamespace
 
 from sqlalchemy import select
 
-from activities.notices import queue_email
 from api.messages import deliver
 from connect.starters import ensure_outbox_sweep, ensure_schedules
 from models.messages import HELD, OutboxMessage, claim_held_messages
 from tests.factories import eventually
+from tests.fakes import UnreachableTemporal, queue_test_email
 from workflows.outbox import SweepHeldOutboxWorkflow
 from workflows.outbox_contracts import OUTBOX_SWEEP_SCHEDULE_ID, SweepOutbox
+from workflows.recovery_contracts import RECOVERY_SCHEDULE_ID
 from workflows.summary_contracts import SUMMARY_INTERVAL, SUMMARY_SCHEDULE_ID
 
 
-class Unreachable:
-    async def get(self):
-        raise RuntimeError("Temporal is down")
-
-
-def _queue(db, to: str) -> int:
-    outbox_id = queue_email(db, to=to, from_address="connect@example.org", template="password_reset",
-                            context={"user": {"full_name": "Ada"}, "expires_in": "1 hour",
-                                     "link": "http://x/password/reset/T"}, key=f"k-{to}")
-    db.commit()
-    return outbox_id
-
-
 async def test_a_message_whose_delivery_cannot_start_is_held(db, session_factory, settings):
-    outbox_id = _queue(db, "ada@example.org")
+    outbox_id = queue_test_email(db, "ada@example.org")
     request = SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(
-        temporal=Unreachable(), settings=settings, session_factory=session_factory)))
+        temporal=UnreachableTemporal(), settings=settings, session_factory=session_factory)))
     await deliver(request, [outbox_id])  # never fails the request
     db.expire_all()
     assert db.get(OutboxMessage, outbox_id).status == HELD
 
 
 def test_a_claim_takes_each_held_message_once(db):
-    ids = [_queue(db, f"p{i}@example.org") for i in range(3)]
+    ids = [queue_test_email(db, f"p{i}@example.org") for i in range(3)]
     for row in db.scalars(select(OutboxMessage)):
         row.status = HELD
     db.commit()
@@ -56,7 +44,7 @@ def test_a_claim_takes_each_held_message_once(db):
 
 
 async def test_the_sweep_delivers_held_messages(db, temporal_client, worker, settings, email_outbox):
-    held = _queue(db, "held@example.org")
+    held = queue_test_email(db, "held@example.org")
     db.get(OutboxMessage, held).status = HELD
     db.commit()
     delivered = await temporal_client.execute_workflow(
@@ -84,6 +72,8 @@ async def test_the_worker_creates_its_schedules_once(temporal_client, settings, 
         assert await temporal_client.get_workflow_handle(first.action.workflow_id).result() is not None
     finally:
         await summary.delete()
+        # Left running it would sweep other tests' rows every minute.
+        await temporal_client.get_schedule_handle(RECOVERY_SCHEDULE_ID).delete()
     handle = temporal_client.get_schedule_handle(OUTBOX_SWEEP_SCHEDULE_ID)
     await handle.delete()
     await ensure_outbox_sweep(temporal_client, settings, every=timedelta(hours=1))
@@ -92,7 +82,7 @@ async def test_the_worker_creates_its_schedules_once(temporal_client, settings, 
         described = await handle.describe()
         assert described.schedule.action.workflow == "SweepHeldOutbox"
         assert described.schedule.spec.intervals[0].every == timedelta(hours=1)
-        held = _queue(db, "scheduled@example.org")
+        held = queue_test_email(db, "scheduled@example.org")
         db.get(OutboxMessage, held).status = HELD
         db.commit()
         await handle.trigger()
