@@ -20,7 +20,15 @@ from connect.referral_workflows import ensure_referral_workflow, update_referral
 from domain.errors import ValidationFailed
 from domain.referral_form import check_ready_to_send, clean_reason, clean_values
 from domain.referral_permissions import Acting
-from domain.referral_status import ContactMethod, ContactOutcome, ReferralAction, ServiceStatus, check_transition
+from domain.referral_status import (
+    FINAL_STATES,
+    ContactMethod,
+    ContactOutcome,
+    ReferralAction,
+    ReferralState,
+    ServiceStatus,
+    check_transition,
+)
 from models import audit
 from models.accounts import User
 from models.clients import Client
@@ -57,6 +65,22 @@ from workflows.referral_contracts import (
 )
 
 IDEMPOTENCY_HEADER = "idempotency-key"
+
+# The action each workflow update performs, so a final referral's refusal can be given from the
+# projection: update-with-start on an ended run would otherwise start a new run only for its
+# validator to refuse (each refused request left one more run of `referral-<id>` behind).
+_ACTION_OF_UPDATE = {
+    ReferralWorkflow.save: ReferralAction.SAVE,
+    ReferralWorkflow.send: ReferralAction.SEND,
+    ReferralWorkflow.withdraw: ReferralAction.WITHDRAW,
+    ReferralWorkflow.assign: ReferralAction.ASSIGN,
+    ReferralWorkflow.reassign: ReferralAction.REASSIGN,
+    ReferralWorkflow.decline: ReferralAction.DECLINE,
+    ReferralWorkflow.update_status: ReferralAction.UPDATE_STATUS,
+    ReferralWorkflow.add_progress: ReferralAction.ADD_PROGRESS,
+    ReferralWorkflow.add_note: ReferralAction.ADD_NOTE,
+    ReferralWorkflow.reopen: ReferralAction.REOPEN,
+}
 
 
 def acting_of(actor: Actor) -> Acting:
@@ -190,6 +214,9 @@ class ReferralSteps:
         key = self.request.headers.get(IDEMPOTENCY_HEADER) or None
         if key is not None and not (0 < len(key) <= 100):
             raise ValidationFailed("The Idempotency-Key header must be 1 to 100 characters.", code="bad_key")
+        state = ReferralState(referral.state)
+        if state in FINAL_STATES:  # only reopen gets past this, and it alone may start a new run
+            check_transition(state, _ACTION_OF_UPDATE[update])
         release_before_wait(self.db)
         await update_referral(await self._temporal(), self._settings, referral, update, payload, update_id=key)
         self.db.commit()  # end the read transaction: the activity committed the projection meanwhile
