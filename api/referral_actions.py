@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from api.deps import Actor, DbSession, MouActor, Now
 from api.errors import Conflict, NotFound
+from api.updates import bounded_wait
 from connect.referral_workflows import ensure_referral_workflow, update_referral
 from domain.errors import ValidationFailed
 from domain.referral_form import check_ready_to_send, clean_reason, clean_values
@@ -218,7 +219,8 @@ class ReferralSteps:
         if state in FINAL_STATES:  # only reopen gets past this, and it alone may start a new run
             check_transition(state, _ACTION_OF_UPDATE[update])
         release_before_wait(self.db)
-        await update_referral(await self._temporal(), self._settings, referral, update, payload, update_id=key)
+        await bounded_wait(update_referral(await self._temporal(), self._settings, referral, update, payload,
+                                           update_id=key), self._settings)
         self.db.commit()  # end the read transaction: the activity committed the projection meanwhile
         self.db.expire(referral)
         return referral

@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     temporal_namespace: str = "default"
     temporal_task_queue: str = "connect"
     temporal_ui_url: str = "http://127.0.0.1:8233"
+    # How long a request waits for a workflow update before answering 503: with the worker down
+    # the server holds an update without limit, and a person (or client) cannot wait that long.
+    update_wait_seconds: float = Field(default=10, gt=0)
 
     public_url: str = "http://127.0.0.1:8000"
     secret_key: str = ""
