@@ -66,6 +66,7 @@ from workflows.referral_contracts import (
 )
 
 IDEMPOTENCY_HEADER = "idempotency-key"
+IDEMPOTENCY_FIELD = "idempotency_key"  # the pages' forms carry it as a hidden field
 
 # The action each workflow update performs, so a final referral's refusal can be given from the
 # projection: update-with-start on an ended run would otherwise start a new run only for its
@@ -204,6 +205,12 @@ class ReferralSteps:
 
     # --- plumbing --------------------------------------------------------------------------
 
+    async def _form_key(self) -> str | None:
+        if not self.request.headers.get("content-type", "").startswith(
+                ("application/x-www-form-urlencoded", "multipart/form-data")):
+            return None
+        return str((await self.request.form()).get(IDEMPOTENCY_FIELD, "")) or None  # parsed once, cached
+
     @property
     def _settings(self):
         return self.request.app.state.settings
@@ -212,7 +219,7 @@ class ReferralSteps:
         return await self.request.app.state.temporal.get()
 
     async def _update(self, referral: Referral, update, payload) -> Referral:
-        key = self.request.headers.get(IDEMPOTENCY_HEADER) or None
+        key = self.request.headers.get(IDEMPOTENCY_HEADER) or await self._form_key()
         if key is not None and not (0 < len(key) <= 100):
             raise ValidationFailed("The Idempotency-Key header must be 1 to 100 characters.", code="bad_key")
         state = ReferralState(referral.state)
