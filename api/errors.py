@@ -93,6 +93,14 @@ UPDATE_FAILURE_STATUS = {
 }
 
 
+# Neither a timeout nor a lost connection tells whether the server accepted the update: it may
+# still be applied when the worker returns. So the answer never says "nothing was changed"; a
+# retry with the same Idempotency-Key (the update id) is applied once and answers like the first.
+MAY_BE_APPLIED = ("CONNECT could not confirm this change in time; it may have been applied and may still "
+                  "be applied. Check the record, or retry with the same Idempotency-Key: it will not be "
+                  "applied twice.")
+
+
 def from_workflow_failure(exc: Exception) -> ApiError | None:
     """The 4xx answer for a refused workflow update (its validator's or handler's reason), or for
     a workflow that has ended or a Temporal that is unreachable; None for anything else."""
@@ -109,8 +117,7 @@ def from_workflow_failure(exc: Exception) -> ApiError | None:
             return ApiError(409, "This record's workflow has ended, so it can no longer change.",
                             code="workflow_ended")
         if exc.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
-            return ApiError(503, "CONNECT's workflow service is not reachable right now; try again in a "
-                                 "minute.", code="temporal_unavailable")
+            return ApiError(503, MAY_BE_APPLIED, code="temporal_unavailable")
     return None
 
 
@@ -121,7 +128,8 @@ def failure_answer(exc: Exception) -> tuple[int, dict]:
         mapped = from_workflow_failure(exc)
         if mapped is None:
             return 503, {"error": "update_failed",
-                         "detail": "CONNECT could not complete this change right now. Please try again."}
+                         "detail": "CONNECT could not confirm this change right now; it may have been "
+                                   "applied. Check the record before you try again."}
         exc = mapped
     if isinstance(exc, ApiError):
         return exc.status, {"error": exc.code, "detail": exc.reason, **exc.extra}

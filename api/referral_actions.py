@@ -17,11 +17,13 @@ from sqlalchemy.orm import Session
 from api.deps import Actor, DbSession, MouActor, Now
 from api.errors import Conflict, NotFound
 from api.schema_types import ID_MAX, PageNumber, PerPage, UpdatedSince, as_utc
+from api.updates import bounded_wait
 from connect.referral_workflows import ensure_referral_workflow, update_referral
 from domain.errors import ValidationFailed
 from domain.referral_form import check_known_fields, check_ready_to_send, clean_reason, clean_text, clean_values
 from domain.referral_permissions import Acting
 from domain.referral_status import (
+    FINAL_STATES,
     ContactMethod,
     ContactOutcome,
     ReferralAction,
@@ -67,6 +69,23 @@ from workflows.referral_contracts import (
 )
 
 IDEMPOTENCY_HEADER = "idempotency-key"
+IDEMPOTENCY_FIELD = "idempotency_key"  # the pages' forms carry it as a hidden field
+
+# The action each workflow update performs, so a final referral's refusal can be given from the
+# projection: update-with-start on an ended run would otherwise start a new run only for its
+# validator to refuse (each refused request left one more run of `referral-<id>` behind).
+_ACTION_OF_UPDATE = {
+    ReferralWorkflow.save: ReferralAction.SAVE,
+    ReferralWorkflow.send: ReferralAction.SEND,
+    ReferralWorkflow.withdraw: ReferralAction.WITHDRAW,
+    ReferralWorkflow.assign: ReferralAction.ASSIGN,
+    ReferralWorkflow.reassign: ReferralAction.REASSIGN,
+    ReferralWorkflow.decline: ReferralAction.DECLINE,
+    ReferralWorkflow.update_status: ReferralAction.UPDATE_STATUS,
+    ReferralWorkflow.add_progress: ReferralAction.ADD_PROGRESS,
+    ReferralWorkflow.add_note: ReferralAction.ADD_NOTE,
+    ReferralWorkflow.reopen: ReferralAction.REOPEN,
+}
 
 
 def acting_of(actor: Actor) -> Acting:
@@ -217,6 +236,12 @@ class ReferralSteps:
         check_known_fields(form_fields(referral.receiving_program), new_keys)
         clean_reason(form.reason)
 
+    async def _form_key(self) -> str | None:
+        if not self.request.headers.get("content-type", "").startswith(
+                ("application/x-www-form-urlencoded", "multipart/form-data")):
+            return None
+        return str((await self.request.form()).get(IDEMPOTENCY_FIELD, "")) or None  # parsed once, cached
+
     @property
     def _settings(self):
         return self.request.app.state.settings
@@ -225,11 +250,15 @@ class ReferralSteps:
         return await self.request.app.state.temporal.get()
 
     async def _update(self, referral: Referral, update, payload) -> Referral:
-        key = self.request.headers.get(IDEMPOTENCY_HEADER) or None
+        key = self.request.headers.get(IDEMPOTENCY_HEADER) or await self._form_key()
         if key is not None and not (0 < len(key) <= 100):
             raise ValidationFailed("The Idempotency-Key header must be 1 to 100 characters.", code="bad_key")
+        state = ReferralState(referral.state)
+        if state in FINAL_STATES:  # only reopen gets past this, and it alone may start a new run
+            check_transition(state, _ACTION_OF_UPDATE[update])
         release_before_wait(self.db)
-        await update_referral(await self._temporal(), self._settings, referral, update, payload, update_id=key)
+        await bounded_wait(update_referral(await self._temporal(), self._settings, referral, update, payload,
+                                           update_id=key), self._settings)
         self.db.commit()  # end the read transaction: the activity committed the projection meanwhile
         self.db.expire(referral)
         return referral

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -20,6 +21,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import Actor, today_local
 from api.errors import from_workflow_failure
+from api.updates import bounded_wait
 from connect.security import keyed_hash
 from connect.settings import Settings
 from connect.starters import start_roi_workflow
@@ -108,11 +110,13 @@ async def update_roi(request: Request, roi: ReleaseOfInformation, update, argume
     started here, so the draft is not lost.
     """
     release_before_wait(object_session(roi))
+    # The key is the update id, so a retry after a 503 is applied once by the workflow.
+    key = request.headers.get("idempotency-key") or str(uuid.uuid4())
     temporal = await temporal_of(request)
     handle = temporal.get_workflow_handle(roi_workflow_id(roi.id))
     try:
         try:
-            return await handle.execute_update(update, argument)
+            return await bounded_wait(handle.execute_update(update, argument, id=key), settings_of(request))
         except RPCError as exc:
             if exc.status != RPCStatusCode.NOT_FOUND:
                 raise
@@ -121,7 +125,7 @@ async def update_roi(request: Request, roi: ReleaseOfInformation, update, argume
                                         "it can no longer change.", code="roi_final") from None
             await start_roi_workflow(temporal, settings_of(request), roi.id, roi.sending_program_id,
                                      timer_policy(request))
-            return await handle.execute_update(update, argument)
+            return await bounded_wait(handle.execute_update(update, argument, id=key), settings_of(request))
     except (WorkflowUpdateFailedError, RPCError) as exc:
         mapped = from_workflow_failure(exc)
         if mapped is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -34,4 +35,7 @@ def make_templates(settings: Settings) -> Jinja2Templates:
     templates.env.globals["environment"] = settings.environment.value
     referral_display.install(templates.env)
     templates.env.filters["localtime"] = localtime
+    # A form's idempotency key, made when the form is rendered: submitting the same rendered form
+    # twice (a double click, a resubmit after a timeout) is one change, as with the API's header.
+    templates.env.globals["new_idempotency_key"] = lambda: uuid.uuid4().hex
     return templates

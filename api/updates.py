@@ -3,14 +3,15 @@ route's own refusal would give, and an unreachable Temporal a 503 with a reason.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable
 from typing import TypeVar
 
-from temporalio.client import WorkflowUpdateFailedError
+from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 
-from api.errors import ApiError, Conflict, NotFound
+from api.errors import MAY_BE_APPLIED, ApiError, Conflict, NotFound
 from domain.errors import DomainError, InvalidTransition, NotAllowed, ValidationFailed
 
 T = TypeVar("T")
@@ -18,12 +19,21 @@ T = TypeVar("T")
 _DOMAIN = {"DomainError": DomainError, "NotAllowed": NotAllowed,
            "ValidationFailed": ValidationFailed, "InvalidTransition": InvalidTransition}
 
-UNAVAILABLE = "CONNECT cannot reach its workflow service right now. Nothing was changed; try again in a minute."
+# Temporal could not even be reached (no connection): no update was sent.
+UNAVAILABLE = "CONNECT cannot reach its workflow service right now; try again in a minute."
 
 
-async def run_update(call: Awaitable[T]) -> T:
+async def bounded_wait(call: Awaitable[T], settings) -> T:
+    """Awaits an update at most ``settings.update_wait_seconds``, then answers 503."""
     try:
-        return await call
+        return await asyncio.wait_for(call, timeout=settings.update_wait_seconds)
+    except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):  # the SDK's name for a cancelled wait
+        raise ApiError(503, MAY_BE_APPLIED, code="update_not_confirmed") from None
+
+
+async def run_update(call: Awaitable[T], settings) -> T:
+    try:
+        return await bounded_wait(call, settings)
     except WorkflowUpdateFailedError as err:
         cause = err.cause
         if isinstance(cause, ApplicationError):
@@ -35,4 +45,4 @@ async def run_update(call: Awaitable[T]) -> T:
                 raise NotFound() from None
         raise
     except RPCError:
-        raise ApiError(503, UNAVAILABLE, code="temporal_unavailable") from None
+        raise ApiError(503, MAY_BE_APPLIED, code="temporal_unavailable") from None

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from domain.business_days import LOCAL, is_business_day
 from domain.calendar import add_years
 from domain.matching import search_keys
-from domain.referral_status import ContactMethod, ContactOutcome, ServiceStatus
+from domain.referral_status import FINAL_STATES, ContactMethod, ContactOutcome, ServiceStatus
 from models.accounts import User
 from models.clients import Client, ClientPhone
 from models.org import Program
@@ -124,9 +124,11 @@ def seed_referrals(db: Session, today: date, programs: dict[str, Program], users
 
 
 async def start_referral_workflows(client, settings, db: Session) -> None:
-    """Starts every demo referral's workflow from the database (those already running are kept).
-    Closed and declined ones end at once; the late one escalates."""
+    """Starts every open demo referral's workflow from the database (those already running are
+    kept; the late one escalates). Final ones get no run: a run would only end at once, and each
+    stack start would add another to `referral-<id>`'s history."""
     from connect.referral_workflows import ensure_referral_workflow
 
-    for row in db.scalars(select(Referral).order_by(Referral.id)):
+    for row in db.scalars(select(Referral).where(Referral.state.not_in([s.value for s in FINAL_STATES]))
+                          .order_by(Referral.id)):
         await ensure_referral_workflow(client, settings, row)

@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     # others are replayed from history when their next task comes. Bounded so a year of open ROIs
     # does not grow the worker without limit.
     worker_max_cached_workflows: int = Field(default=1000, ge=0)
+    # How long a request waits for a workflow update before answering 503: with the worker down
+    # the server holds an update without limit, and a person (or client) cannot wait that long.
+    update_wait_seconds: float = Field(default=10, gt=0)
 
     public_url: str = "http://127.0.0.1:8000"
     secret_key: str = ""

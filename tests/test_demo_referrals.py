@@ -38,3 +38,14 @@ async def test_demo_shows_every_state_and_an_escalation(client, db, temporal_cli
     assert (await client.get("/api/v1/escalations", headers=bearer(db, region4, None))).json()["total"] == 1
     described = await temporal_client.get_workflow_handle(referral_workflow_id(late.id)).describe()
     assert described.typed_search_attributes.get(sa.ESCALATED) == "true"
+
+
+async def test_stack_start_gives_final_referrals_no_run(db, temporal_client, settings):
+    fresh_referral_ids(db)
+    seed(db, montana_today())
+    db.commit()
+    await start_referral_workflows(temporal_client, settings, db)
+    await start_referral_workflows(temporal_client, settings, db)  # a restart of the stack
+    for row in db.scalars(select(Referral)):
+        runs = [w async for w in temporal_client.list_workflows(f'WorkflowId = "{referral_workflow_id(row.id)}"')]
+        assert len(runs) == (0 if row.state in {"closed", "declined"} else 1), (row.state, runs)

@@ -102,7 +102,7 @@ async def _sign(request: Request, kind: MouKind, subject_id: int, signer: User,
     return await run_update(sign_mou(
         client, request.app.state.settings, kind, subject_id,
         SignMou(signer_user_id=signer.id, signed_name=name, version=doc.version,
-                text_sha256=doc.sha256, program_id=program_id)))
+                text_sha256=doc.sha256, program_id=program_id)), request.app.state.settings)
 
 
 # ---------------------------------------------------------------- user MOU

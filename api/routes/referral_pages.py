@@ -195,7 +195,8 @@ async def incoming(request: Request, steps: Steps, filters: Filters):
 # --- Parts 5 and 6: one referral --------------------------------------------------------------
 
 def _render_detail(request: Request, steps: ReferralSteps, referral: Referral, *, error: dict | None = None,
-                   error_action: str | None = None, message: str = "", status: int = 200):
+                   error_action: str | None = None, message: str = "", status: int = 200,
+                   kept_key: str = ""):
     who = steps.who
     full = sees_client_details(who, referral)
     if full:
@@ -207,6 +208,7 @@ def _render_detail(request: Request, steps: ReferralSteps, referral: Referral, *
         "assignable": assignable_people(steps.db, referral.receiving_program_id),
         "statuses": list(SERVICE_STATUSES.items()), "methods": list(ContactMethod), "outcomes": list(ContactOutcome),
         "error": error, "error_action": error_action, "message": message, "now_local": now_local,
+        "kept_key": kept_key,
     }, status)
 
 
@@ -257,7 +259,11 @@ async def act(referral_id: Id, verb: str, request: Request, steps: Steps):
     except EXPECTED as exc:
         status, body = failure_answer(exc)
         steps.db.expire_all()
-        return _render_detail(request, steps, steps.get(referral_id), error=body, error_action=verb, status=status)
+        # After a 503 the change may still be applied: the form keeps its key, so sending it again
+        # is the same update. A refusal applied nothing, so the next attempt gets a fresh key.
+        kept = text("idempotency_key") if status == 503 else ""
+        return _render_detail(request, steps, steps.get(referral_id), error=body, error_action=verb, status=status,
+                              kept_key=kept)
     return _see_other(f"/referrals/{referral_id}?done={verb}")
 
 
