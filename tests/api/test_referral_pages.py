@@ -49,6 +49,11 @@ async def test_send_from_the_chart_then_work_it(client, db):
     chart = await client.get(f"/clients/{net.client.id}/referrals?done=saved", headers=HTML)
     assert _cards(chart.text)[str(net.receiving.id)] == "pending" and "Pending until you send it" in chart.text
 
+    # An unsent draft has no "Sent" date in Sent Referrals (it used to show its creation time).
+    listed = await client.get("/referrals/sent", params={"status": "pending"}, headers=HTML)
+    row = re.search(rf'<tr data-referral="{rid}">.*?</tr>', listed.text, re.S).group(0)
+    assert "Not sent" in row
+
     pending = await client.get(f"/referrals/{rid}", headers=HTML)
     assert 'data-complete="yes">' in pending.text and 'value="Counselling"' not in pending.text
     assert ">Counselling</textarea>" in pending.text
