@@ -28,7 +28,7 @@ from models.api_clients import ApiClient, clients_in, register_client, revoke_cl
 router = APIRouter(tags=["administration"])
 
 
-class ClientIn(BaseModel):
+class ApiClientIn(BaseModel):
     name: str = Field("", max_length=200)
     program_id: Id
     scopes: list[str] = Field(default_factory=lambda: [READ], max_length=len(SCOPES))
@@ -39,7 +39,7 @@ class RotateIn(BaseModel):
     """True: the previous secret stops working at once (a leak); false: it works 24 hours more."""
 
 
-class SecretOut(BaseModel):
+class ApiClientSecretOut(BaseModel):
     hint: str
     """The secret's last characters, to tell secrets apart (the secret itself is never shown again)."""
     created_at: datetime
@@ -47,7 +47,7 @@ class SecretOut(BaseModel):
     """When a rotated-out secret stops working (None: the current secret)."""
 
 
-class ClientOut(BaseModel):
+class ApiClientOut(BaseModel):
     id: int
     client_id: str
     name: Name
@@ -57,10 +57,10 @@ class ClientOut(BaseModel):
     created_at: datetime
     last_token_at: datetime | None
     revoked_at: datetime | None
-    secrets: list[SecretOut]
+    secrets: list[ApiClientSecretOut]
 
 
-class ClientWithSecretOut(ClientOut):
+class ApiClientWithSecretOut(ApiClientOut):
     client_secret: str
     """Shown in this answer only; CONNECT keeps its hash."""
 
@@ -86,7 +86,7 @@ def _audit(db, actor: Actor, client: ApiClient, action: str, **detail) -> None:
                  user_id=actor.user.id, program_id=client.program_id, client_id=client.client_id, **detail)
 
 
-def _register(db, actor: Actor, scope: AdminScope, moment, data: ClientIn) -> tuple[ApiClient, str]:
+def _register(db, actor: Actor, scope: AdminScope, moment, data: ApiClientIn) -> tuple[ApiClient, str]:
     program = _program(db, scope, data.program_id)
     client, secret = register_client(db, program=program, name=data.name, scopes=data.scopes,
                                      by=actor.user.id, now=moment)
@@ -136,7 +136,7 @@ async def register_page(request: Request, actor: AdminActor, scope: Scope, db: D
     values = {"name": form.get("name", ""), "program_id": form.get("program_id", ""),
               "scopes": form.getlist("scopes")}
     try:
-        data = ClientIn(name=values["name"], program_id=values["program_id"] or None, scopes=values["scopes"])
+        data = ApiClientIn(name=values["name"], program_id=values["program_id"] or None, scopes=values["scopes"])
         client, secret = _register(db, actor, scope, moment, data)
     except FormFailure as err:
         db.rollback()
@@ -161,14 +161,14 @@ async def revoke_page(client_pk: int, actor: AdminActor, scope: Scope, db: DbSes
 
 
 @router.get("/api/v1/admin/api-clients")
-async def list_clients(scope: Scope, db: DbSession, moment: Now) -> list[ClientOut]:
+async def list_clients(scope: Scope, db: DbSession, moment: Now) -> list[ApiClientOut]:
     """The machine clients of the programs you manage, revoked ones last (secrets never shown)."""
     return [client_out(c, moment) for c in clients_in(db, scope)]
 
 
 @router.post("/api/v1/admin/api-clients", status_code=201)
 async def create_client(actor: AdminActor, scope: Scope, db: DbSession, moment: Now,
-                        data: ClientIn) -> ClientWithSecretOut:
+                        data: ApiClientIn) -> ApiClientWithSecretOut:
     """Registers a client for one program; `client_secret` in the answer is shown this once."""
     client, secret = _register(db, actor, scope, moment, data)
     return {**client_out(client, moment), "client_secret": secret}
@@ -176,13 +176,13 @@ async def create_client(actor: AdminActor, scope: Scope, db: DbSession, moment: 
 
 @router.post("/api/v1/admin/api-clients/{client_pk}/rotate")
 async def rotate_client(client_pk: Id, actor: AdminActor, scope: Scope, db: DbSession, moment: Now,
-                        data: RotateIn) -> ClientWithSecretOut:
+                        data: RotateIn) -> ApiClientWithSecretOut:
     """A new secret (shown once); the previous one works 24 hours more unless revoked now."""
     client, secret = _rotate(db, actor, scope, moment, client_pk, data)
     return {**client_out(client, moment), "client_secret": secret}
 
 
 @router.delete("/api/v1/admin/api-clients/{client_pk}")
-async def delete_client(client_pk: Id, actor: AdminActor, scope: Scope, db: DbSession, moment: Now) -> ClientOut:
+async def delete_client(client_pk: Id, actor: AdminActor, scope: Scope, db: DbSession, moment: Now) -> ApiClientOut:
     """Revokes a client at once: its secrets and access tokens stop working."""
     return client_out(_revoke(db, actor, scope, moment, client_pk), moment)

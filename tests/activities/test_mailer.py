@@ -206,13 +206,14 @@ async def test_the_sweep_delivers_mail_queued_while_temporal_was_down(db, sessio
     assert db.get(OutboxMessage, outbox_id).provider_id == got.message["Message-ID"]
 
 
-async def test_the_outbox_shows_a_message_handed_over_more_than_once(client, db):
+async def test_the_outbox_shows_a_message_handed_over_more_than_once(dev_client, db):
     from tests.factories import login, make_user
 
+    client = dev_client  # the dev outbox exists in development only
     twice, once = queue_test_email(db, "twice@example.org"), queue_test_email(db, "once@example.org")
     db.get(OutboxMessage, twice).attempts = 2
     db.get(OutboxMessage, once).attempts = 1
-    user = make_user(db)
+    user = make_user(db, state_team=True)  # the state team reads every message of the outbox
     db.commit()
     await login(client, user.email)
     page = await client.get("/outbox?channel=email")

@@ -10,7 +10,8 @@ from tests.api.test_gate import api_routes
 from tests.factories import HTML, login, make_program, make_user
 
 
-async def test_every_signed_in_get_route_answers_no_store(app, client, db):
+async def test_every_signed_in_get_route_answers_no_store(dev_app, dev_client, db):
+    app, client = dev_app, dev_client  # development: the dev outbox is mounted too
     program = make_program(db, "Helena Food Share")
     user = make_user(db, gatekeeper_of=(program,), state_team=True)
     db.commit()
