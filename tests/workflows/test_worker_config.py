@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 from activities.heartbeats import HeartbeatInterceptor
@@ -45,8 +46,9 @@ def test_the_holidays_package_is_pinned():
 async def test_the_worker_cache_is_bounded_and_activities_heartbeat(temporal_client, settings, session_factory):
     from worker import build_worker
 
+    # Its own task queue: the client refuses a second worker on the queue the suite's worker polls.
     w = build_worker(temporal_client, settings.model_copy(update={"worker_max_cached_workflows": 123}),
-                     session_factory=session_factory)
+                     session_factory=session_factory, task_queue=f"config-{uuid.uuid4().hex[:8]}")
     config = w.config()
     assert config["max_cached_workflows"] == 123
     assert any(isinstance(i, HeartbeatInterceptor) for i in config["interceptors"])
