@@ -170,9 +170,10 @@ class Journeys:
             await asyncio.sleep(0.3 + random.random() * 0.4)
 
     async def _applied(self, applied) -> bool:
-        """Whether the database shows the change (the workflow marks it before its activity
-        writes the projection, so give the projection a moment)."""
-        for _ in range(40):
+        """Whether the database shows the change. The workflow marks it before its activity writes
+        the projection, and after a kill that activity waits for a new worker, its heartbeat
+        timeout and a retry: under load that is more than ten seconds, so wait up to a minute."""
+        for _ in range(240):
             if self._read(applied):
                 return True
             await asyncio.sleep(0.25)
