@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, utcnow
@@ -24,7 +24,7 @@ class User(Base):
     is_state_team: Mapped[bool] = mapped_column(Boolean, default=False)
     # The account a machine client (models.api_clients) acts through: no password, never signs in,
     # not listed among people.
-    is_service_account: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_service_account: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     # Projection of the user MOU workflow.
     mou_expires_on: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-03 12:03:10.524095
+Create Date: 2026-12-03 12:29:21.084821
 """
 from alembic import op
 import sqlalchemy as sa
@@ -35,7 +35,7 @@ def upgrade() -> None:
     sa.Column('must_change_password', sa.Boolean(), nullable=False),
     sa.Column('is_active', sa.Boolean(), nullable=False),
     sa.Column('is_state_team', sa.Boolean(), nullable=False),
-    sa.Column('is_service_account', sa.Boolean(), nullable=False),
+    sa.Column('is_service_account', sa.Boolean(), server_default=sa.text('(false)'), nullable=False),
     sa.Column('mou_expires_on', sa.Date(), nullable=True),
     sa.Column('created_at', models.base.UtcDateTime(timezone=True), nullable=False),
     sa.Column('deactivated_at', models.base.UtcDateTime(timezone=True), nullable=True),
