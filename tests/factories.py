@@ -151,13 +151,17 @@ def make_signed_roi(db: Session, client, sending: Program, receiving: tuple[Prog
 
 
 async def eventually(check, timeout: float = 15.0):
-    """Polls ``check`` until it returns something truthy (work done by the worker)."""
+    """Polls ``check`` (a function, or a coroutine function) until it returns something truthy
+    (work done by the worker)."""
     import asyncio
+    import inspect
 
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while True:
         result = check()
+        if inspect.isawaitable(result):
+            result = await result
         if result:
             return result
         if loop.time() > deadline:

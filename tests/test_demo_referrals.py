@@ -36,8 +36,12 @@ async def test_demo_shows_every_state_and_an_escalation(client, db, temporal_cli
     assert queue["items"][0]["region"] == 4
     region4 = db.scalar(select(User).where(User.email == "admin.region4@connect.demo"))
     assert (await client.get("/api/v1/escalations", headers=bearer(db, region4, None))).json()["total"] == 1
-    described = await temporal_client.get_workflow_handle(referral_workflow_id(late.id)).describe()
-    assert described.typed_search_attributes.get(sa.ESCALATED) == "true"
+    handle = temporal_client.get_workflow_handle(referral_workflow_id(late.id))
+
+    async def marked_escalated() -> bool:  # the workflow marks it once the escalation has committed
+        return (await handle.describe()).typed_search_attributes.get(sa.ESCALATED) == "true"
+
+    assert await eventually(marked_escalated)
 
 
 async def test_stack_start_gives_final_referrals_no_run(db, temporal_client, settings):
