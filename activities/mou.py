@@ -7,15 +7,16 @@ import asyncio
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
 
 from activities.notices import notify_users
 from connect.settings import Settings
+from domain.errors import NotAllowed
 from models import audit
 from models.accounts import AdminRegion, Membership, User, UserMou
 from models.audit import AuditEvent
 from models.db import transaction
 from models.org import AgencyMou, Program
+from workflows.failures import business_failure
 from workflows.mou_contracts import MouKind, MouNotice, RecordMouSignature
 
 
@@ -50,8 +51,8 @@ class MouActivities:
             else:
                 program = db.get(Program, r.subject_id)
                 if r.sign.signer_user_id not in gatekeeper_ids(db, program.id):
-                    raise ApplicationError("Only a gatekeeper of this program can sign its agency MOU.",
-                                           type="NotAllowed", non_retryable=True)
+                    raise business_failure(NotAllowed("Only a gatekeeper of this program can sign its agency MOU.",
+                                                      code="not_gatekeeper"))
                 db.add(AgencyMou(program_id=program.id, signed_by_id=r.sign.signer_user_id,
                                  signed_name=r.sign.signed_name, version=r.sign.version,
                                  text_sha256=r.sign.text_sha256, signed_at=r.signed_at,

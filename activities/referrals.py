@@ -14,7 +14,6 @@ from collections.abc import Awaitable, Callable, Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from activities.mou import gatekeeper_ids, region_admin_ids
@@ -44,6 +43,7 @@ from models.referral_queries import (
 )
 from models.referrals import Escalation, Referral, ReferralNote, ReferralProgress
 from models.webhooks import referral_event
+from workflows.failures import business_failure
 from workflows.ids import referral_workflow_id
 from workflows.referral_contracts import (
     ReferralChange,
@@ -55,14 +55,6 @@ from workflows.referral_contracts import (
 
 A, S = ReferralAction, ReferralState
 EMAIL_TEMPLATE = "referral_notice"
-
-
-def business_failure(err: DomainError) -> ApplicationError:
-    """A refusal the workflow turns into the update's failure (not retried)."""
-    details = {"code": err.code}
-    if getattr(err, "field", None):
-        details["field"] = err.field
-    return ApplicationError(err.reason, details, type=type(err).__name__, non_retryable=True)
 
 
 async def _nothing() -> None:

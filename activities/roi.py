@@ -12,13 +12,12 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
 
 from activities.notices import notify_users
 from connect.roi_document import DOB_FORMAT, DocumentProgram, render_roi
 from connect.security import keyed_hash
 from connect.settings import Settings
-from domain.errors import DomainError
+from domain.errors import InvalidTransition, NotFound, ValidationFailed
 from domain.roi import SMS_CODE_LENGTH, AuthorizerKind, RoiState, SignatureMethod, check_roi_transition
 from domain.webhooks import WebhookEvent
 from models import audit
@@ -32,6 +31,7 @@ from models.org import Program
 from models.releases import pending_referrals_under, roi_program_ids, roi_programs, sms_opted_out
 from models.roi import ReleaseOfInformation, RoiAttachment, RoiProgram, RoiSmsCode
 from models.webhooks import roi_event
+from workflows.failures import domain_rules
 from workflows.roi_contracts import (
     IssueSmsCode,
     RecordAbandoned,
@@ -50,11 +50,6 @@ from workflows.roi_contracts import (
 CODE_MASK = "•" * SMS_CODE_LENGTH
 
 
-def _business(err: DomainError) -> ApplicationError:
-    return ApplicationError(err.reason, {"code": err.code, "field": getattr(err, "field", None)},
-                            type=type(err).__name__, non_retryable=True)
-
-
 def _done(db: Session, key: str) -> bool:
     return db.scalar(select(AuditEvent.id).where(AuditEvent.idempotency_key == key)) is not None
 
@@ -62,17 +57,14 @@ def _done(db: Session, key: str) -> bool:
 def _roi(db: Session, roi_id: int) -> ReleaseOfInformation:
     roi = db.get(ReleaseOfInformation, roi_id, with_for_update=True)
     if roi is None:
-        raise ApplicationError(f"ROI {roi_id} does not exist.", type="NotFound", non_retryable=True)
+        raise NotFound(f"ROI {roi_id} does not exist.", code="roi_not_found")
     return roi
 
 
 def _move(roi: ReleaseOfInformation, target: RoiState) -> None:
     """The projection follows the same transition table as the workflow."""
     if roi.state != target.value:
-        try:
-            check_roi_transition(RoiState(roi.state), target)
-        except DomainError as err:
-            raise _business(err) from None
+        check_roi_transition(RoiState(roi.state), target)
         roi.state = target.value
 
 
@@ -100,7 +92,9 @@ class RoiActivities:
         self._after_commit = after_commit
 
     async def _run(self, fn, *args):
-        return await asyncio.to_thread(fn, *args)
+        """Runs a database step on a thread; its domain refusals become non-retryable failures."""
+        with domain_rules():
+            return await asyncio.to_thread(fn, *args)
 
     # --- programs and completion ---------------------------------------------------------------
 
@@ -175,14 +169,13 @@ class RoiActivities:
             if r.method is SignatureMethod.SMS:
                 phone = db.get(ClientPhone, r.phone_id) if r.phone_id else None
                 if phone is None or phone.client_id != roi.client_id:
-                    raise ApplicationError("Choose one of the client's phone numbers to text.",
-                                           {"code": "phone_not_found", "field": "phone"},
-                                           type="ValidationFailed", non_retryable=True)
+                    raise ValidationFailed("Choose one of the client's phone numbers to text.",
+                                           code="phone_not_found", field="phone")
                 if sms_opted_out(db, phone.e164):
-                    raise ApplicationError(
+                    raise ValidationFailed(
                         "This number replied STOP, so CONNECT may not text it. The client can text "
                         "START to the CONNECT number to allow texts again, or sign another way.",
-                        {"code": "sms_opted_out", "field": "phone"}, type="ValidationFailed", non_retryable=True)
+                        code="sms_opted_out", field="phone")
                 roi.signature_phone = phone.e164
                 outbox_ids.append(self._queue_sms(db, phone.e164, self._consent_text(db, roi), r.key,
                                                   program_id=roi.sending_program_id))
@@ -222,12 +215,11 @@ class RoiActivities:
                 return SmsCodeIssued(existing.id, existing.code_hmac, _outbox_ids(db, r.key))
             roi = _roi(db, r.roi_id)
             if roi.state != RoiState.AWAITING_SIGNATURE.value or roi.signature_method != SignatureMethod.SMS.value:
-                raise ApplicationError("This ROI is no longer waiting for a text-message signature.",
-                                       type="InvalidTransition", non_retryable=True)
+                raise InvalidTransition("This ROI is no longer waiting for a text-message signature.",
+                                        code="roi_not_awaiting_sms")
             if sms_opted_out(db, roi.signature_phone):
-                raise ApplicationError(
-                    "The client's number replied STOP, so CONNECT may not text it a code.",
-                    {"code": "sms_opted_out"}, type="ValidationFailed", non_retryable=True)
+                raise ValidationFailed("The client's number replied STOP, so CONNECT may not text it a code.",
+                                       code="sms_opted_out")
             for old in db.scalars(select(RoiSmsCode).where(RoiSmsCode.roi_id == roi.id,
                                                            RoiSmsCode.superseded_at.is_(None))):
                 old.superseded_at = r.sent_at
@@ -345,7 +337,7 @@ class RoiActivities:
             roi = _roi(db, r.roi_id)
             attachment = db.get(RoiAttachment, r.attachment_id)
             if attachment is None or attachment.roi_id != roi.id:
-                raise ApplicationError("That file is not this ROI's scan.", type="NotFound", non_retryable=True)
+                raise NotFound("That file is not this ROI's scan.", code="attachment_not_found")
             if attachment.deleted_at is None:
                 self._discard(attachment, r.actor.user_id, r.at)
             _move(roi, RoiState.AWAITING_SIGNATURE)

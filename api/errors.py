@@ -12,11 +12,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.client import WorkflowUpdateFailedError
-from temporalio.exceptions import ApplicationError
 
 from domain.errors import Conflict as DomainConflict
 from domain.errors import DomainError, InvalidTransition, NotAllowed, ValidationFailed
 from domain.errors import NotFound as DomainNotFound
+from workflows.failures import domain_error
 
 
 log = logging.getLogger("connect.api")
@@ -81,18 +81,6 @@ def status_of(exc: DomainError) -> int:
     return 400
 
 
-# A workflow update refused by its validator or handler: ApplicationError type -> HTTP status
-# (workflows name the type after the domain error class they refuse with).
-UPDATE_FAILURE_STATUS = {
-    "NotAllowed": 403,
-    "ValidationFailed": 422,
-    "InvalidTransition": 409,
-    "Conflict": 409,
-    "NotFound": 404,
-    "DomainError": 400,
-}
-
-
 # Neither a timeout nor a lost connection tells whether the server accepted the update: it may
 # still be applied when the worker returns. So the answer never says "nothing was changed"; a
 # retry with the same Idempotency-Key (the update id) is applied once and answers like the first.
@@ -101,17 +89,23 @@ MAY_BE_APPLIED = ("CONNECT could not confirm this change in time; it may have be
                   "applied twice.")
 
 
+def domain_answer(exc: DomainError) -> tuple[int, dict]:
+    body = {"error": exc.code, "detail": exc.reason}
+    if getattr(exc, "field", None):
+        body["field"] = exc.field
+    body.update(exc.details())
+    return status_of(exc), body
+
+
 def from_workflow_failure(exc: Exception) -> ApiError | None:
     """The 4xx answer for a refused workflow update (its validator's or handler's reason), or for
     a workflow that has ended or a Temporal that is unreachable; None for anything else."""
     if isinstance(exc, WorkflowUpdateFailedError):
-        cause = exc.cause
-        if isinstance(cause, ApplicationError) and cause.type in UPDATE_FAILURE_STATUS:
-            details = cause.details[0] if cause.details and isinstance(cause.details[0], dict) else {}
-            extra = {k: v for k, v in details.items() if k != "code" and v is not None}
-            return ApiError(UPDATE_FAILURE_STATUS[cause.type], cause.message,
-                            code=details.get("code") or cause.type, **extra)
-        return None
+        refusal = domain_error(exc.cause)
+        if refusal is None:
+            return None
+        status, body = domain_answer(refusal)
+        return ApiError(status, body.pop("detail"), code=body.pop("error"), **body)
     if isinstance(exc, RPCError):
         if exc.status == RPCStatusCode.NOT_FOUND:
             return ApiError(409, "This record's workflow has ended, so it can no longer change.",
@@ -134,11 +128,7 @@ def failure_answer(exc: Exception) -> tuple[int, dict]:
     if isinstance(exc, ApiError):
         return exc.status, {"error": exc.code, "detail": exc.reason, **exc.extra}
     if isinstance(exc, DomainError):
-        body = {"error": exc.code, "detail": exc.reason}
-        if getattr(exc, "field", None):
-            body["field"] = exc.field
-        body.update(exc.details())
-        return status_of(exc), body
+        return domain_answer(exc)
     raise TypeError(f"not an expected failure: {exc!r}")
 
 

@@ -8,16 +8,12 @@ from collections.abc import Awaitable
 from typing import TypeVar
 
 from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
-from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 
-from api.errors import MAY_BE_APPLIED, ApiError, Conflict, NotFound
-from domain.errors import DomainError, InvalidTransition, NotAllowed, ValidationFailed
+from api.errors import MAY_BE_APPLIED, ApiError
+from workflows.failures import domain_error
 
 T = TypeVar("T")
-
-_DOMAIN = {"DomainError": DomainError, "NotAllowed": NotAllowed,
-           "ValidationFailed": ValidationFailed, "InvalidTransition": InvalidTransition}
 
 # Temporal could not even be reached (no connection): no update was sent.
 UNAVAILABLE = "CONNECT cannot reach its workflow service right now; try again in a minute."
@@ -35,14 +31,9 @@ async def run_update(call: Awaitable[T], settings) -> T:
     try:
         return await bounded_wait(call, settings)
     except WorkflowUpdateFailedError as err:
-        cause = err.cause
-        if isinstance(cause, ApplicationError):
-            if cause.type in _DOMAIN:
-                raise _DOMAIN[cause.type](cause.message) from None
-            if cause.type == "Conflict":
-                raise Conflict(cause.message) from None
-            if cause.type == "NotFound":
-                raise NotFound() from None
+        refusal = domain_error(err.cause)
+        if refusal is not None:
+            raise refusal from None
         raise
     except RPCError:
         raise ApiError(503, MAY_BE_APPLIED, code="temporal_unavailable") from None

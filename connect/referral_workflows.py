@@ -14,7 +14,6 @@ from temporalio.client import Client, WithStartWorkflowOperation
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy
 
 from connect.settings import Settings
-from domain.business_days import add_business_days, next_business_day_at
 from domain.referral_status import ReferralState, ServiceStatus
 from models.referrals import Referral
 from workflows import search_attributes as sa
@@ -28,9 +27,10 @@ def workflow_input(row: Referral, policy: TimerPolicy | None = None) -> Referral
     """The workflow's starting state, read from the projection (ids, states and deadlines only)."""
     policy = policy or TimerPolicy()
     nudge_at, escalate_at = row.nudge_due_at, row.escalation_due_at
-    if row.sent_at is not None:  # sent before the deadlines were stored: compute them as at send
-        nudge_at = nudge_at or next_business_day_at(row.sent_at, policy.nudge_local_hour)
-        escalate_at = escalate_at or add_business_days(row.sent_at, policy.escalation_business_days)
+    if row.sent_at is not None and (nudge_at is None or escalate_at is None):
+        # sent before the deadlines were stored: compute them as at send
+        computed = policy.referral_deadlines(row.sent_at)
+        nudge_at, escalate_at = nudge_at or computed[0], escalate_at or computed[1]
     state = ReferralWorkflowState(
         referral_id=row.id,
         sending_program_id=row.sending_program_id,

@@ -16,17 +16,19 @@ class DomainError(Exception):
 
     default_code = "domain_error"
 
-    def __init__(self, reason: str, *, code: str | None = None) -> None:
+    def __init__(self, reason: str, *, code: str | None = None, extra: dict | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
         self.code = code or self.default_code
+        self.extra = dict(extra or {})
 
     def __str__(self) -> str:
         return self.reason
 
     def details(self) -> dict:
-        """Structured extras for an API answer beside ``code`` and ``reason`` (none by default)."""
-        return {}
+        """Structured extras for an API answer beside ``code`` and ``reason`` (for instance who
+        already holds an assignment); none unless given."""
+        return dict(self.extra)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(code={self.code!r}, reason={self.reason!r})"
@@ -55,8 +57,9 @@ class ValidationFailed(DomainError):
 
     default_code = "validation_failed"
 
-    def __init__(self, reason: str, *, field: str | None = None, code: str | None = None) -> None:
-        super().__init__(reason, code=code)
+    def __init__(self, reason: str, *, field: str | None = None, code: str | None = None,
+                 extra: dict | None = None) -> None:
+        super().__init__(reason, code=code, extra=extra)
         self.field = field
 
 
@@ -85,4 +88,16 @@ class FieldErrors(ValidationFailed):
         self.errors = dict(errors)
 
     def details(self) -> dict:
-        return {"fields": [{"field": name, "detail": reason} for name, reason in self.errors.items()]}
+        return {**super().details(),
+                "fields": [{"field": name, "detail": reason} for name, reason in self.errors.items()]}
+
+
+# The kinds a refusal is reported as, most specific first; a subclass (FieldErrors) travels as its
+# kind. Workflows name their failures by these, the API maps them to statuses, and retry policies
+# never retry them: one list for all three.
+KINDS: tuple[type[DomainError], ...] = (ValidationFailed, NotAllowed, InvalidTransition, Conflict, NotFound,
+                                        DomainError)
+
+
+def kind_of(err: DomainError) -> type[DomainError]:
+    return next(kind for kind in KINDS if isinstance(err, kind))

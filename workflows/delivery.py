@@ -10,6 +10,7 @@ from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
     from activities.contracts import DeliverMessage
+    from workflows.failures import BUSINESS_TYPES
 
 # Timeouts: every activity heartbeats while it runs (activities.heartbeats), so a worker killed
 # mid-activity is noticed after HEARTBEAT seconds and the activity retried, instead of waiting
@@ -20,7 +21,7 @@ DB_ACTIVITY = dict(
     heartbeat_timeout=HEARTBEAT,
     retry_policy=RetryPolicy(
         maximum_interval=timedelta(minutes=1),
-        non_retryable_error_types=["DomainError", "NotAllowed", "ValidationFailed", "NotFound"],
+        non_retryable_error_types=list(BUSINESS_TYPES),
     ),
 )
 # Mail servers and Twilio can be down for a while: keep trying for a day, a bit slower. One

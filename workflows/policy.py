@@ -7,6 +7,9 @@ Seconds as integers keep the payloads plain JSON.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
+
+from domain.business_days import add_business_days, next_business_day_at
 
 
 @dataclass(frozen=True)
@@ -21,6 +24,12 @@ class TimerPolicy:
     # reminders fire at the same fractions of it.
     year_override_seconds: int | None = None
     extra: dict[str, int] = field(default_factory=dict)
+
+    def referral_deadlines(self, sent_at: datetime) -> tuple[datetime, datetime]:
+        """When a referral sent at ``sent_at`` is nudged (the next business day, at the nudge
+        hour) and escalated (after the escalation's business days) if nobody acknowledged it."""
+        return (next_business_day_at(sent_at, self.nudge_local_hour),
+                add_business_days(sent_at, self.escalation_business_days))
 
 
 DEFAULT_POLICY = TimerPolicy()

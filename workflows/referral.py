@@ -19,11 +19,9 @@ from collections.abc import Awaitable
 from datetime import datetime, timedelta
 
 from temporalio import workflow
-from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from domain.business_days import add_business_days, next_business_day_at
-    from domain.errors import DomainError, ValidationFailed
+    from domain.errors import Conflict, ValidationFailed
     from domain.referral_form import clean_text
     from domain.referral_permissions import Acting, check_assignee, check_permission
     from domain.referral_status import (
@@ -32,12 +30,11 @@ with workflow.unsafe.imports_passed_through():
         ReferralState,
         ServiceStatus,
         check_transition,
-        state_after_status,
     )
     from workflows import search_attributes as sa
     from workflows.clock import until
     from workflows.delivery import DB_ACTIVITY, deliver_all
-    from workflows.failures import reraise_business
+    from workflows.failures import business_failure, domain_rules, reraise_business
     from workflows.referral_contracts import (
         AddNote,
         AddProgress,
@@ -59,14 +56,6 @@ with workflow.unsafe.imports_passed_through():
     )
 
 A, S = ReferralAction, ReferralState
-
-
-def refusal(err: DomainError) -> ApplicationError:
-    """A domain refusal as the update's failure: the reason, and its type for the API's 4xx."""
-    details = {"code": err.code}
-    if getattr(err, "field", None):
-        details["field"] = err.field
-    return ApplicationError(err.reason, details, type=type(err).__name__, non_retryable=True)
 
 
 @workflow.defn(name="Referral")
@@ -152,9 +141,12 @@ class ReferralWorkflow:
     # --- one change: mark, write the projection, then tell people ----------------------------
 
     async def _change(self, action: ReferralAction, acting: Acting, mark: dict, **change) -> ReferralOutcome:
-        """Marks ``mark`` on the state at once (so concurrent validators see it), writes the
-        projection through the activity, and undoes the mark if the activity refuses."""
+        """Marks ``mark`` and the state the transition table gives on the state at once (so
+        concurrent validators see it), writes the projection through the activity, and undoes the
+        mark if the activity refuses."""
         state_before = self._s.state
+        with domain_rules():
+            mark = {"state": check_transition(state_before, action, change.get("status")), **mark}
         before = {name: getattr(self._s, name) for name in mark}
         for name, value in mark.items():
             setattr(self._s, name, value)
@@ -187,25 +179,19 @@ class ReferralWorkflow:
 
     def _check(self, action: ReferralAction, acting: Acting, status: ServiceStatus | None = None) -> None:
         """The validators' common part: the person's role, then the transition."""
-        try:
+        with domain_rules():
             check_permission(action, acting, self._s.parties)
             if action is A.ASSIGN and self._s.state is S.ASSIGNED:
-                raise ApplicationError(
+                raise Conflict(
                     f"This referral is already assigned to {self._s.assignee_name or 'a provider'}. "
-                    "Reassign it if someone else should take it.",
-                    {"code": "already_assigned", "assignee_id": self._s.assignee_id,
-                     "assignee_name": self._s.assignee_name},
-                    type="Conflict", non_retryable=True)
+                    "Reassign it if someone else should take it.", code="already_assigned",
+                    extra={"assignee_id": self._s.assignee_id, "assignee_name": self._s.assignee_name})
             check_transition(self._s.state, action, status)
-        except DomainError as err:
-            raise refusal(err) from None
 
     @staticmethod
     def _text(value: str, *, label: str, field: str, required: bool = True) -> None:
-        try:
+        with domain_rules():
             clean_text(value, label=label, field=field, required=required)
-        except DomainError as err:
-            raise refusal(err) from None
 
     # --- the sender ---------------------------------------------------------------------------
 
@@ -222,15 +208,13 @@ class ReferralWorkflow:
         # `holidays` reads its translations through gettext/locale, which the sandbox guards;
         # the result depends only on the date and the package's rules, so it is deterministic.
         with workflow.unsafe.sandbox_unrestricted():
-            return (next_business_day_at(sent_at, self._policy.nudge_local_hour),
-                    add_business_days(sent_at, self._policy.escalation_business_days))
+            return self._policy.referral_deadlines(sent_at)
 
     @workflow.update
     async def send(self, request: SendReferral) -> ReferralOutcome:
         now = workflow.now()
         nudge_at, escalate_at = self._deadlines(now)
-        mark = dict(state=S.SENT, sent_at=now, nudged=False, escalated=False,
-                    nudge_at=nudge_at, escalate_at=escalate_at)
+        mark = dict(sent_at=now, nudged=False, escalated=False, nudge_at=nudge_at, escalate_at=escalate_at)
         return await self._change(A.SEND, request.acting, mark, form=request.form,
                                   insurance_confirmed=request.insurance_confirmed,
                                   nudge_at=mark["nudge_at"], escalate_at=mark["escalate_at"])
@@ -239,14 +223,14 @@ class ReferralWorkflow:
     def _validate_send(self, request: SendReferral) -> None:
         self._check(A.SEND, request.acting)
         if not request.insurance_confirmed:
-            raise refusal(ValidationFailed(
+            raise business_failure(ValidationFailed(
                 "Confirm that insurance will not be a barrier for the client to receive services at "
                 "this program before you send.", field="insurance_confirmed",
                 code="insurance_not_confirmed"))
 
     @workflow.update
     async def withdraw(self, request: WithdrawReferral) -> ReferralOutcome:
-        return await self._change(A.WITHDRAW, request.acting, dict(state=S.WITHDRAWN), text=request.reason)
+        return await self._change(A.WITHDRAW, request.acting, {}, text=request.reason)
 
     @withdraw.validator
     def _validate_withdraw(self, request: WithdrawReferral) -> None:
@@ -273,23 +257,21 @@ class ReferralWorkflow:
         self._check(A.REASSIGN, request.acting)
         self._check_assignee(request)
         if request.provider_id == self._s.assignee_id:
-            raise refusal(ValidationFailed(
+            raise business_failure(ValidationFailed(
                 f"This referral is already assigned to {request.provider_name}. Choose someone else.",
                 field="provider_id", code="same_assignee"))
 
     def _check_assignee(self, request: AssignReferral) -> None:
-        try:
+        with domain_rules():
             check_assignee(self._s.receiving_program_id, request.provider_program_ids)
-        except DomainError as err:
-            raise refusal(err) from None
 
     async def _assign(self, action: ReferralAction, request: AssignReferral) -> ReferralOutcome:
-        mark = dict(state=S.ASSIGNED, assignee_id=request.provider_id, assignee_name=request.provider_name)
+        mark = dict(assignee_id=request.provider_id, assignee_name=request.provider_name)
         return await self._change(action, request.acting, mark, provider_id=request.provider_id)
 
     @workflow.update
     async def decline(self, request: DeclineReferral) -> ReferralOutcome:
-        return await self._change(A.DECLINE, request.acting, dict(state=S.DECLINED), text=request.reason)
+        return await self._change(A.DECLINE, request.acting, {}, text=request.reason)
 
     @decline.validator
     def _validate_decline(self, request: DeclineReferral) -> None:
@@ -298,8 +280,7 @@ class ReferralWorkflow:
 
     @workflow.update
     async def update_status(self, request: UpdateServiceStatus) -> ReferralOutcome:
-        return await self._change(A.UPDATE_STATUS, request.acting,
-                                  dict(state=state_after_status(request.status), service_status=request.status),
+        return await self._change(A.UPDATE_STATUS, request.acting, dict(service_status=request.status),
                                   status=request.status, text=request.comment)
 
     @update_status.validator
@@ -327,12 +308,12 @@ class ReferralWorkflow:
         self._check(A.ADD_NOTE, request.acting)
         self._text(request.text, label="Note", field="text", required=False)
         if request.contacted_at > workflow.now() + _GRACE:
-            raise refusal(ValidationFailed("The date of contact cannot be in the future.",
+            raise business_failure(ValidationFailed("The date of contact cannot be in the future.",
                                            field="contacted_at", code="contact_in_future"))
 
     @workflow.update
     async def reopen(self, request: ReopenReferral) -> ReferralOutcome:
-        return await self._change(A.REOPEN, request.acting, dict(state=S.ASSIGNED), text=request.reason)
+        return await self._change(A.REOPEN, request.acting, {}, text=request.reason)
 
     @reopen.validator
     def _validate_reopen(self, request: ReopenReferral) -> None:

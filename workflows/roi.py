@@ -25,7 +25,7 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.contracts import DeliverMessage
-    from domain.errors import ValidationFailed
+    from domain.errors import InvalidTransition, NotAllowed, NotFound, ValidationFailed
     from domain.roi import (
         SMS_CODE_MAX_ATTEMPTS,
         RoiState,
@@ -44,7 +44,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows import search_attributes as sa
     from workflows.clock import local_date, local_instant, until
     from workflows.delivery import DB_ACTIVITY, MESSAGE_ACTIVITY
-    from workflows.failures import domain_rules, reraise_business
+    from workflows.failures import business_failure, domain_rules, reraise_business
     from workflows.referral_contracts import RoiRevoked
     from workflows.roi_contracts import (
         ROI_WORKFLOW,
@@ -105,10 +105,6 @@ class RoiWorkflowState:
     reminder_sent: bool = False
     revoked_at: datetime | None = None
     attachment_id: int | None = None
-
-
-def _refuse(reason: str, kind: str = "InvalidTransition", **details) -> ApplicationError:
-    return ApplicationError(reason, details, type=kind, non_retryable=True)
 
 
 @workflow.defn(name=ROI_WORKFLOW)
@@ -196,8 +192,15 @@ class RoiWorkflow:
     def _key(self) -> str:
         return f"{workflow.info().workflow_id}:{workflow.current_update_info().id}"
 
+    def _move(self, target: RoiState) -> None:
+        """The status moves only as the transition table allows (staying put is no move)."""
+        if self._s.status is not target:
+            with domain_rules():
+                check_roi_transition(self._s.status, target)
+        self._s.status = target
+
     def _set_status(self, status: RoiState) -> None:
-        self._s.status = status
+        self._move(status)
         self._publish()
 
     def _publish(self) -> None:
@@ -215,8 +218,9 @@ class RoiWorkflow:
 
     def _check_actor(self, actor: RoiActor) -> None:
         if actor.program_id != self._input.sending_program_id:
-            raise _refuse("Only the program that started this release of information can change it.",
-                          "NotAllowed", code="roi_not_sender")
+            raise business_failure(NotAllowed(
+                "Only the program that started this release of information can change it.",
+                code="roi_not_sender"))
 
     def _retire_code(self) -> None:
         if self._s.code is not None:
@@ -254,7 +258,9 @@ class RoiWorkflow:
         recorded: list[int | None] = []
 
         def change() -> None:
-            self._s.status = RoiState.SIGNED
+            if self._s.status is RoiState.DRAFT:  # e-sign signs a completed draft at once
+                self._move(RoiState.AWAITING_SIGNATURE)
+            self._move(RoiState.SIGNED)
             self._s.method = method
             self._s.signed_at = now
             self._s.expires_on = expires_on
@@ -287,13 +293,16 @@ class RoiWorkflow:
         self._check_actor(request.actor)
         self._check_draft("Programs")
         if not set(request.program_ids) - {self._input.sending_program_id}:
-            raise _refuse("Choose at least one program to share with.", "ValidationFailed",
-                          code="programs_missing", field="program_ids")
+            raise business_failure(ValidationFailed(
+                "Choose at least one program to share with.",
+                code="programs_missing", field="program_ids"))
 
     def _check_draft(self, what: str) -> None:
         if self._s.status is not RoiState.DRAFT:
-            raise _refuse(f"{what} can be changed only while the ROI is a draft; this one is "
-                          f"{self._s.status.label.lower()}. Start a new ROI instead.", code="roi_not_draft")
+            raise business_failure(InvalidTransition(
+                f"{what} can be changed only while the ROI is a draft; this one is "
+                f"{self._s.status.label.lower()}. Start a new ROI instead.",
+                code="roi_not_draft"))
 
     @workflow.update
     async def complete(self, request: CompleteRoi) -> RoiStatus:
@@ -333,15 +342,16 @@ class RoiWorkflow:
             check_signable(self._s.status, self._s.completed)
             check_signer(self._s.authorizer_name, request.typed_name)
         if not request.confirmed:
-            raise _refuse("Tick 'yes' to confirm that the person signing agrees to this release.",
-                          "ValidationFailed", code="esign_not_confirmed", field="confirmed")
+            raise business_failure(ValidationFailed(
+                "Tick 'yes' to confirm that the person signing agrees to this release.",
+                code="esign_not_confirmed", field="confirmed"))
 
     # --- text message -----------------------------------------------------------------------------
 
     @workflow.update
     async def start_sms(self, request: StartSms) -> RoiStatus:
         def change() -> None:
-            self._s.status = RoiState.AWAITING_SIGNATURE
+            self._move(RoiState.AWAITING_SIGNATURE)
             self._s.method = SignatureMethod.SMS
             self._s.sms_stage = SmsStage.AWAITING_YES
             self._retire_code()
@@ -392,8 +402,9 @@ class RoiWorkflow:
     async def enter_code(self, request: EnterCode) -> RoiStatus:
         code = self._s.code
         if code is None:  # replaced between the validator and here
-            raise _refuse("The security code was just replaced; enter the code in the latest text.",
-                          "ValidationFailed", code="code_replaced", field="code")
+            raise business_failure(ValidationFailed(
+                "The security code was just replaced; enter the code in the latest text.",
+                code="code_replaced", field="code"))
         if hmac.compare_digest(request.code_hmac, code.code_hmac):
             await self._sign(SignatureMethod.SMS, lambda now, expires_on: RecordSignature(
                 self._s.roi_id, self._key(), request.actor, SignatureMethod.SMS, now, expires_on,
@@ -405,15 +416,19 @@ class RoiWorkflow:
             **DB_ACTIVITY)
         # The wrong entry is counted (that is why it is not refused by the validator), then the
         # update fails with the reason.
-        raise _refuse(wrong_code_reason(code.attempts), "ValidationFailed", code="code_wrong", field="code")
+        raise business_failure(ValidationFailed(
+            wrong_code_reason(code.attempts),
+            code="code_wrong", field="code"))
 
     @enter_code.validator
     def _validate_enter_code(self, request: EnterCode) -> None:
         self._check_actor(request.actor)
         self._check_sms_signature()
         if request.code_hmac in self._s.retired_code_hmacs:
-            raise _refuse("This security code was replaced by a newer one. Ask the client for the code "
-                          "in the latest text.", "ValidationFailed", code="code_replaced", field="code")
+            raise business_failure(ValidationFailed(
+                "This security code was replaced by a newer one. Ask the client for the code "
+                "in the latest text.",
+                code="code_replaced", field="code"))
         code = self._s.code
         with domain_rules():
             check_sms_code_live(sent=code is not None, attempts=code.attempts if code else 0,
@@ -423,8 +438,10 @@ class RoiWorkflow:
         if self._s.status is not RoiState.AWAITING_SIGNATURE or self._s.method is not SignatureMethod.SMS:
             with domain_rules():
                 check_signable(self._s.status, self._s.completed)
-            raise _refuse("This ROI is not waiting for a text-message signature; choose 'Text message' "
-                          "to text the client first.", code="roi_not_awaiting_sms")
+            raise business_failure(InvalidTransition(
+                "This ROI is not waiting for a text-message signature; choose 'Text message' "
+                "to text the client first.",
+                code="roi_not_awaiting_sms"))
 
     @workflow.update
     async def resend_code(self, request: ResendCode) -> RoiStatus:
@@ -436,15 +453,16 @@ class RoiWorkflow:
         self._check_actor(request.actor)
         self._check_sms_signature()
         if self._s.sms_stage != SmsStage.CODE_SENT:
-            raise _refuse("The client has not replied YES yet; the security code is texted once they do.",
-                          code="sms_awaiting_yes")
+            raise business_failure(InvalidTransition(
+                "The client has not replied YES yet; the security code is texted once they do.",
+                code="sms_awaiting_yes"))
 
     # --- upload (physical signature) --------------------------------------------------------------
 
     @workflow.update
     async def mark_upload_pending(self, request: MarkUploadPending) -> RoiStatus:
         def change() -> None:
-            self._s.status = RoiState.AWAITING_SIGNATURE
+            self._move(RoiState.AWAITING_SIGNATURE)
             self._s.method = SignatureMethod.UPLOAD
             self._s.sms_stage = ""
             self._retire_code()
@@ -476,13 +494,15 @@ class RoiWorkflow:
     def _validate_attach_upload(self, request: AttachUpload) -> None:
         self._check_actor(request.actor)
         if len(request.sha256) != 64 or request.size_bytes <= 0:
-            raise _refuse("The uploaded file was not received completely; upload it again.",
-                          "ValidationFailed", code="upload_incomplete", field="file")
+            raise business_failure(ValidationFailed(
+                "The uploaded file was not received completely; upload it again.",
+                code="upload_incomplete", field="file"))
         if self._s.status is RoiState.SIGNED:
             if self._s.method is not SignatureMethod.UPLOAD:
                 method = self._s.method.label.lower() if self._s.method else "another method"
-                raise _refuse(f"This ROI was signed by {method}; there is no scan to replace.",
-                              code="roi_not_uploaded")
+                raise business_failure(InvalidTransition(
+                    f"This ROI was signed by {method}; there is no scan to replace.",
+                    code="roi_not_uploaded"))
             return
         with domain_rules():
             check_signable(self._s.status, self._s.completed)
@@ -490,7 +510,7 @@ class RoiWorkflow:
     @workflow.update
     async def delete_attachment(self, request: DeleteAttachment) -> RoiStatus:
         def change() -> None:
-            self._s.status = RoiState.AWAITING_SIGNATURE  # without its scan the ROI is not signed
+            self._move(RoiState.AWAITING_SIGNATURE)  # without its scan the ROI is not signed
             self._s.signed_at = None
             self._s.expires_on = None
             self._s.signature_version += 1
@@ -509,7 +529,9 @@ class RoiWorkflow:
         with domain_rules():
             check_signature_withdrawal(self._s.status, self._s.method)
         if request.attachment_id != self._s.attachment_id:
-            raise _refuse("That file is not this ROI's current scan.", "NotFound", code="attachment_not_found")
+            raise business_failure(NotFound(
+                "That file is not this ROI's current scan.",
+                code="attachment_not_found"))
 
     # --- revoke and abandon -----------------------------------------------------------------------
 
@@ -519,7 +541,7 @@ class RoiWorkflow:
         outbox_ids: list[int] = []
 
         def change() -> None:
-            self._s.status = RoiState.REVOKED
+            self._move(RoiState.REVOKED)
             self._s.revoked_at = now
 
         async def step() -> None:
@@ -541,13 +563,14 @@ class RoiWorkflow:
         with domain_rules():
             check_roi_transition(self._s.status, RoiState.REVOKED)
         if not request.reason.strip():
-            raise _refuse("Record why the ROI is revoked (for example 'client asked by phone').",
-                          "ValidationFailed", code="revoke_reason_missing", field="reason")
+            raise business_failure(ValidationFailed(
+                "Record why the ROI is revoked (for example 'client asked by phone').",
+                code="revoke_reason_missing", field="reason"))
 
     @workflow.update
     async def abandon(self, request: AbandonRoi) -> RoiStatus:
         def change() -> None:
-            self._s.status = RoiState.ABANDONED
+            self._move(RoiState.ABANDONED)
             self._retire_code()
 
         await self._transition(change, workflow.execute_activity(
