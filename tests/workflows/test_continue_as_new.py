@@ -90,7 +90,7 @@ async def test_a_referral_crosses_runs_and_keeps_its_deadlines_and_changes(short
     texts = db.scalars(select(ReferralNote.text).where(ReferralNote.referral_id == rid)).all()
     assert sorted(texts) == sorted(f"call {n}" for n in range(calls))
     audited = db.scalar(select(func.count()).select_from(AuditEvent).where(
-        AuditEvent.entity_type == "referral", AuditEvent.entity_id == rid, AuditEvent.action == "referral.add_note"))
+        AuditEvent.entity_type == "referral", AuditEvent.entity_id == str(rid), AuditEvent.action == "referral.add_note"))
     assert audited == calls
 
 
