@@ -18,22 +18,16 @@ from sqlalchemy import ColumnElement, and_, exists, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from domain.referral_status import ReferralState
-from domain.roi import RoiState
 from models.clients import Client
 from models.referrals import Referral
-from models.roi import ReleaseOfInformation, RoiProgram
+from models.roi import ReleaseOfInformation, RoiProgram, valid_on
 
 
 def valid_roi_with(program_id: int, today: date) -> ColumnElement[bool]:
-    """True for clients with an ROI that covers ``program_id`` and lets it share ``today``.
-
-    Mirrors ``domain.roi.is_roi_valid``: signed, not revoked, and ``today`` before ``expires_on``.
-    """
+    """True for clients with an ROI that covers ``program_id`` and lets it share ``today``."""
     return exists().where(
         ReleaseOfInformation.client_id == Client.id,
-        ReleaseOfInformation.state == RoiState.SIGNED.value,
-        ReleaseOfInformation.revoked_at.is_(None),
-        ReleaseOfInformation.expires_on > today,
+        valid_on(today),
         RoiProgram.roi_id == ReleaseOfInformation.id,
         RoiProgram.program_id == program_id,
     )

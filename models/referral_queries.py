@@ -27,7 +27,7 @@ from models.clients import Client
 from models.directory import accepts_referrals
 from models.org import Program, ProgramService
 from models.referrals import Referral
-from models.roi import ReleaseOfInformation, RoiProgram
+from models.roi import ReleaseOfInformation, RoiProgram, valid_on
 
 LOCAL = ZoneInfo(TIMEZONE)
 PAGE_SIZE = 25
@@ -39,15 +39,6 @@ def local_today(moment: datetime) -> date:
 
 
 # --- Consent: the one rule for "may this program refer this client to that program" ----------
-
-def _valid_roi(today: date):
-    """An ROI lets its sending program share today: signed, not expired, not revoked."""
-    return and_(
-        ReleaseOfInformation.state == RoiState.SIGNED.value,
-        ReleaseOfInformation.expires_on > today,
-        ReleaseOfInformation.revoked_at.is_(None),
-    )
-
 
 def _rois_covering(client_id: int, sending_program_id: int) -> Select:
     # The ROI authorises its sending program to disclose to the programs listed on it (the
@@ -63,7 +54,7 @@ def _rois_covering(client_id: int, sending_program_id: int) -> Select:
 def valid_rois_by_program(db: Session, client_id: int, sending_program_id: int, today: date
                           ) -> dict[int, ReleaseOfInformation]:
     """program id -> the valid ROI (the one lasting longest) letting the sender refer the client there."""
-    rows = db.execute(_rois_covering(client_id, sending_program_id).where(_valid_roi(today))
+    rows = db.execute(_rois_covering(client_id, sending_program_id).where(valid_on(today))
                       .order_by(ReleaseOfInformation.expires_on)).all()
     return {program_id: roi for roi, program_id in rows}
 

@@ -159,42 +159,6 @@ def client_rois(db: Session, client_id: int, program_id: int, today: date) -> li
 # --- what referrals read ---------------------------------------------------------------------
 
 
-def check_roi_allows_referral(roi: ReleaseOfInformation, receiving_program_id: int, today: date) -> None:
-    """A referral may be sent under `roi` to `receiving_program_id` today, or NotAllowed says why.
-
-    Read from the projection, so a revocation or an expiry counts from the moment it is recorded.
-    """
-    state = RoiState(roi.state)
-    if state is RoiState.REVOKED:
-        raise NotAllowed("The client revoked this release of information; no referral can be sent "
-                         "under it. Ask the client to sign a new one.", code="roi_revoked")
-    if state is RoiState.EXPIRED or (state is RoiState.SIGNED and not is_roi_valid(state, roi.expires_on, today)):
-        raise NotAllowed("This release of information has expired; the client must sign a new one "
-                         "before a referral can be sent.", code="roi_expired")
-    if state is not RoiState.SIGNED:
-        raise NotAllowed("This release of information is not signed yet; a referral can be sent "
-                         "only under a signed ROI.", code="roi_not_signed")
-    if receiving_program_id not in roi_program_ids(roi):
-        raise NotAllowed("That program is not on this release of information.",
-                         code="program_not_on_roi")
-
-
-def valid_roi_for_referral(db: Session, client_id: int, sending_program_id: int,
-                           receiving_program_id: int, today: date) -> ReleaseOfInformation | None:
-    """The newest valid ROI of the client covering both programs, if any."""
-    for roi in db.scalars(
-        select(ReleaseOfInformation)
-        .where(ReleaseOfInformation.client_id == client_id,
-               ReleaseOfInformation.state == RoiState.SIGNED.value,
-               ReleaseOfInformation.expires_on > today)
-        .order_by(ReleaseOfInformation.signed_at.desc())
-    ):
-        ids = roi_program_ids(roi)
-        if sending_program_id in ids and receiving_program_id in ids:
-            return roi
-    return None
-
-
 def pending_referrals_under(db: Session, roi_id: int) -> list[Referral]:
     return list(db.scalars(select(Referral).where(Referral.roi_id == roi_id, Referral.state == "pending")
                            .order_by(Referral.id)))

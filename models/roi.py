@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, ColumnElement, ForeignKey, Index, Integer, String, Text, and_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from domain.roi import RoiState
 from models.base import Base, utcnow
 
 
@@ -101,3 +102,15 @@ class InboundSms(Base):
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     roi_id: Mapped[int | None] = mapped_column(ForeignKey("roi.id"))
     outcome: Mapped[str] = mapped_column(String(40), default="received")
+
+
+def valid_on(today: date) -> ColumnElement[bool]:
+    """The condition on ``ReleaseOfInformation`` under which an ROI lets its programs share on
+    ``today``: signed, not revoked, and ``today`` before ``expires_on`` (``domain.roi.is_roi_valid``
+    says the same of one ROI in memory). Every query of valid ROIs uses this."""
+    return and_(
+        ReleaseOfInformation.state == RoiState.SIGNED.value,
+        ReleaseOfInformation.revoked_at.is_(None),
+        ReleaseOfInformation.expires_on > today,
+    )
+

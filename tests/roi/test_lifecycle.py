@@ -11,7 +11,7 @@ from domain.errors import NotAllowed
 from models.audit import AuditEvent
 from models.messages import Notification
 from models.referrals import Referral
-from models.releases import check_roi_allows_referral, valid_roi_for_referral
+from models.referral_queries import require_valid_roi
 from models.roi import ReleaseOfInformation
 from tests.factories import login, make_program, make_user, montana_today
 from tests.roi_support import (
@@ -48,9 +48,12 @@ async def test_revoke_stops_pending_referrals_and_tells_every_program(client, db
     db.add_all(pending)
     db.commit()
     today = montana_today()
-    roi = db.get(ReleaseOfInformation, roi_id)
-    check_roi_allows_referral(roi, scene.receiver.id, today)  # sendable before
-    assert valid_roi_for_referral(db, scene.client.id, scene.sender.id, third.id, today).id == roi_id
+
+    def rule(program):
+        return require_valid_roi(db, client_id=scene.client.id, sending_program_id=scene.sender.id,
+                                 receiving_program_id=program.id, today=today)
+
+    assert rule(scene.receiver).id == rule(third).id == roi_id  # sendable before
 
     empty = await client.post(f"/api/v1/roi/{roi_id}/revoke", json={"reason": "  "}, headers=headers)
     assert empty.status_code == 422 and empty.json()["field"] == "reason"
@@ -63,11 +66,10 @@ async def test_revoke_stops_pending_referrals_and_tells_every_program(client, db
     roi = db.get(ReleaseOfInformation, roi_id)
     assert (roi.state, roi.revoked_by_user_id, roi.revoke_reason) == (
         "revoked", scene.user.id, "Client called to withdraw consent")
-    for referral in pending:  # takes effect at once: the projection is current when the update returns
+    for program in (scene.receiver, third):  # at once: the projection is current when the update returns
         with pytest.raises(NotAllowed) as refused:
-            check_roi_allows_referral(roi, referral.receiving_program_id, today)
+            rule(program)
         assert refused.value.code == "roi_revoked"
-    assert valid_roi_for_referral(db, scene.client.id, scene.sender.id, third.id, today) is None
     event = db.scalar(select(AuditEvent).where(AuditEvent.action == "roi.revoked"))
     assert sorted(event.detail["pending_referrals"]) == sorted(p.id for p in pending)
     for user in (scene.receiver_gatekeeper, third_gk, scene.user):
