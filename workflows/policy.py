@@ -6,7 +6,7 @@ Seconds as integers keep the payloads plain JSON.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from domain.business_days import add_business_days, next_business_day_at
@@ -23,7 +23,6 @@ class TimerPolicy:
     # Tests only: when set, a "one calendar year" validity lasts this many seconds instead, and
     # reminders fire at the same fractions of it.
     year_override_seconds: int | None = None
-    extra: dict[str, int] = field(default_factory=dict)
 
     def referral_deadlines(self, sent_at: datetime) -> tuple[datetime, datetime]:
         """When a referral sent at ``sent_at`` is nudged (the next business day, at the nudge
