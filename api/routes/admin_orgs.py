@@ -5,11 +5,12 @@ fields, and the overview of agency MOUs due soon or lapsed."""
 from __future__ import annotations
 
 from email_validator import EmailNotValidError, validate_email
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import select
 
+from api import etags
 from api.admin_schemas import AdminProgramOut, AgencyOut, FieldOut, MouAttention, Paged
 from api.deps import DbSession, Now, Scope, today_local
 from api.errors import NotFound
@@ -448,19 +449,37 @@ async def list_programs(scope: Scope, db: DbSession, moment: Now, q: str = "",
                      lambda p: program_out(p, today))
 
 
-@router.get("/api/v1/admin/programs/{program_id}")
-async def get_program(program_id: Id, scope: Scope, db: DbSession, moment: Now) -> AdminProgramOut:
-    return program_out(_program(db, scope, program_id), today_local(moment))
+def program_version(out: dict) -> dict:
+    """What a program's ETag is made of: its answer without the MOU status, which changes with the
+    date alone."""
+    return {k: v for k, v in out.items() if k != "mou_status"}
 
 
-@router.put("/api/v1/admin/programs/{program_id}")
-async def update_program(request: Request, program_id: Id, scope: Scope, db: DbSession,
-                         moment: Now, data: ProgramIn) -> AdminProgramOut:
-    """Replaces the program's details, services, counties and insurance."""
+def tagged_program(response: Response, program: Program, moment) -> dict:
+    out = program_out(program, today_local(moment))
+    response.headers["ETag"] = etags.etag_of(program_version(out))
+    return out
+
+
+@router.get("/api/v1/admin/programs/{program_id}", responses=etags.READ)
+async def get_program(program_id: Id, scope: Scope, db: DbSession, moment: Now,
+                      response: Response) -> AdminProgramOut:
+    """The program, with an `ETag` to send as `If-Match` when you update it."""
+    return tagged_program(response, _program(db, scope, program_id), moment)
+
+
+@router.put("/api/v1/admin/programs/{program_id}", responses=etags.WRITE)
+async def update_program(request: Request, program_id: Id, scope: Scope, db: DbSession, moment: Now,
+                         data: ProgramIn, response: Response, if_match: etags.IfMatch = None) -> AdminProgramOut:
+    """Replaces the program's details, services, counties and insurance. With `If-Match`, refused
+    (412) if the program changed since you read it."""
     program = _program(db, scope, program_id)
+    if if_match is not None:
+        db.refresh(program, with_for_update=True)  # no other write between the check and this one
+        etags.check_if_match(if_match, program_version(program_out(program, today_local(moment))))
     orgs.update_program(db, scope, request.state.actor.user.id, program, data.details())
     db.commit()
-    return program_out(program, today_local(moment))
+    return tagged_program(response, program, moment)
 
 
 @router.get("/api/v1/admin/programs/{program_id}/fields")
