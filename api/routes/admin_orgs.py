@@ -5,7 +5,9 @@ fields, and the overview of agency MOUs due soon or lapsed."""
 from __future__ import annotations
 
 from email_validator import EmailNotValidError, validate_email
-from fastapi import APIRouter, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import select
@@ -401,7 +403,9 @@ async def mou_overview_page(request: Request, scope: Scope, db: DbSession, momen
 
 
 @router.get("/api/v1/admin/agencies")
-async def list_agencies(scope: Scope, db: DbSession, q: str = "", page: PageNumber = 1,
+async def list_agencies(scope: Scope, db: DbSession,
+                        q: Annotated[str, Query(description="Part of the agency's name")] = "",
+                        page: PageNumber = 1,
                         per_page: PerPage = PER_PAGE) -> Paged[AgencyOut]:
     """Agencies with programs in your regions (all, for the state team); `q` searches names."""
     return _page_out(paginate(db, orgs.agencies_query(scope, q), page, per_page),
@@ -442,8 +446,10 @@ async def add_program(request: Request, agency_id: Id, scope: Scope, db: DbSessi
 
 
 @router.get("/api/v1/admin/programs")
-async def list_programs(scope: Scope, db: DbSession, moment: Now, q: str = "",
-                        region: int | None = None, page: PageNumber = 1, per_page: PerPage = PER_PAGE) -> Paged[AdminProgramOut]:
+async def list_programs(scope: Scope, db: DbSession, moment: Now,
+                        q: Annotated[str, Query(description="Part of the program's or its agency's name")] = "",
+                        region: Annotated[int | None, Query(description="Only programs of this region (1 to 5)")] = None,
+                        page: PageNumber = 1, per_page: PerPage = PER_PAGE) -> Paged[AdminProgramOut]:
     today = today_local(moment)
     return _page_out(paginate(db, orgs.programs_query(scope, q, region=region), page, per_page),
                      lambda p: program_out(p, today))
@@ -516,8 +522,9 @@ async def remove_field(request: Request, program_id: Id, field_id: Id, scope: Sc
 
 
 @router.get("/api/v1/admin/mou")
-async def mou_overview(scope: Scope, db: DbSession, moment: Now, status: MouStatus | None = None,
-                       q: str = "", page: PageNumber = 1, per_page: PerPage = PER_PAGE) -> Paged[MouAttention]:
+async def mou_overview(scope: Scope, db: DbSession, moment: Now,
+                       status: Annotated[MouStatus | None, Query(description="Only programs whose agency MOU is in this state")] = None,
+                       q: Annotated[str, Query(description="Part of the program's or its agency's name")] = "", page: PageNumber = 1, per_page: PerPage = PER_PAGE) -> Paged[MouAttention]:
     """Programs in your regions whose agency MOU is missing, lapsed or due soon (or one status)."""
     today = today_local(moment)
     listing = paginate(db, orgs.mou_attention_query(scope, today, status, q), page, per_page)

@@ -6,14 +6,14 @@ manage a program's endpoints (domain.webhooks.may_manage); machine clients do no
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from api.deps import Actor, CurrentActor, DbSession, Now, SettingsDep
 from api.schema_types import Id
@@ -245,7 +245,9 @@ async def delete_endpoint(endpoint_id: Id, actor: CurrentActor, db: DbSession, m
 
 @router.get("/api/v1/webhooks/deliveries")
 async def list_deliveries(actor: CurrentActor, db: DbSession,
-                          status: Literal["queued", "delivered", "dead"] | None = None) -> list[DeliveryOut]:
+                          status: Annotated[Literal["queued", "delivered", "dead"] | None, Query(
+                              description="Only deliveries in this state (dead: the dead letters)")] = None,
+                          ) -> list[DeliveryOut]:
     """Recent deliveries, newest first; `status` is queued, delivered or dead (the dead letters)."""
     return [delivery_out(d) for d in deliveries_of(db, _managed(db, actor), status)]
 
