@@ -32,7 +32,8 @@ def build_activities(
     messaging = MessagingActivities(session_factory, email, sms)
     mou = MouActivities(session_factory, settings)
     webhooks = WebhookActivities(session_factory, WebhookDispatcher(
-        client, session_factory, settings.temporal_task_queue, webhook_policy))
+        client, session_factory, settings.temporal_task_queue, webhook_policy),
+        allow_internal_addresses=settings.webhook_allow_internal_addresses)
     referrals = ReferralActivities(session_factory, settings, webhooks.after_commit)
     roi = RoiActivities(session_factory, settings, sms.from_number, webhooks.after_commit)
     reports = ReportActivities(session_factory)

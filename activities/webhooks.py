@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from urllib.parse import urlsplit
 
 import httpx
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from connect.webhook_addresses import internal_addresses
 from connect.webhook_dispatch import WebhookDispatcher
-from domain.webhooks import signed_headers
+from domain.webhooks import internal_address_refusal, signed_headers
 from models import audit
 from models.base import utcnow
 from models.db import transaction
@@ -23,9 +25,10 @@ log = logging.getLogger(__name__)
 
 class WebhookActivities:
     def __init__(self, session_factory: sessionmaker[Session], dispatcher: WebhookDispatcher,
-                 http: httpx.AsyncClient | None = None):
+                 http: httpx.AsyncClient | None = None, *, allow_internal_addresses: bool = False):
         self._db = session_factory
         self._dispatcher = dispatcher
+        self._allow_internal = allow_internal_addresses
         # No redirects: a signed message goes to the registered address only.
         self._http = http or httpx.AsyncClient(timeout=httpx.Timeout(10.0), follow_redirects=False)
 
@@ -50,11 +53,16 @@ class WebhookActivities:
         if disabled_at is not None:
             raise ApplicationError("The endpoint was removed.", type="WebhookEndpointRemoved", non_retryable=True)
         headers = signed_headers(secret, msg_id, int(utcnow().timestamp()), body)
-        try:
-            answer = await self._http.post(url, content=body.encode(), headers=headers)
-            code, error = answer.status_code, "" if answer.is_success else f"HTTP {answer.status_code}"
-        except httpx.HTTPError as err:
-            code, error = None, f"{type(err).__name__}: {err}"[:300]
+        # Checked again on every attempt: the name may point somewhere else than at registration.
+        internal = [] if self._allow_internal else await internal_addresses(url)
+        if internal:
+            code, error = None, internal_address_refusal(urlsplit(url).hostname or "", internal).reason[:300]
+        else:
+            try:
+                answer = await self._http.post(url, content=body.encode(), headers=headers)
+                code, error = answer.status_code, "" if answer.is_success else f"HTTP {answer.status_code}"
+            except httpx.HTTPError as err:
+                code, error = None, f"{type(err).__name__}: {err}"[:300]
         await asyncio.to_thread(self._record_attempt, request, code, error)
         if error:
             raise ApplicationError(f"The endpoint did not accept the message ({error}).", type="WebhookRefused")

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 from temporalio.service import RPCError
 
-from api import body_limit, errors, openapi, security_headers, text_input
+from api import body_limit, errors, idempotency, openapi, security_headers, text_input
 from api.errors import ApiError
 from api.routes import routers_for
 from api.templating import make_templates
@@ -107,6 +107,7 @@ def create_app(
     app.state.templates = make_templates(settings)
 
     errors.install(app)
+    idempotency.install(app)  # outside the catch-all: a failure's 500 frees the key
     body_limit.install(app, settings)  # outside the catch-all, whose answer it shares
     text_input.install(app)
     security_headers.install(app, settings)

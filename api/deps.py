@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from fastapi import Depends, Header, Request
 from sqlalchemy.orm import Session, joinedload
 
+from api import idempotency
 from api.errors import ApiError, Forbidden
 from api.schema_types import Id
 from connect.security import constant_time_equal
@@ -171,6 +172,7 @@ async def current_actor(request: Request, db: DbSession, moment: Now,
     _ = actor.user.is_admin, actor.user.admin_regions, actor.program.display_name if actor.program else None
     request.state.actor = actor
     db.commit()
+    await idempotency.claim_key(request, actor, moment)  # last: every refusal of the caller comes first
     return actor
 
 

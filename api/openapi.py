@@ -9,6 +9,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
 from api.deps import CSRF_HEADER, SESSION_COOKIE, current_actor
+from api import idempotency
 from api.errors import ErrorOut
 
 SECURITY_SCHEMES = {
@@ -64,6 +65,7 @@ def build(app: FastAPI, routers: list[APIRouter]) -> dict:
     schemas.update(defs.pop("$defs", {}))
     schemas["Error"] = defs
     components["securitySchemes"] = SECURITY_SCHEMES
+    components["parameters"] = {"IdempotencyKey": idempotency.PARAMETER}
     error_content = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
     # The app's own route list nests included routers; the routers hold the routes with full paths.
     for route in (r for router in routers for r in router.routes):
@@ -76,6 +78,8 @@ def build(app: FastAPI, routers: list[APIRouter]) -> dict:
             # A route that checks the caller itself says so with openapi_extra={"security": ...}.
             authenticated = signs_in(route.dependant) or bool(op.get("security"))
             op.setdefault("security", SIGNED_IN if authenticated else [])
+            if authenticated and idempotency.applies_to(method, route.path_format, route.path_format):
+                op.setdefault("parameters", []).append({"$ref": "#/components/parameters/IdempotencyKey"})
             responses = op.setdefault("responses", {})
             for suffix, media_type in FILE_TYPES.items():
                 if route.path_format.endswith(suffix):

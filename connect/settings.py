@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     update_wait_seconds: float = Field(default=10, gt=0)
 
     public_url: str = "http://127.0.0.1:8000"
+    # Webhooks may be sent to loopback and private-network addresses (development and tests only:
+    # otherwise a registered address could reach services inside the network).
+    webhook_allow_internal_addresses: bool = False
     secret_key: str = ""
     payload_key: str = ""  # 32 bytes, hex (AES-256-GCM key of the Temporal payload codec)
     payload_key_id: str = "connect-key-1"
@@ -91,6 +94,8 @@ class Settings(BaseSettings):
                     raise ValueError(f"{name.upper()} must be set to a real secret in production")
             if not self.temporal_address:
                 raise ValueError("TEMPORAL_ADDRESS must be set in production")
+            if self.webhook_allow_internal_addresses:
+                raise ValueError("WEBHOOK_ALLOW_INTERNAL_ADDRESSES is for development and tests only")
         if self.sms_backend is SmsBackend.TWILIO:
             missing = [
                 n.upper()

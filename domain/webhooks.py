@@ -86,6 +86,22 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def is_internal_address(address: str) -> bool:
+    """Whether an IP address is one a webhook must not reach: loopback, private, link-local (the
+    cloud metadata service), multicast, reserved or unspecified; an IPv4 address written as IPv6
+    counts as itself."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])  # an IPv6 zone (fe80::1%eth0) is link-local
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return not ip.is_global or ip.is_multicast
+
+
+def internal_address_refusal(host: str, addresses: list[str]) -> ValidationFailed:
+    return ValidationFailed(f"{host} points to an internal network address ({', '.join(sorted(set(addresses)))}); "
+                            "webhooks go to addresses on the internet only.", field="url",
+                            code="internal_address")
+
+
 def check_endpoint_url(url: str, *, allow_loopback_http: bool) -> str:
     """The endpoint's address, cleaned; HTTPS, or plain HTTP to this machine in development/test."""
     url = (url or "").strip()

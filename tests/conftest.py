@@ -67,6 +67,7 @@ def settings(var_dir: Path, database_url: str, task_queue: str) -> Settings:
         payload_key=TEST_PAYLOAD_KEY,
         temporal_task_queue=task_queue,
         public_url="http://testserver",
+        webhook_allow_internal_addresses=True,  # the test receiver listens on this machine
     )
 
 

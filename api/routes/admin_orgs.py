@@ -5,11 +5,14 @@ fields, and the overview of agency MOUs due soon or lapsed."""
 from __future__ import annotations
 
 from email_validator import EmailNotValidError, validate_email
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import select
 
+from api import etags
 from api.admin_schemas import AdminProgramOut, AgencyOut, FieldOut, MouAttention, Paged
 from api.deps import DbSession, Now, Scope, today_local
 from api.errors import NotFound
@@ -400,7 +403,9 @@ async def mou_overview_page(request: Request, scope: Scope, db: DbSession, momen
 
 
 @router.get("/api/v1/admin/agencies")
-async def list_agencies(scope: Scope, db: DbSession, q: str = "", page: PageNumber = 1,
+async def list_agencies(scope: Scope, db: DbSession,
+                        q: Annotated[str, Query(description="Part of the agency's name")] = "",
+                        page: PageNumber = 1,
                         per_page: PerPage = PER_PAGE) -> Paged[AgencyOut]:
     """Agencies with programs in your regions (all, for the state team); `q` searches names."""
     return _page_out(paginate(db, orgs.agencies_query(scope, q), page, per_page),
@@ -441,26 +446,46 @@ async def add_program(request: Request, agency_id: Id, scope: Scope, db: DbSessi
 
 
 @router.get("/api/v1/admin/programs")
-async def list_programs(scope: Scope, db: DbSession, moment: Now, q: str = "",
-                        region: int | None = None, page: PageNumber = 1, per_page: PerPage = PER_PAGE) -> Paged[AdminProgramOut]:
+async def list_programs(scope: Scope, db: DbSession, moment: Now,
+                        q: Annotated[str, Query(description="Part of the program's or its agency's name")] = "",
+                        region: Annotated[int | None, Query(description="Only programs of this region (1 to 5)")] = None,
+                        page: PageNumber = 1, per_page: PerPage = PER_PAGE) -> Paged[AdminProgramOut]:
     today = today_local(moment)
     return _page_out(paginate(db, orgs.programs_query(scope, q, region=region), page, per_page),
                      lambda p: program_out(p, today))
 
 
-@router.get("/api/v1/admin/programs/{program_id}")
-async def get_program(program_id: Id, scope: Scope, db: DbSession, moment: Now) -> AdminProgramOut:
-    return program_out(_program(db, scope, program_id), today_local(moment))
+def program_version(out: dict) -> dict:
+    """What a program's ETag is made of: its answer without the MOU status, which changes with the
+    date alone."""
+    return {k: v for k, v in out.items() if k != "mou_status"}
 
 
-@router.put("/api/v1/admin/programs/{program_id}")
-async def update_program(request: Request, program_id: Id, scope: Scope, db: DbSession,
-                         moment: Now, data: ProgramIn) -> AdminProgramOut:
-    """Replaces the program's details, services, counties and insurance."""
+def tagged_program(response: Response, program: Program, moment) -> dict:
+    out = program_out(program, today_local(moment))
+    response.headers["ETag"] = etags.etag_of(program_version(out))
+    return out
+
+
+@router.get("/api/v1/admin/programs/{program_id}", responses=etags.READ)
+async def get_program(program_id: Id, scope: Scope, db: DbSession, moment: Now,
+                      response: Response) -> AdminProgramOut:
+    """The program, with an `ETag` to send as `If-Match` when you update it."""
+    return tagged_program(response, _program(db, scope, program_id), moment)
+
+
+@router.put("/api/v1/admin/programs/{program_id}", responses=etags.WRITE)
+async def update_program(request: Request, program_id: Id, scope: Scope, db: DbSession, moment: Now,
+                         data: ProgramIn, response: Response, if_match: etags.IfMatch = None) -> AdminProgramOut:
+    """Replaces the program's details, services, counties and insurance. With `If-Match`, refused
+    (412) if the program changed since you read it."""
     program = _program(db, scope, program_id)
+    if if_match is not None:
+        db.refresh(program, with_for_update=True)  # no other write between the check and this one
+        etags.check_if_match(if_match, program_version(program_out(program, today_local(moment))))
     orgs.update_program(db, scope, request.state.actor.user.id, program, data.details())
     db.commit()
-    return program_out(program, today_local(moment))
+    return tagged_program(response, program, moment)
 
 
 @router.get("/api/v1/admin/programs/{program_id}/fields")
@@ -497,8 +522,9 @@ async def remove_field(request: Request, program_id: Id, field_id: Id, scope: Sc
 
 
 @router.get("/api/v1/admin/mou")
-async def mou_overview(scope: Scope, db: DbSession, moment: Now, status: MouStatus | None = None,
-                       q: str = "", page: PageNumber = 1, per_page: PerPage = PER_PAGE) -> Paged[MouAttention]:
+async def mou_overview(scope: Scope, db: DbSession, moment: Now,
+                       status: Annotated[MouStatus | None, Query(description="Only programs whose agency MOU is in this state")] = None,
+                       q: Annotated[str, Query(description="Part of the program's or its agency's name")] = "", page: PageNumber = 1, per_page: PerPage = PER_PAGE) -> Paged[MouAttention]:
     """Programs in your regions whose agency MOU is missing, lapsed or due soon (or one status)."""
     today = today_local(moment)
     listing = paginate(db, orgs.mou_attention_query(scope, today, status, q), page, per_page)

@@ -6,9 +6,9 @@ Scope rules live in `domain.accounts.AdminScope`; the commands in `models.users`
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, BackgroundTasks, Request
+from fastapi import APIRouter, BackgroundTasks, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy.orm import Session
@@ -397,8 +397,10 @@ async def reactivate_page(request: Request, user_id: Id, scope: Scope, db: DbSes
 
 
 @router.get("/api/v1/admin/users")
-async def list_users(scope: Scope, db: DbSession, moment: Now, q: str = "",
-                     program_id: Id | None = None, active: bool | None = None, page: PageNumber = 1,
+async def list_users(scope: Scope, db: DbSession, moment: Now,
+                     q: Annotated[str, Query(description="Part of the person's name or email")] = "",
+                     program_id: Annotated[Id | None, Query(description="Only people with a role in this program")] = None,
+                     active: Annotated[bool | None, Query(description="true: active accounts only; false: deactivated only")] = None, page: PageNumber = 1,
                      per_page: PerPage = PER_PAGE) -> Paged[AdminUserOut]:
     """People with a role in a program of your regions (everyone, for the state team)."""
     listing = paginate(db, users.users_query(scope, q, program_id=program_id, active=active),

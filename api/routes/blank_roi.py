@@ -33,7 +33,7 @@ async def blank_roi_form(request: Request, actor: CurrentActor, region: list[str
 
 @router.get("/reports/blank-roi.pdf", summary="The Blank ROI of the chosen regions, as a PDF")
 async def blank_roi(actor: CurrentActor, db: DbSession, moment: Now,
-                    region: list[str] = Query(default=[])):  # noqa: B008
+                    region: list[str] = Query(default=[], description="A region, 1 to 5 (repeat for several)")):  # noqa: B008
     regions = _regions(region)
     today = today_local(moment)
     programs = [BlankRoiProgram(p.display_name, p.region, p.phone, p.is_part2)

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
+
+from api import etags
 
 from api.client_forms import (
     ClientHistoryOut,
@@ -80,13 +82,15 @@ async def create(body: NewClientIn, actor: MouActor, db: DbSession, moment: Now)
     return client_json(ClientView(client, visible=True))
 
 
-@router.get("/{client_id}", summary="Read a client", response_model=ClientProfileOut, response_model_exclude_unset=True)
-async def read(client_id: Id, actor: MouActor, db: DbSession, moment: Now):
+@router.get("/{client_id}", summary="Read a client", response_model=ClientProfileOut, response_model_exclude_unset=True,
+            responses=etags.READ)
+async def read(client_id: Id, actor: MouActor, db: DbSession, moment: Now, response: Response):
+    """A client your program may see comes with an `ETag`: send it as `If-Match` when you update."""
     client = load_client(db, client_id)
     view = view_client(db, client, user_id=actor.user.id, program_id=actor.program_id,
                        today=today_local(moment), purpose="api")
     db.commit()
-    return client_json(view)
+    return etags.tagged(response, client_json(view)) if view.visible else client_json(view)
 
 
 def _visible_client(db, client_id: int, actor, moment):
@@ -101,14 +105,19 @@ def _visible_client(db, client_id: int, actor, moment):
 
 
 @router.put("/{client_id}", summary="Update a client (the whole profile)", response_model=ClientProfileOut,
-            response_model_exclude_unset=True)
-async def replace(client_id: Id, body: ClientIn, actor: MouActor, db: DbSession, moment: Now):
+            response_model_exclude_unset=True, responses=etags.WRITE)
+async def replace(client_id: Id, body: ClientIn, actor: MouActor, db: DbSession, moment: Now, response: Response,
+                  if_match: etags.IfMatch = None):
+    """With `If-Match`, the update is refused (412) if the profile changed since you read it."""
     client = _visible_client(db, client_id, actor, moment)
     details = validate_client(body.form(), today_local(moment))
+    if if_match is not None:
+        db.refresh(client, with_for_update=True)  # no other write between the check and this one
+        etags.check_if_match(if_match, client_json(ClientView(client, visible=True)))
     changed = update_client(db, client, details, user_id=actor.user.id,
                             program_id=actor.program_id)
     db.commit()
-    return {**client_json(ClientView(client, visible=True)), "changed": changed}
+    return {**etags.tagged(response, client_json(ClientView(client, visible=True))), "changed": changed}
 
 
 @router.get("/{client_id}/history", summary="A client's history of changes")

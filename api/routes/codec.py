@@ -1,7 +1,9 @@
 """The codec endpoint the Temporal UI (and CLI) call to read encrypted payloads.
 
-Only supervisors (state team and designated administrators) may decode; every decode is audited.
-The browser reaches this from the Temporal UI's origin, so CORS allows exactly that origin.
+Only supervisors may decode: the state team every payload, a designated administrator only the
+payloads of workflows of programs in their regions (each encrypted payload names its workflow; see
+connect.codec). Every decode and every refusal is audited, with the workflows' ids. The browser
+reaches this from the Temporal UI's origin, so CORS allows exactly that origin.
 """
 
 from __future__ import annotations
@@ -14,9 +16,13 @@ from temporalio.api.common.v1 import Payloads
 
 from api.deps import DbSession, Now, SESSION_COOKIE
 from api.errors import ApiError, Forbidden
+from connect.codec import ENCODING, workflow_id_of
 from connect.temporal import codec_from_settings
+from domain.accounts import AdminScope
+from domain.workflow_owners import may_decode
 from models import audit
 from models.accounts import User
+from models.workflow_owners import regions_of_workflow
 from models.sessions import SessionLimits, resolve_api_token, resolve_session
 
 router = APIRouter(prefix="/codec", tags=["temporal"])
@@ -69,6 +75,26 @@ def _supervisor(request: Request, db, moment) -> User:
     return user
 
 
+UNLABELLED = "(no workflow named)"
+
+
+def _check_scope(db, user: User, payloads: Payloads, namespace: str) -> list[str]:
+    """The workflows whose payloads are asked for, if this supervisor may read them all; otherwise
+    the refusal is audited and answered 403 (nothing is decoded)."""
+    asked = sorted({workflow_id_of(p) or UNLABELLED for p in payloads.payloads
+                    if p.metadata.get("encoding") == ENCODING})
+    scope = AdminScope.of(user.is_state_team, user.region_numbers)
+    refused = [w for w in asked
+               if not may_decode(scope, () if w == UNLABELLED else regions_of_workflow(db, w))]
+    if refused:
+        audit.record(db, action="codec.decode_refused", entity_type="temporal", entity_id=namespace,
+                     user_id=user.id, workflows=refused)
+        db.commit()
+        raise Forbidden("You may read the workflows of programs in your regions only; "
+                        f"these are not: {', '.join(refused)}.", code="outside_your_regions")
+    return asked
+
+
 @router.options("/{op}", include_in_schema=False)
 async def preflight(op: str, request: Request) -> Response:
     return _cors(request, Response(status_code=204))
@@ -80,6 +106,8 @@ async def _transform(request: Request, db, moment, op: str) -> Response:
         payloads = json_format.Parse(await request.body(), Payloads())
     except Exception:
         raise ApiError(400, "The body must be Temporal Payloads in JSON form.", code="bad_payloads")
+    workflows = _check_scope(db, user, payloads, request.headers.get("x-namespace", "default")) \
+        if op == "decode" else []
     codec = codec_from_settings(request.app.state.settings)
     fn = codec.decode if op == "decode" else codec.encode
     try:
@@ -89,7 +117,7 @@ async def _transform(request: Request, db, moment, op: str) -> Response:
     if op == "decode":
         audit.record(db, action="codec.decode", entity_type="temporal", user_id=user.id,
                      entity_id=request.headers.get("x-namespace", "default"),
-                     payloads=len(payloads.payloads))
+                     payloads=len(payloads.payloads), workflows=workflows)
     db.commit()
     body = json_format.MessageToJson(result)
     return _cors(request, Response(body, media_type="application/json"))

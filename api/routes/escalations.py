@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel
 
@@ -82,7 +82,10 @@ def _out(db, e: Escalation, *, full: bool = False) -> EscalationOut:
 
 
 @api.get("", response_model=EscalationList)
-async def list_escalations(db: DbSession, actor: Staff, show: str = "unresolved", region: int | None = None,
+async def list_escalations(db: DbSession, actor: Staff,
+                           show: Annotated[str, Query(description="Which escalations: " + ", ".join(
+                               f"{value} ({label.lower()})" for value, label in queue.QUEUE_CHOICES))] = "unresolved",
+                           region: Annotated[int | None, Query(description="Only escalations of this region (1 to 5)")] = None,
                            page: PageNumber = 1):
     found = queue.escalation_queue(db, actor.user, show=show, region=region, page=page)
     return EscalationList(items=[_out(db, e) for e in found.items], total=found.total, page=found.number,

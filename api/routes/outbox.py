@@ -19,7 +19,7 @@ from fastapi.responses import RedirectResponse
 from api.deps import Actor, DbSession, Now, UserMouActor
 from api.errors import ApiError, NotFound
 from api.forms import render
-from api.schema_types import Id
+from api.schema_types import Id, PageNumber
 from api.sms_inbound import handle_inbound_sms
 from connect.security import new_token
 from models.messages import OutboxMessage, outbox_query
@@ -35,7 +35,8 @@ def _visible(actor: Actor):
 
 
 @router.get("/outbox")
-async def outbox(request: Request, actor: UserMouActor, db: DbSession, channel: str = "", page: int = 1):
+async def outbox(request: Request, actor: UserMouActor, db: DbSession, channel: str = "",
+                 page: PageNumber = 1):
     query = _visible(actor)
     if channel in ("email", "sms"):
         query = query.where(OutboxMessage.channel == channel)

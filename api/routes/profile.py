@@ -14,7 +14,7 @@ from datetime import datetime
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 
@@ -176,7 +176,8 @@ async def profile(actor: CurrentActor, db: DbSession, moment: Now) -> ProfileOut
 
 
 @router.post("/api/v1/profile/invitations/{invitation_id}/{answer}")
-async def answer_invitation(invitation_id: Id, answer: Literal["accept", "decline"],
+async def answer_invitation(invitation_id: Id,
+                            answer: Annotated[Literal["accept", "decline"], Path(description="accept or decline")],
                             actor: CurrentActor, db: DbSession, moment: Now) -> ProfileOut:
     """Accepts (the role becomes yours) or declines a role an administrator invited you to."""
     _answer(db, actor, moment, invitation_id, answer)

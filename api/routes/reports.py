@@ -22,6 +22,15 @@ from api import charts
 from api.deps import Actor, CurrentActor, DbSession, Now, today_local, user_mou_current
 from api.errors import Forbidden
 from api.forms import render
+from api.report_schemas import (
+    AgenciesReportOut,
+    AgencyNamesOut,
+    DashboardOut,
+    DelaysReportOut,
+    OutcomesReportOut,
+    PartnerReportOut,
+    ReportsOut,
+)
 from api.report_tables import (
     AGENCY_COLUMNS, DELAY_COLUMNS, MEASURE_COLUMNS, PARTNER_COLUMNS, Column, MeasureLine,
     ReferralLines, as_json_rows, csv_response, duration_display, percent, without_direction,
@@ -88,22 +97,23 @@ class _Form(BaseModel):
 
 
 class ScopeQuery(_Form):
-    scope: ScopeKind | None = None
-    region: int | None = Field(None, ge=1, le=5)
-    program: int | None = None
-    sent_from: date | None = None
-    sent_to: date | None = None
-    page: int = Field(1, ge=1, le=1_000_000)
+    scope: ScopeKind | None = Field(None, description="Whose referrals: " + ", ".join(k.value for k in ScopeKind)
+                                    + " (the widest you may see by default)")
+    region: int | None = Field(None, ge=1, le=5, description="Narrows to one region, 1 to 5 (of your scope)")
+    program: int | None = Field(None, description="Narrows to one program, by id (of your scope)")
+    sent_from: date | None = Field(None, description="Referrals sent on or after this day, YYYY-MM-DD")
+    sent_to: date | None = Field(None, description="Referrals sent on or before this day, YYYY-MM-DD")
+    page: int = Field(1, ge=1, le=1_000_000, description="The page to return, from 1.")
 
 
 class DelaysQuery(ScopeQuery):
-    direction: Direction = Direction.BOTH
-    status: str = q.OPEN
+    direction: Direction = Field(Direction.BOTH, description="sent, received or both")
+    status: str = Field(q.OPEN, description="open (the default), any, a state, or a Referral Status")
 
 
 class PartnerQuery(ScopeQuery):
-    agency: list[str] = []  # each an agency's name (or id)
-    partners_page: int = Field(1, ge=1, le=1_000_000)
+    agency: list[str] = Field([], description="Partner agencies, each by name or id (repeat for several)")
+    partners_page: int = Field(1, ge=1, le=1_000_000, description="The page of the partner agencies, from 1.")
 
 
 @dataclass
@@ -204,7 +214,7 @@ def reports_index(request: Request, actor: CurrentActor):
 
 
 @router.get("/api/v1/reports")
-def reports_index_api(actor: CurrentActor) -> dict:
+def reports_index_api(actor: CurrentActor) -> ReportsOut:
     """The reports the signed-in person may open, as their current program."""
     return {"reports": _available(actor)}
 
@@ -212,13 +222,14 @@ def reports_index_api(actor: CurrentActor) -> dict:
 # --- Agencies Report -----------------------------------------------------------------------------
 
 class AgenciesQuery(_Form):
-    region: int | None = Field(None, ge=1, le=5)
-    county: str | None = None
-    county_mode: str = Field("any", pattern="^(any|in_person|telemedicine)$")
-    service: str | None = None
-    insurance: str | None = None
-    agency: str | None = None  # the agency's name (or id)
-    page: int = Field(1, ge=1, le=1_000_000)
+    region: int | None = Field(None, ge=1, le=5, description="Programs of this region, 1 to 5")
+    county: str | None = Field(None, description="Programs serving this Montana county")
+    county_mode: str = Field("any", pattern="^(any|in_person|telemedicine)$",
+                             description="How they serve the county: any, in_person or telemedicine")
+    service: str | None = Field(None, description="Programs offering this service (a service code)")
+    insurance: str | None = Field(None, description="Programs accepting this insurance (an insurance code)")
+    agency: str | None = Field(None, description="One agency, by name or id")
+    page: int = Field(1, ge=1, le=1_000_000, description="The page to return, from 1.")
 
 
 def _agency_ids(db, values: list[str]) -> tuple[int, ...]:
@@ -280,7 +291,7 @@ def agencies_page(request: Request, db: DbSession, moment: Now,
 
 @router.get("/api/v1/reports/agencies")
 def agencies_api(db: DbSession, moment: Now, params: Annotated[AgenciesQuery, Query()],
-                 actor: Actor = AGENCIES) -> dict:
+                 actor: Actor = AGENCIES) -> AgenciesReportOut:
     """Agencies Report: programs matching any combination of the five filters (``agency``: the
     agency's name or id)."""
     page = q.agencies_page(db, _agency_filter(db, params), today_local(moment), params.page)
@@ -301,7 +312,8 @@ def _json_page(page: q.Page, rows: list) -> dict:
 
 @router.get("/api/v1/reports/agency-names")
 def agency_names_api(db: DbSession, actor: CurrentActor,
-                     q_: Annotated[str, Query(alias="q", max_length=200)] = "") -> dict:
+                     q_: Annotated[str, Query(alias="q", max_length=200,
+                                              description="Words of the agency's name")] = "") -> AgencyNamesOut:
     """Agencies whose name holds every word typed (at most 20, names starting with it first):
     the suggestions of the reports' agency filter."""
     return {"agencies": [{"id": a.id, "name": a.name} for a in q.agency_suggestions(db, q_)]}
@@ -384,7 +396,7 @@ def delays_page(request: Request, db: DbSession, moment: Now,
 
 @router.get("/api/v1/reports/delays")
 def delays_api(db: DbSession, moment: Now, params: Annotated[DelaysQuery, Query()],
-               actor: Actor = DELAYS) -> dict:
+               actor: Actor = DELAYS) -> DelaysReportOut:
     """Referral Delays to Agency: every referral of the scope, how long each has waited."""
     ctx, f = _delays_filter(db, actor, params, moment)
     page = q.referral_page(db, f, params.page)
@@ -419,7 +431,7 @@ def _partner_routes(report: Report, dependency) -> None:
         })
 
     def api_route(request: Request, db: DbSession, moment: Now,
-                  params: Annotated[PartnerQuery, Query()], actor: Actor = dependency) -> dict:
+                  params: Annotated[PartnerQuery, Query()], actor: Actor = dependency) -> PartnerReportOut:
         ctx, f = _partner_filter(db, actor, params, moment, report)
         summary, page = _partner_report(request, f, params)
         return {"scope": ctx.scope.label,
@@ -503,7 +515,7 @@ def outcomes_page(request: Request, db: DbSession, moment: Now,
 
 @router.get("/api/v1/reports/outcomes")
 def outcomes_api(db: DbSession, moment: Now, params: Annotated[ScopeQuery, Query()],
-                 actor: Actor = OUTCOMES) -> dict:
+                 actor: Actor = OUTCOMES) -> OutcomesReportOut:
     """Referral Outcomes: referrals sent and received per outcome, and per month sent."""
     ctx, data = _outcomes(db, actor, params, moment)
     return {"scope": ctx.scope.label, "sent_from": ctx.period.first_day, "sent_to": ctx.period.last_day,
@@ -594,7 +606,7 @@ def dashboard_page(request: Request, db: DbSession, moment: Now,
 
 @router.get("/api/v1/reports/dashboard")
 def dashboard_api(request: Request, db: DbSession, moment: Now,
-                  params: Annotated[ScopeQuery, Query()], actor: Actor = DASHBOARD) -> dict:
+                  params: Annotated[ScopeQuery, Query()], actor: Actor = DASHBOARD) -> DashboardOut:
     """Closed-loop measures statewide, per region and per program (paged), and the
     acknowledgement-time histogram."""
     ctx, lines, program_lines, page, histogram = _dashboard(request, db, actor, params, moment)

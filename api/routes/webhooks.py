@@ -6,14 +6,14 @@ manage a program's endpoints (domain.webhooks.may_manage); machine clients do no
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from api.deps import Actor, CurrentActor, DbSession, Now, SettingsDep
 from api.schema_types import Id
@@ -22,6 +22,7 @@ from api.forms import FormFailure, form_errors, form_status, render
 from connect.settings import Environment, Settings
 from connect.webhook_dispatch import WebhookDispatcher
 from domain.errors import NotAllowed
+from connect.webhook_addresses import check_public
 from domain.webhooks import check_endpoint_url, may_manage
 from models import audit
 from models.org import Program
@@ -121,9 +122,11 @@ def _program(db: Session, actor: Actor, program_id: int) -> Program:
     return program
 
 
-def _register(db: Session, actor: Actor, settings: Settings, moment, data: EndpointIn) -> tuple[WebhookEndpoint, str]:
+async def _register(db: Session, actor: Actor, settings: Settings, moment,
+                    data: EndpointIn) -> tuple[WebhookEndpoint, str]:
     program = _program(db, actor, data.program_id)
     url = check_endpoint_url(data.url, allow_loopback_http=settings.environment is not Environment.PRODUCTION)
+    await check_public(url, allow_internal=settings.webhook_allow_internal_addresses)
     secret = new_secret()
     endpoint = WebhookEndpoint(program=program, url=url, description=" ".join(data.description.split()),
                                secret=secret, created_by=actor.user.id, created_at=moment)
@@ -197,7 +200,7 @@ async def register_page(request: Request, actor: CurrentActor, db: DbSession, mo
     try:
         data = EndpointIn(program_id=values["program_id"] or None, url=values["url"],
                           description=values["description"])
-        endpoint, secret = _register(db, actor, settings, moment, data)
+        endpoint, secret = await _register(db, actor, settings, moment, data)
     except FormFailure as err:
         db.rollback()
         return _page(request, db, actor, {"errors": form_errors(err), "values": values}, form_status(err))
@@ -230,7 +233,7 @@ async def list_endpoints(actor: CurrentActor, db: DbSession) -> list[EndpointOut
 async def create_endpoint(actor: CurrentActor, db: DbSession, moment: Now, settings: SettingsDep,
                           data: EndpointIn) -> EndpointWithSecretOut:
     """Registers an endpoint; `secret` (whsec_…) in the answer is shown this once."""
-    endpoint, secret = _register(db, actor, settings, moment, data)
+    endpoint, secret = await _register(db, actor, settings, moment, data)
     return {**endpoint_out(endpoint), "secret": secret}
 
 
@@ -242,10 +245,10 @@ async def delete_endpoint(endpoint_id: Id, actor: CurrentActor, db: DbSession, m
 
 @router.get("/api/v1/webhooks/deliveries")
 async def list_deliveries(actor: CurrentActor, db: DbSession,
-                          status: Literal["queued", "delivered", "dead"] | None = None) -> list[DeliveryOut]:
+                          status: Annotated[Literal["queued", "delivered", "dead"] | None, Query(
+                              description="Only deliveries in this state (dead: the dead letters)")] = None,
+                          ) -> list[DeliveryOut]:
     """Recent deliveries, newest first; `status` is queued, delivered or dead (the dead letters)."""
-    if status not in (None, QUEUED, "delivered", DEAD):
-        raise ApiError(422, "status is queued, delivered or dead.", code="invalid_input", field="status")
     return [delivery_out(d) for d in deliveries_of(db, _managed(db, actor), status)]
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-03 12:29:21.084821
+Create Date: 2026-12-03 15:47:52.369787
 """
 from alembic import op
 import sqlalchemy as sa
@@ -82,6 +82,22 @@ def upgrade() -> None:
     sa.Column('refreshed_at', models.base.UtcDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('month', name=op.f('pk_closed_loop_summarised'))
     )
+    op.create_table('idempotency_record',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('principal', sa.String(length=40), nullable=False),
+    sa.Column('key', sa.String(length=100), nullable=False),
+    sa.Column('request', sa.String(length=300), nullable=False),
+    sa.Column('body_hash', sa.String(length=64), nullable=False),
+    sa.Column('status', sa.Integer(), nullable=True),
+    sa.Column('media_type', sa.String(length=100), nullable=True),
+    sa.Column('response_body', sa.LargeBinary(), nullable=True),
+    sa.Column('created_at', models.base.UtcDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_idempotency_record')),
+    sa.UniqueConstraint('principal', 'key', name='uq_idempotency_record_principal_key')
+    )
+    with op.batch_alter_table('idempotency_record', schema=None) as batch_op:
+        batch_op.create_index('ix_idempotency_record_created_at', ['created_at'], unique=False)
+
     op.create_table('login_failure',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('key', sa.String(length=300), nullable=False),
@@ -899,6 +915,10 @@ def downgrade() -> None:
         batch_op.drop_index('ix_login_failure_key_at')
 
     op.drop_table('login_failure')
+    with op.batch_alter_table('idempotency_record', schema=None) as batch_op:
+        batch_op.drop_index('ix_idempotency_record_created_at')
+
+    op.drop_table('idempotency_record')
     op.drop_table('closed_loop_summarised')
     with op.batch_alter_table('closed_loop_stale', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_closed_loop_stale_month'))

@@ -234,3 +234,30 @@ async def test_mou_overview_lists_due_soon_lapsed_and_missing(client, db):
     assert outside.name not in page.text
     home = await client.get("/admin", headers=HTML)
     assert "<strong>1</strong> lapsed · <strong>1</strong> due soon · <strong>1</strong> not signed" in home.text
+
+
+async def test_a_program_edit_with_a_stale_etag_is_refused(client, db):
+    program = make_program(db)
+    _, headers, _ = await as_admin(client, db)
+    url = f"/api/v1/admin/programs/{program.id}"
+    tag = (await client.get(url, headers=headers)).headers["ETag"]
+    first = await client.put(url, headers={**headers, "If-Match": tag}, json={**PROGRAM, "name": program.name})
+    assert first.status_code == 200, first.text
+    stale = await client.put(url, headers={**headers, "If-Match": tag},
+                             json={**PROGRAM, "name": program.name, "phone": "406.555.0199"})
+    assert stale.status_code == 412 and stale.json()["error"] == "precondition_failed"
+    db.expire_all()
+    assert "0199" not in db.get(Program, program.id).phone
+    fresh = await client.put(url, headers={**headers, "If-Match": first.headers["ETag"]},
+                             json={**PROGRAM, "name": program.name, "phone": "406.555.0199"})
+    assert fresh.status_code == 200, fresh.text
+
+
+def test_etags_are_in_the_contract(app):
+    paths = app.openapi()["paths"]
+    for path, read, write in (("/api/v1/clients/{client_id}", "get", "put"),
+                              ("/api/v1/admin/programs/{program_id}", "get", "put")):
+        assert "ETag" in paths[path][read]["responses"]["200"]["headers"]
+        assert "If-Match" in [p.get("name") for p in paths[path][write]["parameters"]]
+        assert paths[path][write]["responses"]["412"]["content"]["application/json"]["schema"] == {
+            "$ref": "#/components/schemas/Error"}

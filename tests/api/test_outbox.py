@@ -100,3 +100,11 @@ async def test_a_reset_link_is_shown_to_the_region_administrator_only(dev_client
         await login(dev_client, people[who].email)
         page = await dev_client.get("/outbox?channel=email", headers=HTML)
         assert ("/password/reset/" in page.text) is sees, who
+
+
+@pytest.mark.parametrize("page", ["0", "-1", "10001", "abc"])
+async def test_an_outbox_page_that_is_not_one_is_refused(dev_client, db, page):
+    _a, _b, people, _rows = _people(db)
+    await login(dev_client, people["staff_a"].email)
+    answer = await dev_client.get(f"/outbox?page={page}")
+    assert answer.status_code == 422 and answer.json()["field"] == "page"

@@ -14,7 +14,7 @@ from connect.webhook_dispatch import WebhookDispatcher
 from domain.webhooks import WebhookEvent
 from models.audit import AuditEvent
 from models.base import utcnow
-from models.webhooks import WebhookDelivery, WebhookEndpoint, enqueue_event
+from models.webhooks import WebhookDelivery, WebhookEndpoint, enqueue_event, new_secret
 from tests.factories import HTML, login, make_user
 from tests.referral_network import COMPLETE_FORM, bearer, eventually, fresh_referral_ids, make_network
 from tests.roi_support import COMPLETE_BODY, make_scene, signed_in
@@ -198,3 +198,66 @@ async def test_the_page_registers_and_shows_the_secret_once(client, db):
         "program_id": str(net.receiving.id), "url": "ftp://x", "csrf_token": csrf})
     assert bad.status_code == 422 and 'data-testid="error-url"' in bad.text
     assert secret.startswith("whsec_")
+
+
+@pytest.fixture
+async def guarded_client(settings, session_factory, temporal_client, db):
+    """The API with the guard on (as in production): internal addresses are refused."""
+    import httpx
+
+    from api.app import create_app
+
+    guarded = settings.model_copy(update={"webhook_allow_internal_addresses": False})
+    app = create_app(guarded, session_factory=session_factory, temporal_client=temporal_client)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http:
+        yield http
+
+
+@pytest.mark.parametrize("url", ["https://127.0.0.1/hooks", "https://localhost:8443/hooks",
+                                 "https://169.254.169.254/latest/meta-data", "https://10.0.0.5/hooks",
+                                 "https://[::ffff:192.168.0.1]/hooks", "https://[::1]/hooks"])
+async def test_an_address_inside_the_network_is_refused_at_registration(guarded_client, db, url):
+    net = make_network(db)
+    answer = await guarded_client.post(API, headers=bearer(db, net.gatekeeper, net.receiving),
+                                       json={"program_id": net.receiving.id, "url": url})
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["field"] == "url" and answer.json()["error"] == "internal_address"
+    assert db.scalar(select(WebhookEndpoint.id)) is None
+
+
+async def test_a_public_address_is_accepted_with_the_guard_on(guarded_client, db):
+    net = make_network(db)
+    answer = await guarded_client.post(API, headers=bearer(db, net.gatekeeper, net.receiving),
+                                       json={"program_id": net.receiving.id, "url": "https://8.8.8.8/hooks"})
+    assert answer.status_code == 201, answer.text
+
+
+async def test_an_address_that_now_points_inside_is_not_posted_to(db, session_factory, receiver, temporal_client):
+    from temporalio.exceptions import ApplicationError
+    from temporalio.testing import ActivityEnvironment
+
+    from activities.webhooks import WebhookActivities
+    from workflows.webhook_contracts import PostWebhook
+
+    net = make_network(db)
+    # Registered while it pointed elsewhere; it now resolves to this machine (the test receiver).
+    db.add(WebhookEndpoint(program=net.receiving, url=receiver.url, secret=new_secret(), created_by=net.gatekeeper.id,
+                           created_at=utcnow()))
+    db.commit()
+    [delivery] = enqueue_event(db, key="k-ssrf", kind=WebhookEvent.REFERRAL_SENT, at=utcnow(),
+                               program_ids=[net.receiving.id], data={"referral_id": 1})
+    db.commit()
+    guarded = WebhookActivities(session_factory, WebhookDispatcher(temporal_client, session_factory, "unused",
+                                                                   WebhookPolicy()), allow_internal_addresses=False)
+    with pytest.raises(ApplicationError, match="internal network address"):
+        await ActivityEnvironment().run(guarded.post_webhook, PostWebhook(delivery.id, delivery.round))
+    assert receiver.messages == []
+    db.expire_all()
+    row = db.get(WebhookDelivery, delivery.id)
+    assert row.attempts == 1 and "internal network address" in row.last_error and row.status == "queued"
+
+
+async def test_an_unknown_delivery_status_is_refused_by_the_schema(client, db):
+    net = make_network(db)
+    answer = await client.get(f"{API}/deliveries?status=lost", headers=bearer(db, net.gatekeeper, net.receiving))
+    assert answer.status_code == 422 and answer.json()["field"] == "status"

@@ -344,3 +344,28 @@ def test_every_client_route_is_behind_the_gate():
         assert mou_actor in calls or merge_actor in calls, path
         checked += 1
     assert checked >= 14
+
+
+# --- optimistic concurrency -------------------------------------------------------------------
+
+
+async def test_a_stale_if_match_is_refused_with_412_and_nothing_is_saved(staff, db):
+    client_id = (await staff.api("POST", "/api/v1/clients", json=VALID)).json()["id"]
+    read = await staff.api("GET", f"/api/v1/clients/{client_id}")
+    tag = read.headers["ETag"]
+    first = await staff.api("PUT", f"/api/v1/clients/{client_id}", json={**VALID, "city": "East Helena"},
+                            headers={"If-Match": tag})
+    assert first.status_code == 200, first.text
+    assert first.headers["ETag"] != tag
+    stale = await staff.api("PUT", f"/api/v1/clients/{client_id}", json={**VALID, "city": "Butte"},
+                            headers={"If-Match": tag})
+    assert stale.status_code == 412, stale.text
+    assert stale.json()["error"] == "precondition_failed" and "changed by someone else" in stale.json()["detail"]
+    db.expire_all()
+    assert db.get(Client, client_id).city == "East Helena"
+    current = await staff.api("PUT", f"/api/v1/clients/{client_id}", json={**VALID, "city": "Butte"},
+                              headers={"If-Match": first.headers["ETag"]})
+    assert current.status_code == 200, current.text
+    assert (await staff.api("GET", f"/api/v1/clients/{client_id}")).headers["ETag"] == current.headers["ETag"]
+    # Without If-Match the write goes ahead.
+    assert (await staff.api("PUT", f"/api/v1/clients/{client_id}", json=VALID)).status_code == 200

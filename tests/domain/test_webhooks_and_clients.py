@@ -10,7 +10,7 @@ from standardwebhooks.webhooks import Webhook
 
 from domain.api_clients import ROTATION_OVERLAP, SecretWindow, clean_scopes, retirement_of, scope_allows
 from domain.errors import ValidationFailed
-from domain.webhooks import check_endpoint_url, event_id, may_manage, signed_headers
+from domain.webhooks import check_endpoint_url, event_id, is_internal_address, may_manage, signed_headers
 
 SECRET = "whsec_" + base64.b64encode(b"k" * 32).decode()
 
@@ -70,3 +70,13 @@ def test_rotation_window():
     assert overlap.valid_at(at + ROTATION_OVERLAP - timedelta(seconds=1))
     assert not overlap.valid_at(at + ROTATION_OVERLAP)
     assert not SecretWindow(at - timedelta(days=1), retirement_of(at, at_once=True)).valid_at(at)
+
+
+@pytest.mark.parametrize("address, internal", [
+    ("127.0.0.1", True), ("::1", True), ("10.1.2.3", True), ("172.16.0.9", True), ("192.168.1.1", True),
+    ("169.254.169.254", True), ("fe80::1%eth0", True), ("224.0.0.251", True), ("0.0.0.0", True),
+    ("100.64.0.1", True), ("240.0.0.1", True), ("::ffff:127.0.0.1", True), ("fc00::1", True),
+    ("8.8.8.8", False), ("93.184.215.14", False), ("2606:4700:4700::1111", False),
+])
+def test_internal_addresses(address, internal):
+    assert is_internal_address(address) is internal

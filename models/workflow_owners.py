@@ -1,0 +1,49 @@
+"""The regions of the programs whose data a workflow holds (see domain.workflow_owners)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from domain.workflow_owners import parse_workflow_id
+from models.accounts import Membership
+from models.messages import OutboxMessage
+from models.org import Program
+from models.referrals import Referral
+from models.roi import ReleaseOfInformation
+from models.webhooks import WebhookDelivery, WebhookEndpoint
+
+
+def _program_ids(db: Session, kind: str, record_id: int) -> list[int]:
+    if kind == "referral":
+        row = db.get(Referral, record_id)
+        return [row.sending_program_id, row.receiving_program_id] if row else []
+    if kind == "roi":
+        row = db.get(ReleaseOfInformation, record_id)
+        return [row.sending_program_id] if row else []
+    if kind == "agency-mou":
+        return [record_id]
+    if kind == "user-mou":
+        return list(db.scalars(select(Membership.program_id).where(Membership.user_id == record_id)))
+    if kind == "outbox":
+        row = db.get(OutboxMessage, record_id)
+        if row is None:
+            return []
+        if row.program_id is not None:
+            return [row.program_id]
+        return list(db.scalars(select(Membership.program_id).where(Membership.user_id == row.user_id)))
+    if kind == "webhook-delivery":
+        return list(db.scalars(select(WebhookEndpoint.program_id).join(WebhookDelivery)
+                               .where(WebhookDelivery.id == record_id)))
+    return []
+
+
+def regions_of_workflow(db: Session, workflow_id: str) -> frozenset[int]:
+    """The regions of the programs of the workflow's record (empty: no program, or none found)."""
+    parsed = parse_workflow_id(workflow_id)
+    if parsed is None:
+        return frozenset()
+    ids = [i for i in _program_ids(db, *parsed) if i is not None]
+    if not ids:
+        return frozenset()
+    return frozenset(db.scalars(select(Program.region).where(Program.id.in_(ids))))
