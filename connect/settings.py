@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     update_wait_seconds: float = Field(default=10, gt=0)
 
     public_url: str = "http://127.0.0.1:8000"
+    # Who runs this CONNECT, named in the website banner ("the State of Montana"); empty: a banner
+    # that names CONNECT only.
+    site_owner: str = ""
     secret_key: str = ""
     payload_key: str = ""  # 32 bytes, hex (AES-256-GCM key of the Temporal payload codec)
     payload_key_id: str = "connect-key-1"
