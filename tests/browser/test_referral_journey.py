@@ -47,7 +47,8 @@ async def test_refer_assign_work_and_track(page, browser, live_server, db):
     gk = await other.new_page()
     gk.set_default_timeout(10_000)
     await _sign_in(gk, net.gatekeeper.email)
-    await gk.get_by_role("link", name="Agency", exact=True).click()
+    await gk.get_by_role("button", name="Agency", exact=True).click()
+    await gk.get_by_role("link", name="Referrals", exact=True).click()
     row = gk.locator("[data-testid=referrals] tr[data-referral]")
     assert await row.count() == 1
     await row.get_by_role("link").first.click()
