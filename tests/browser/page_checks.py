@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 WIDTHS = {"phone": 390, "tablet": 820, "desktop": 1280}
 BLOCKING_IMPACTS = ("critical", "serious")
+MAX_TABS = 60
 
 
 @cache
@@ -80,6 +81,32 @@ async def focus_outline(page) -> str:
             return `${style.outlineWidth} ${style.outlineStyle} ${style.outlineColor}`;
         }"""
     )
+
+
+async def tab_to(page, selector: str, *, backwards: bool = False) -> None:
+    """Presses Tab until the element matching ``selector`` has the focus, checking on each stop
+    that the focus shows an outline. Fails when the focus never gets there (a trap, or a missing
+    element)."""
+    key = "Shift+Tab" if backwards else "Tab"
+    seen = []
+    for _ in range(MAX_TABS):
+        await page.keyboard.press(key)
+        here = await page.evaluate(
+            "(s) => { const el = document.activeElement; return {match: !!el && el.matches(s),"
+            " hidden: !!el && el.matches('.usa-checkbox__input, .usa-radio__input'),"
+            " name: el ? el.outerHTML.slice(0, 90) : ''}; }", selector)
+        seen.append(here["name"])
+        if not here["hidden"]:  # USWDS draws those inputs' focus on their label
+            assert await focus_outline(page), f"no visible focus on {here['name']}"
+        if here["match"]:
+            return
+    raise AssertionError(f"Tab never reached {selector}; it went through {seen[-8:]}")
+
+
+async def follow(page, key: str = "Enter") -> None:
+    """Presses ``key`` on the focused link or button and waits for the page it leads to."""
+    async with page.expect_navigation():
+        await page.keyboard.press(key)
 
 
 async def screenshot(page, name: str) -> None:
