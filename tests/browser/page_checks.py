@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 WIDTHS = {"phone": 390, "tablet": 820, "desktop": 1280}
 BLOCKING_IMPACTS = ("critical", "serious")
+ALL_IMPACTS = ("critical", "serious", "moderate", "minor")
 MAX_TABS = 60
 
 
