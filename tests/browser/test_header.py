@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from models.messages import Notification
 from tests.browser.main_pages import sign_in
 from tests.browser.page_checks import WIDTHS, sideways_overflow
 from tests.factories import PASSWORD, make_program, make_user
@@ -17,6 +18,8 @@ def gatekeeper(db):
     program = make_program(db, "Behavioral Health Services of Lewis and Clark County")
     user = make_user(db, "gk@example.org", name="Maximiliana Gatekeeper-Longname",
                      gatekeeper_of=(program,), provider_of=(program,), admin_regions=(1,))
+    for n in range(2):
+        db.add(Notification(user_id=user.id, kind="referral", text=f"Referral #{n} was sent to you", link="/"))
     db.commit()
     return user
 
@@ -57,6 +60,8 @@ async def test_header_on_one_line_at_1280(page, gatekeeper):
     parts = [page.locator(".usa-logo"), *[nav.locator(".usa-nav__primary-item").nth(i) for i in
                                           range(await nav.locator(".usa-nav__primary-item").count())],
              nav.get_by_role("link", name="Notifications"), nav.get_by_role("button", name="Sign out")]
+    # the bell's name says how many are unread
+    await nav.get_by_role("link", name="Notifications 2 unread").wait_for()
     boxes = [await part.bounding_box() for part in parts]
     assert all(box is not None for box in boxes)
     middles = [box["y"] + box["height"] / 2 for box in boxes]
