@@ -10,7 +10,7 @@ import pytest
 from models.messages import Notification
 from tests.browser.main_pages import sign_in
 from tests.browser.page_checks import WIDTHS, sideways_overflow
-from tests.factories import PASSWORD, make_program, make_user
+from tests.factories import make_program, make_user
 
 
 @pytest.fixture
@@ -83,11 +83,7 @@ async def test_forced_password_change_offers_only_sign_out(page, db):
     make_user(db, "new@example.org", name="Nova Newcomer", provider_of=(make_program(db),),
               must_change_password=True)
     db.commit()
-    await page.goto("/login")
-    await page.fill("#email", "new@example.org")
-    await page.fill("#password", PASSWORD)
-    await page.click("button[type=submit]")
-    await page.wait_for_url("**/password/change")
+    await sign_in(page, "new@example.org", then="[data-testid=forced-change]")
     header_links = await page.locator("header.usa-header a").evaluate_all("els => els.map(a => a.getAttribute('href'))")
     assert header_links == ["/password/change"]  # the CONNECT logo leads back here, not to "Not allowed"
     assert await page.get_by_role("navigation", name="Primary").count() == 0

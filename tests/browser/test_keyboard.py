@@ -5,6 +5,7 @@ and close by keyboard."""
 
 from __future__ import annotations
 
+from tests.browser.main_pages import sign_in
 from tests.browser.page_checks import WIDTHS, follow, tab_to
 from tests.factories import PASSWORD
 from tests.referral_network import make_network
@@ -58,11 +59,7 @@ async def test_keyboard_walk(page, db):
 async def test_phone_menu_by_keyboard(page, db):
     net = make_network(db)
     await page.set_viewport_size({"width": WIDTHS["phone"], "height": 800})
-    await page.goto("/login")
-    await page.fill("#email", net.sender.email)
-    await page.fill("#password", PASSWORD)
-    await page.click("button[type=submit]")
-    await page.wait_for_selector("text=Welcome")
+    await sign_in(page, net.sender.email)
 
     subjects = page.get_by_role("navigation", name="Primary").get_by_role("link", name="Subjects")
     await tab_to(page, ".usa-menu-btn")
