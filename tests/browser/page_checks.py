@@ -115,4 +115,4 @@ async def screenshot(page, name: str) -> None:
     folder = os.environ.get("CONNECT_SCREENS_DIR")
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
-        await page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+        await page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True, animations="disabled")

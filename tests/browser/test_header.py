@@ -9,7 +9,7 @@ import pytest
 
 from models.messages import Notification
 from tests.browser.main_pages import sign_in
-from tests.browser.page_checks import WIDTHS, sideways_overflow
+from tests.browser.page_checks import WIDTHS, screenshot, sideways_overflow
 from tests.factories import make_program, make_user
 
 
@@ -37,6 +37,7 @@ async def test_menu_button_opens_and_closes_the_navigation(page, gatekeeper, wid
 
     await menu.click()
     await subjects.wait_for(state="visible")
+    await screenshot(page, f"menu-open-{width}")
     await page.get_by_role("button", name="Close menu").click()
     await subjects.wait_for(state="hidden")
 
