@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from fastapi.templating import Jinja2Templates
@@ -33,6 +34,10 @@ def make_templates(settings: Settings) -> Jinja2Templates:
     templates = Jinja2Templates(directory=TEMPLATES, context_processors=[_context])
     templates.env.globals["temporal_ui_url"] = settings.temporal_ui_url
     templates.env.globals["environment"] = settings.environment.value
+    site_host = urlsplit(settings.public_url).hostname or ""
+    templates.env.globals["site_owner"] = settings.site_owner.strip()
+    templates.env.globals["site_host"] = site_host
+    templates.env.globals["site_is_gov"] = site_host.endswith(".gov")
     referral_display.install(templates.env)
     templates.env.filters["localtime"] = localtime
     # A form's idempotency key, made when the form is rendered: submitting the same rendered form

@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     # Webhooks may be sent to loopback and private-network addresses (development and tests only:
     # otherwise a registered address could reach services inside the network).
     webhook_allow_internal_addresses: bool = False
+    # Who runs this CONNECT, named in the website banner ("the State of Montana"); empty: a banner
+    # that names CONNECT only.
+    site_owner: str = ""
     secret_key: str = ""
     payload_key: str = ""  # 32 bytes, hex (AES-256-GCM key of the Temporal payload codec)
     payload_key_id: str = "connect-key-1"

@@ -4,21 +4,13 @@ in Sent Referrals."""
 
 from __future__ import annotations
 
-from tests.factories import PASSWORD
+from tests.browser.main_pages import sign_in
 from tests.referral_network import make_network
-
-
-async def _sign_in(page, email: str) -> None:
-    await page.goto("/login")
-    await page.fill("#email", email)
-    await page.fill("#password", PASSWORD)
-    await page.click("button[type=submit]")
-    await page.wait_for_selector("text=Welcome")
 
 
 async def test_refer_assign_work_and_track(page, browser, live_server, db):
     net = make_network(db)
-    await _sign_in(page, net.sender.email)
+    await sign_in(page, net.sender.email)
     await page.goto(f"/clients/{net.client.id}/referrals")
     card = page.locator(f"[data-testid=referral-card][data-program='{net.receiving.id}']")
     await card.get_by_role("link", name="Start").click()
@@ -46,8 +38,9 @@ async def test_refer_assign_work_and_track(page, browser, live_server, db):
     other = await browser.new_context(base_url=live_server)
     gk = await other.new_page()
     gk.set_default_timeout(10_000)
-    await _sign_in(gk, net.gatekeeper.email)
-    await gk.get_by_role("link", name="Agency", exact=True).click()
+    await sign_in(gk, net.gatekeeper.email)
+    await gk.get_by_role("button", name="Agency", exact=True).click()
+    await gk.get_by_role("link", name="Referrals", exact=True).click()
     row = gk.locator("[data-testid=referrals] tr[data-referral]")
     assert await row.count() == 1
     await row.get_by_role("link").first.click()
