@@ -65,10 +65,11 @@ async def test_user_signs_the_mou_on_the_page(client, db, temporal_client):
         ({"signed_name": " "}, "Type your full name"),
         ({"text_sha256": "0" * 64}, "MOU text changed"),
         ({"version": "2019.1"}, "MOU text changed"),
+        ({"signed_name": "Someone Else"}, "Type your own full name as CONNECT knows it: Nico Newuser"),
     ],
 )
 async def test_bad_signatures_are_refused_and_start_nothing(client, db, temporal_client, changes, reason):
-    user = make_user(db, "olga@example.org", mou_signed=False)
+    user = make_user(db, "olga@example.org", name="Nico Newuser", mou_signed=False)
     db.commit()
     before = datetime.now(timezone.utc)
     csrf = await login(client, user.email)
@@ -82,7 +83,7 @@ async def test_bad_signatures_are_refused_and_start_nothing(client, db, temporal
 
 
 async def test_user_mou_through_the_api(client, db):
-    user = make_user(db, "api.mou@example.org", mou_signed=False)
+    user = make_user(db, "api.mou@example.org", name="Api Person", mou_signed=False)
     db.commit()
     csrf = await login(client, user.email)
     shown = (await client.get("/api/v1/mou")).json()
@@ -95,7 +96,7 @@ async def test_user_mou_through_the_api(client, db):
 
 
 async def test_lapsed_user_mou_can_be_signed_again(client, db):
-    user = make_user(db, "lapsed@example.org")
+    user = make_user(db, "lapsed@example.org", name="Nico Newuser")
     user.mou_expires_on = montana_today() - timedelta(days=1)
     db.commit()
     csrf = await login(client, user.email)
@@ -119,6 +120,27 @@ async def test_gatekeeper_signs_the_agency_mou(client, db):
     assert db.get(Program, program.id).mou_expires_on > montana_today()
     row = db.scalar(select(AgencyMou).where(AgencyMou.program_id == program.id))
     assert (row.signed_by_id, row.text_sha256) == (gk.id, AGENCY_DOC.sha256)
+
+
+async def test_the_agency_mou_is_signed_in_the_gatekeepers_own_name(client, db, temporal_client):
+    program = make_program(db, mou_valid=False)
+    gk = make_user(db, "gina.own@example.org", name="Gina Gatekeeper", gatekeeper_of=(program,))
+    db.commit()
+    before = datetime.now(timezone.utc)
+    csrf = await login(client, gk.email)
+    page = await client.post(f"/agency/mou/{program.id}", headers=HTML,
+                             data={**signature(AGENCY_DOC, signed_name="Someone Else"), "csrf_token": csrf})
+    assert page.status_code == 422
+    assert 'usa-input usa-input--error" id="signed_name"' in page.text
+    assert "Type your own full name as CONNECT knows it: Gina Gatekeeper" in page.text
+    assert 'value="Someone Else"' in page.text  # the form keeps what was typed
+    db.expire_all()
+    assert db.get(Program, program.id).mou_expires_on is None
+    await assert_not_started_since(temporal_client, mou_workflow_id(MouKind.AGENCY, program.id), before)
+    # The same rule as the ROI's e-signature: case, accents and spacing do not matter.
+    signed = await client.post(f"/agency/mou/{program.id}", headers=HTML,
+                               data={**signature(AGENCY_DOC, signed_name="gina  GATEKEEPER"), "csrf_token": csrf})
+    assert signed.status_code == 303, signed.text
 
 
 async def test_non_gatekeeper_is_refused_and_no_workflow_starts(client, db, temporal_client):
@@ -166,7 +188,7 @@ async def test_unknown_program_is_not_found(client, db):
 
 
 async def test_a_new_mou_version_can_be_signed_before_the_old_one_lapses(client, db):
-    user = make_user(db, "versions@example.org")  # valid for a year
+    user = make_user(db, "versions@example.org", name="Nico Newuser")  # valid for a year
     db.add(UserMou(user_id=user.id, signed_name="Old Signer", version="2025.1", text_sha256="f" * 64,
                    signed_at=datetime(2026, 1, 5, tzinfo=timezone.utc), expires_on=user.mou_expires_on))
     db.commit()
