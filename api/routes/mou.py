@@ -18,7 +18,7 @@ from sqlalchemy.orm import object_session
 from api.deps import CurrentActor, DbSession, Now, UserMouActor, membership_of, today_local
 from api.errors import Conflict, Forbidden, NotFound
 from api.forms import FormFailure, form_errors, form_status, render
-from api.onboarding import next_step
+from api.onboarding import sign_in_step
 from api.schema_types import Id
 from api.updates import run_update
 from connect.mou_documents import MouDocument, mou_document
@@ -148,7 +148,7 @@ async def user_mou_sign_page(request: Request, actor: CurrentActor, db: DbSessio
                                             "errors": form_errors(err)}, form_status(err))
     actor.user.mou_expires_on = signed.expires_on
     program_id = actor.session.program_id if actor.session else actor.program_id
-    return RedirectResponse(next_step(actor.user, program_id, today_local(moment)) or "/?done=mou",
+    return RedirectResponse(sign_in_step(actor.user, program_id, today_local(moment)) or "/?done=mou",
                             status_code=303)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -12,7 +13,7 @@ from connect.mou_documents import mou_document
 from connect.starters import mou_workflow_id
 from models.accounts import User, UserMou
 from models.org import AgencyMou, Program
-from tests.factories import HTML, login, make_program, make_user, montana_today
+from tests.factories import HTML, PASSWORD, login, make_program, make_user, montana_today
 from workflows.mou import MouRenewalWorkflow
 from workflows.mou_contracts import MOU_VERSION, MouKind
 
@@ -207,3 +208,49 @@ async def test_gatekeeper_lists_their_programs_agency_mous(client, db):
     await login(client, gk.email)
     rows = (await client.get("/api/v1/agency/mou")).json()
     assert {r["program_id"]: r["status"] for r in rows} == {due.id: "due_soon", never.id: "missing"}
+
+
+async def sign_in(client, email: str):
+    """The answer to the sign-in form (where signing in leads)."""
+    page = await client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    return await client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
+
+
+async def test_a_gatekeeper_is_prompted_at_sign_in_to_sign_a_lapsed_agency_mou(client, db):
+    program = make_program(db, "Helena Food Share")
+    program.mou_expires_on = montana_today() - timedelta(days=2)
+    gk = make_user(db, "lapsed.gk@example.org", gatekeeper_of=(program,))
+    db.commit()
+    answer = await sign_in(client, gk.email)
+    assert answer.status_code == 303 and answer.headers["location"] == f"/agency/mou/{program.id}?prompt=1"
+    page = await client.get(answer.headers["location"], headers=HTML)
+    warning = re.sub(r"\s+", " ", page.text[page.text.index('data-testid="agency-mou-warning"'):])
+    assert "you are asked to sign its agency MOU" in warning
+    assert (f"lapsed on {program.mou_expires_on:%B %-d, %Y}. Until a gatekeeper signs it again, "
+            f"{program.display_name} is hidden from CONNECT's directory and other agencies cannot send it referrals") in warning
+    assert 'href="/">Sign it later' in warning  # a prompt, not a gate
+    assert (await client.get("/", headers=HTML)).status_code == 200
+
+
+async def test_sign_in_prompts_for_several_programs_on_the_list_and_not_when_all_are_signed(client, db):
+    lapsed = make_program(db, "Lapsed")
+    lapsed.mou_expires_on = montana_today()
+    never = make_program(db, "Never", mou_valid=False)
+    fine = make_program(db, "Fine")
+    gk = make_user(db, "two.gk@example.org", gatekeeper_of=(lapsed, never))
+    kept = make_user(db, "fine.gk@example.org", gatekeeper_of=(fine,))
+    provider = make_user(db, "prov.lapsed@example.org", provider_of=(lapsed,))
+    db.commit()
+    assert (await sign_in(client, gk.email)).headers["location"] == "/profile"  # two programs: choose one
+    csrf = await login(client, gk.email)
+    chosen = await client.post("/profile", headers=HTML, data={"program_id": str(never.id), "csrf_token": csrf})
+    assert chosen.headers["location"] == "/agency/mou?prompt=1"
+    again = await client.post("/profile", headers=HTML, data={"program_id": str(lapsed.id), "csrf_token": csrf})
+    assert again.headers["location"] == "/"  # switching later is not signing in: no prompt
+    page = await client.get("/agency/mou?prompt=1", headers=HTML)
+    assert "you are asked to sign the agency MOU of each program below" in page.text
+    client.cookies.clear()
+    assert (await sign_in(client, kept.email)).headers["location"] == "/"
+    client.cookies.clear()
+    assert (await sign_in(client, provider.email)).headers["location"] == "/"  # only gatekeepers sign
