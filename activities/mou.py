@@ -77,7 +77,7 @@ class MouActivities:
                 then = ("Until you sign it again you cannot open clients or referrals."
                         if n.event == "lapsed" else "Sign it to keep access to clients and referrals.")
                 return notify_users(
-                    db, [n.subject_id], kind="user_mou", link="/mou",
+                    db, [n.subject_id], kind="user_mou", link="/mou", actor_id=None,
                     text=f"Your CONNECT User MOU {due}. {then}",
                     email_template="user_mou_notice", context=context, **common)
             program = db.get(Program, n.subject_id)
@@ -86,7 +86,7 @@ class MouActivities:
                     else ". Sign it before then to keep the program in the directory")
             recipients = gatekeeper_ids(db, program.id) + region_admin_ids(db, program.region)
             return notify_users(
-                db, recipients, kind="agency_mou", link=f"/agency/mou/{program.id}",
+                db, recipients, kind="agency_mou", link=f"/agency/mou/{program.id}", actor_id=None,
                 text=f"The agency MOU of {program.display_name} {due}{then}.",
                 email_template="agency_mou_notice",
                 context={**context, "program": program.display_name}, **common)
