@@ -1,6 +1,7 @@
 """Start new ROI(s) -> Choose programs: counties by type-ahead, and "Next" below the results too."""
 
-from tests.factories import PASSWORD, make_program
+from tests.browser.steps import sign_in
+from tests.factories import make_program
 from tests.roi_support import make_scene
 
 
@@ -8,11 +9,7 @@ async def test_counties_by_type_ahead_and_next_below_the_results(page, db):
     scene = make_scene(db)
     falls = make_program(db, "Great Falls Pantry", county="Cascade")
     db.commit()
-    await page.goto("/login")
-    await page.fill("#email", scene.user.email)
-    await page.fill("#password", PASSWORD)
-    await page.click("button[type=submit]")
-    await page.wait_for_selector("text=Welcome")
+    await sign_in(page, scene.user.email)
 
     await page.goto(f"/clients/{scene.client.id}/roi/new")
     await page.click("summary:has-text('Choose Counties')")

@@ -1,15 +1,9 @@
 """Part 2 of the guide in a browser: search the Subjects bar, find no one, add the subject on
 the two pages (check marks, "Add Subject" only when both are complete), land on the profile."""
 
-from tests.factories import PASSWORD, make_program, make_user
+from tests.browser.steps import sign_in
+from tests.factories import make_program, make_user
 
-
-async def sign_in(page, email):
-    await page.goto("/login")
-    await page.fill("#email", email)
-    await page.fill("#password", PASSWORD)
-    await page.click("button[type=submit]")
-    await page.wait_for_selector("text=Welcome")
 
 
 async def tick(page, checkbox_id):

@@ -3,16 +3,10 @@ Filters" turns into "Hide Filters", and the Status select shows its labels whole
 
 from __future__ import annotations
 
-from tests.factories import PASSWORD, make_client, make_referral
+from tests.browser.steps import sign_in
+from tests.factories import make_client, make_referral
 from tests.referral_network import make_network
 
-
-async def sign_in(page, email: str) -> None:
-    await page.goto("/login")
-    await page.fill("#email", email)
-    await page.fill("#password", PASSWORD)
-    await page.click("button[type=submit]")
-    await page.wait_for_selector("text=Welcome")
 
 
 async def test_incoming_rows_open_the_referral_and_filters_toggle(page, db):

@@ -4,21 +4,14 @@ in Sent Referrals."""
 
 from __future__ import annotations
 
-from tests.factories import PASSWORD
+from tests.browser.steps import sign_in
 from tests.referral_network import make_network
 
-
-async def _sign_in(page, email: str) -> None:
-    await page.goto("/login")
-    await page.fill("#email", email)
-    await page.fill("#password", PASSWORD)
-    await page.click("button[type=submit]")
-    await page.wait_for_selector("text=Welcome")
 
 
 async def test_refer_assign_work_and_track(page, browser, live_server, db):
     net = make_network(db)
-    await _sign_in(page, net.sender.email)
+    await sign_in(page, net.sender.email)
     await page.goto(f"/clients/{net.client.id}/referrals")
     card = page.locator(f"[data-testid=referral-card][data-program='{net.receiving.id}']")
     await card.get_by_role("link", name="Start").click()
@@ -46,7 +39,7 @@ async def test_refer_assign_work_and_track(page, browser, live_server, db):
     other = await browser.new_context(base_url=live_server)
     gk = await other.new_page()
     gk.set_default_timeout(10_000)
-    await _sign_in(gk, net.gatekeeper.email)
+    await sign_in(gk, net.gatekeeper.email)
     await gk.get_by_role("link", name="Agency", exact=True).click()
     row = gk.locator("[data-testid=referrals] tr[data-referral]")
     assert await row.count() == 1

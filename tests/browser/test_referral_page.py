@@ -2,7 +2,8 @@
 the chosen status beside it, the call log near the top, and the actions grouped."""
 
 from domain.referral_status import SERVICE_STATUSES, ServiceStatus
-from tests.factories import PASSWORD, make_referral
+from tests.browser.steps import sign_in
+from tests.factories import make_referral
 from tests.referral_network import make_network
 
 
@@ -12,11 +13,7 @@ async def test_the_assigned_provider_works_the_referral_from_a_compact_page(page
                              state="assigned", provider=net.provider)
     db.commit()
     await page.set_viewport_size({"width": 1280, "height": 900})
-    await page.goto("/login")
-    await page.fill("#email", net.provider.email)
-    await page.fill("#password", PASSWORD)
-    await page.click("button[type=submit]")
-    await page.wait_for_selector("text=Welcome")
+    await sign_in(page, net.provider.email)
     await page.goto(f"/referrals/{referral.id}")
 
     # Every Referral Status of the guide, by its label, in one select.
