@@ -71,21 +71,28 @@ class MouActivities:
         key = f"{n.kind.value}-mou-{n.subject_id}:{n.expires_on.isoformat()}:{n.event}:{n.days_left}"
         common = dict(key=key, public_url=self._settings.public_url,
                       from_address=self._settings.email_from)
+        due = "has lapsed" if n.event == "lapsed" else f"is due in {days_phrase(n.days_left)}"
+        context = {"event": n.event, "due": due}
         with transaction(self._db) as db:
             if n.kind is MouKind.USER:
-                when = "has lapsed" if n.event == "lapsed" else f"is due in {n.days_left} days"
+                then = ("Until you sign it again you cannot open clients or referrals."
+                        if n.event == "lapsed" else "Sign it to keep access to clients and referrals.")
                 return notify_users(
-                    db, [n.subject_id], kind="user_mou", link="/mou",
-                    text=f"Your CONNECT User MOU {when}. Sign it to keep access to clients and referrals.",
-                    email_template="user_mou_notice", context={"event": n.event, "days_left": n.days_left},
-                    **common)
+                    db, [n.subject_id], kind="user_mou", link="/mou", actor_id=None,
+                    text=f"Your CONNECT User MOU {due}. {then}",
+                    email_template="user_mou_notice", context=context, **common)
             program = db.get(Program, n.subject_id)
-            when = "has lapsed: the program is hidden from the directory and cannot receive referrals" \
-                if n.event == "lapsed" else f"is due in {n.days_left} days"
+            then = (": the program is hidden from the directory and cannot receive referrals until a "
+                    "gatekeeper signs it again" if n.event == "lapsed"
+                    else ". Sign it before then to keep the program in the directory")
             recipients = gatekeeper_ids(db, program.id) + region_admin_ids(db, program.region)
             return notify_users(
-                db, recipients, kind="agency_mou", link=f"/agency/mou/{program.id}",
-                text=f"The agency MOU of {program.display_name} {when}.",
+                db, recipients, kind="agency_mou", link=f"/agency/mou/{program.id}", actor_id=None,
+                text=f"The agency MOU of {program.display_name} {due}{then}.",
                 email_template="agency_mou_notice",
-                context={"program": program.display_name, "event": n.event, "days_left": n.days_left},
-                **common)
+                context={**context, "program": program.display_name}, **common)
+
+
+def days_phrase(days: int) -> str:
+    """The days in words: "1 day", "10 days"."""
+    return f"{days} day" if days == 1 else f"{days} days"

@@ -14,6 +14,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from domain.notices import told_of_action
 from models.accounts import User
 from models.messages import Notification, OutboxMessage
 
@@ -70,6 +71,7 @@ def notify_users(
     text: str,
     link: str,
     key: str,
+    actor_id: int | None,
     email_template: str | None = None,
     context: dict | None = None,
     public_url: str = "",
@@ -77,10 +79,12 @@ def notify_users(
 ) -> list[int]:
     """A bell entry for each active user, plus an email if a template is given.
 
-    Idempotent on `key` (one row per user and key). Returns outbox ids to deliver.
+    ``actor_id`` is the person whose action this tells of (None when nobody acted: a timer, the
+    system): nobody is told about their own action. Idempotent on `key` (one row per user and
+    key). Returns outbox ids to deliver.
     """
     to_deliver: list[int] = []
-    for user in db.scalars(select(User).where(User.id.in_(set(user_ids)), User.is_active)):
+    for user in db.scalars(select(User).where(User.id.in_(told_of_action(user_ids, actor_id)), User.is_active)):
         user_key = f"{key}:u{user.id}"
         if not db.scalar(select(Notification.id).where(Notification.idempotency_key == user_key)):
             db.add(Notification(user_id=user.id, kind=kind, text=text, link=link,

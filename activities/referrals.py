@@ -42,6 +42,7 @@ from models.referral_queries import (
     require_valid_roi,
 )
 from models.referrals import Escalation, Referral, ReferralNote, ReferralProgress
+from models.roi import ReleaseOfInformation
 from models.webhooks import referral_event
 from workflows.failures import business_failure
 from workflows.ids import referral_workflow_id
@@ -215,9 +216,8 @@ class ReferralActivities:
                              f"{receiving} reopened referral {number}.", False))
         outbox: list[int] = []
         for index, (recipients, subject, text, email) in enumerate(messages):
-            people = [u for u in recipients if u and u != c.acting.user_id]
             outbox += notify_users(
-                db, people, kind=f"referral_{c.action.value}", text=text, link=link,
+                db, recipients, kind=f"referral_{c.action.value}", text=text, link=link, actor_id=c.acting.user_id,
                 key=f"{c.idempotency_key}:{index}", email_template=EMAIL_TEMPLATE if email else None,
                 context={"subject": subject, "suggestions": []}, public_url=self._settings.public_url,
                 from_address=self._settings.email_from)
@@ -244,6 +244,8 @@ class ReferralActivities:
                 reason = refusal.reason
             return notify_users(
                 db, [referral.sender_user_id], kind="referral_roi_revoked", link=f"/referrals/{referral.id}",
+                actor_id=db.scalar(select(ReleaseOfInformation.revoked_by_user_id)
+                                   .where(ReleaseOfInformation.id == e.roi_id)),
                 text=f"Pending referral #{referral.id} cannot be sent: {reason}", key=e.idempotency_key)
 
     # --- the timers ------------------------------------------------------------------------
@@ -283,7 +285,7 @@ class ReferralActivities:
         text = (f"{receiving} has not acknowledged your referral #{referral.id} yet. You may reach out to "
                 "the program and ask about it; if it is not accepted soon, consider referring the client "
                 "elsewhere.")
-        return notify_users(db, [referral.sender_user_id], kind="referral_nudge", text=text,
+        return notify_users(db, [referral.sender_user_id], kind="referral_nudge", text=text, actor_id=None,
                             link=f"/referrals/{referral.id}", key=t.idempotency_key,
                             context={"subject": subject, "suggestions": []}, **self._common())
 
@@ -303,19 +305,19 @@ class ReferralActivities:
         outbox = notify_users(
             db, set(state_team_ids(db)) | set(region_admin_ids(db, program.region)), kind="referral_escalation",
             text=f"Referral {number} to {name} has not been acknowledged within five business days.",
-            link=f"/escalations/{escalation.id}", key=f"{t.idempotency_key}:staff",
+            link=f"/escalations/{escalation.id}", key=f"{t.idempotency_key}:staff", actor_id=None,
             context={"subject": f"Escalation: referral {number} to {name} is unacknowledged",
                      "suggestions": []}, **self._common())
         outbox += notify_users(
             db, [referral.sender_user_id], kind="referral_escalation", text=sender_text,
-            link=f"/referrals/{referral.id}", key=f"{t.idempotency_key}:sender",
+            link=f"/referrals/{referral.id}", key=f"{t.idempotency_key}:sender", actor_id=None,
             context={"subject": f"Your referral {number} was escalated", "suggestions": names},
             **self._common())
         outbox += notify_users(
             db, gatekeeper_ids(db, program.id), kind="referral_escalation",
             text=(f"Referral {number} to {name} has waited five business days without being assigned; "
                   "escalation staff have been alerted. Assign it to a provider or decline it."),
-            link=f"/referrals/{referral.id}", key=f"{t.idempotency_key}:gatekeepers",
+            link=f"/referrals/{referral.id}", key=f"{t.idempotency_key}:gatekeepers", actor_id=None,
             context={"subject": f"Referral {number} escalated: please assign it", "suggestions": []},
             **self._common())
         return outbox

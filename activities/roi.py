@@ -287,6 +287,7 @@ class RoiActivities:
                          expires_on=r.expires_on.isoformat(), text_sha256=roi.text_sha256)
             roi_event(db, roi, roi_program_ids(roi), WebhookEvent.ROI_SIGNED, r.key, r.signed_at)
             notify_users(db, [roi.created_by_user_id], kind="roi_signed", link=f"/roi/{roi.id}", key=r.key,
+                         actor_id=r.actor.user_id,
                          text=f"Release of information #{roi.id} was signed ({r.method.label}); it is valid "
                               f"until {r.expires_on:%m/%d/%Y}.")
             return attachment_id
@@ -370,7 +371,7 @@ class RoiActivities:
             roi_event(db, roi, programs, WebhookEvent.ROI_REVOKED, r.key, r.revoked_at)
             return notify_users(
                 db, {roi.created_by_user_id, *gatekeeper_ids(db, programs)}, kind="roi_revoked",
-                link=f"/roi/{roi.id}", key=r.key, email_template="roi_revoked",
+                link=f"/roi/{roi.id}", key=r.key, actor_id=r.actor.user_id, email_template="roi_revoked",
                 text=f"Release of information #{roi.id} was revoked on {r.revoked_at:%m/%d/%Y}; no new "
                      f"referral can be sent under it.{blocked}",
                 context={"roi_id": roi.id, "revoked_on": f"{r.revoked_at:%m/%d/%Y}", "pending": len(pending)},
@@ -409,10 +410,10 @@ class RoiActivities:
                 audit.record(db, action="roi.expired", entity_type="roi", entity_id=roi.id, idempotency_key=key)
                 if roi.state == RoiState.EXPIRED.value:
                     roi_event(db, roi, roi_program_ids(roi), WebhookEvent.ROI_EXPIRED, key, utcnow())
-                return notify_users(db, [roi.created_by_user_id], kind="roi_expired", link=f"/roi/{roi.id}", key=key,
+                return notify_users(db, [roi.created_by_user_id], kind="roi_expired", link=f"/roi/{roi.id}", key=key, actor_id=None,
                                     text=f"Release of information #{roi.id} expired on {n.expires_on:%m/%d/%Y}. "
                                          "No new referral can be sent under it; the client can sign a new one.")
             recipients = {roi.created_by_user_id, *gatekeeper_ids(db, [roi.sending_program_id])}
-            return notify_users(db, recipients, kind="roi_expiring", link=f"/roi/{roi.id}", key=key,
+            return notify_users(db, recipients, kind="roi_expiring", link=f"/roi/{roi.id}", key=key, actor_id=None,
                                 text=f"Release of information #{roi.id} expires on {n.expires_on:%m/%d/%Y}. "
                                      "If referrals will still be needed, ask the client to sign a new one.")

@@ -188,3 +188,16 @@ def is_montana_zip(value: str) -> bool:
         return MIN_ZIP <= int(normalize_zip(value)) <= MAX_ZIP
     except ValidationFailed:
         return False
+
+
+def county_outside_region(county: str | None, region: int | None) -> str | None:
+    """When a search names both a county and a region it is not in, the sentence that says
+    which region the county belongs to (shown when such a search finds nothing); else None."""
+    if not county or region is None or region not in REGIONS:
+        return None
+    home = county_info(county)
+    if home.region == region:
+        return None
+    return (f"{home.name} County is in Region {home.region} ({REGIONS[home.region]}), not in Region "
+            f"{region} ({REGIONS[region]}). Choose Region {home.region}, or any region, to see the "
+            f"programs serving {home.name} County.")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
 from domain.calendar import add_years
 from domain.errors import ValidationFailed
+from domain.signatures import signs_as
 
 DUE_SOON_DAYS = 30
 MAX_SIGNED_NAME = 200
@@ -30,6 +32,40 @@ def mou_expires_on(signed_on: date) -> date:
 def reminder_dates(expires_on: date, days_before: Iterable[int] = (30, 7)) -> tuple[date, ...]:
     """The days to send renewal reminders, earliest first."""
     return tuple(sorted({expires_on - timedelta(days=n) for n in days_before}))
+
+
+@dataclass(frozen=True)
+class RenewalNotice:
+    """One renewal notice of an MOU: a reminder before it comes due, or the notice that it lapsed."""
+
+    step: int  # the days-before-lapse of the reminder it stands for; 0 for the lapse notice
+    days_left: int  # the true number of days left when it is sent (0 once lapsed)
+
+    @property
+    def lapsed(self) -> bool:
+        return self.step == 0
+
+
+def days_left(expires_on: date, today: date) -> int:
+    """Whole days from ``today`` until the MOU lapses on ``expires_on`` (0 once it has lapsed)."""
+    return max((expires_on - today).days, 0)
+
+
+def renewal_notice_due(reached: Collection[int], sent: Collection[int], left: int) -> RenewalNotice | None:
+    """The one renewal notice to send now, if any.
+
+    ``reached`` holds the steps whose moment has come (the days before the lapse of each reminder,
+    0 for the lapse itself), ``sent`` the steps already sent, ``left`` the days truly left.
+    Only the latest step reached counts: a program first seen with 10 days left is told it is due
+    in 10 days (not 30), one seen after its lapse, or after a pause that slept through several
+    steps, hears only the notice due now, and a step is never sent twice.
+    """
+    if not reached:
+        return None
+    latest = min(reached)
+    if latest in sent:
+        return None
+    return RenewalNotice(step=latest, days_left=0 if latest == 0 else max(left, 1))
 
 
 def mou_status(signed_on: date | None, today: date) -> MouStatus:
@@ -70,8 +106,9 @@ def may_sign(status: MouStatus, signed_version: str | None, current_version: str
     return status is not MouStatus.VALID or signed_version != current_version
 
 
-def check_signed_name(typed: str) -> str:
-    """The name a person typed to sign an MOU, tidied; ValidationFailed if it cannot be a name."""
+def check_signed_name(typed: str, signer_name: str) -> str:
+    """The name a person typed to sign an MOU, tidied; ValidationFailed if it cannot be a name or
+    is not ``signer_name``, the name of the signed-in person (the rule of the ROI's e-signature)."""
     name = " ".join((typed or "").split())
     if len(name) < 2 or not any(ch.isalpha() for ch in name):
         raise ValidationFailed("Type your full name to sign the MOU.", field="signed_name",
@@ -79,4 +116,8 @@ def check_signed_name(typed: str) -> str:
     if len(name) > MAX_SIGNED_NAME:
         raise ValidationFailed(f"Keep the typed name under {MAX_SIGNED_NAME} characters.",
                                field="signed_name")
+    if not signs_as(signer_name, name):
+        raise ValidationFailed(f"Type your own full name as CONNECT knows it: {signer_name}. "
+                               "Only you can sign for yourself.", field="signed_name",
+                               code="signature_mismatch")
     return name

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 
 from domain.calendar import add_years
 from domain.errors import InvalidTransition, NotAllowed, ValidationFailed
+from domain.signatures import is_typed_blank, signs_as
 from domain.taxonomy import LabelledStrEnum
 
 SMS_CODE_LENGTH = 6
@@ -165,25 +165,17 @@ def expiry_reminder_on(expires_on: date, days_before: int = 30) -> date:
     return expires_on - timedelta(days=days_before)
 
 
-def _comparable_name(name: str) -> str:
-    # Drop accents (NFKD splits "é" into "e" + a combining mark), case and all whitespace.
-    decomposed = unicodedata.normalize("NFKD", name)
-    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return "".join(bare.casefold().split())
-
-
 def check_signer(authorizer_name: str, typed_name: str) -> None:
     """Require the typed signature to be the authoriser's name.
 
     Case, accents and spacing are ignored ("José  de la Cruz" matches "jose dela cruz").
     Raises ValidationFailed on field ``typed_name`` (the name the request types) otherwise.
     """
-    typed = _comparable_name(typed_name or "")
-    if not typed:
+    if is_typed_blank(typed_name):
         raise ValidationFailed(
             "Type your full name to sign.", field="typed_name", code="signature_missing"
         )
-    if typed != _comparable_name(authorizer_name or ""):
+    if not signs_as(authorizer_name, typed_name):
         raise ValidationFailed(
             "The name typed does not match the person authorising this release. That person "
             "must sign with their own full name, as entered under 'Authorization by'.",

@@ -150,6 +150,14 @@ def make_signed_roi(db: Session, client, sending: Program, receiving: tuple[Prog
     return roi
 
 
+async def advance(env, duration: timedelta, step: timedelta = timedelta(days=10)) -> None:
+    """Skips time in steps: one long unlock_time_skipping_with_sleep across a timer that runs
+    activities can stall the test server's RPC."""
+    while duration > timedelta(0):
+        await env.sleep(min(step, duration))
+        duration -= step
+
+
 async def eventually(check, timeout: float = 15.0):
     """Polls ``check`` (a function, or a coroutine function) until it returns something truthy
     (work done by the worker)."""

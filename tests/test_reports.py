@@ -552,6 +552,15 @@ async def test_agencies_report_page_and_csv(client, network):
                         "Counties by telemedicine", "Insurance accepted", "Phone", "Email"]
     assert table[1][1:7] == ["Billings Behavioral Health", "3 — South Central", "Mental health",
                              "Yellowstone", "Lewis and Clark", "Aetna; Medicaid"]
+    # Region 5 with a county of region 2: nothing, and the page says where the county is.
+    elsewhere = await client.get("/reports/agencies", params={"region": "5", "county": "cascade"},
+                                 headers={"accept": "text/html"})
+    assert "Nothing matches these filters" in elsewhere.text
+    assert ("Cascade County is in Region 2 (North Central), not in Region 5 (Western). Choose Region 2, "
+            "or any region, to see the programs serving Cascade County.") in elsewhere.text
+    assert 'list="f-county-list"' in elsewhere.text and 'value="cascade"' in elsewhere.text  # type-ahead
+    found = await client.get("/reports/agencies", params={"service": "mental_health"}, headers={"accept": "text/html"})
+    assert 'data-testid="county-elsewhere"' not in found.text
     bad = await client.get("/api/v1/reports/agencies", params={"county": "Atlantis"})
     assert bad.status_code == 422 and bad.json()["field"] == "county"
     bad_page = await client.get("/reports/agencies", params={"service": "spa"}, headers={"accept": "text/html"})

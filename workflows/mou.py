@@ -14,6 +14,7 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from domain.calendar import add_years
+    from domain.mou import days_left, renewal_notice_due
     from workflows import search_attributes as sa
     from workflows.clock import local_date, local_instant, until
     from workflows.delivery import DB_ACTIVITY, deliver_all
@@ -28,6 +29,9 @@ with workflow.unsafe.imports_passed_through():
         SignMou,
     )
 
+# Workflows from before this patch sent every reminder whose day had passed at once (a lapsed
+# program heard "due in 30 days", "due in 7 days" and "has lapsed" in the same minute).
+ONE_NOTICE_DUE_NOW = "mou-one-notice-due-now"
 
 
 @workflow.defn(name="MouRenewal")
@@ -55,20 +59,50 @@ class MouRenewalWorkflow:
                 )
 
     async def _keep_year(self) -> None:
-        """Waits through the reminders and the lapse; returns early when a new signature lands."""
+        """Waits through the reminders and the lapse; returns early when a new signature lands.
+
+        At each wake-up (start, timer, or a worker back after a pause) it sends only the notice
+        due now (`domain.mou.renewal_notice_due`), saying the days truly left.
+        """
         if self._state.expires_on is None:
             self._set_status("missing")
             return
-        for moment, days_left in self._checkpoints():
+        if not workflow.patched(ONE_NOTICE_DUE_NOW):
+            return await self._keep_year_before_one_notice()
+        while True:
+            now = workflow.now()
+            points = self._checkpoints()
+            reached = [step for moment, step in points if moment <= now]
+            self._set_status("lapsed" if 0 in reached else "due_soon" if reached else "valid")
+            notice = renewal_notice_due(reached, self._state.reminders_sent, self._days_left(now))
+            if notice is not None:
+                self._state.reminders_sent.append(notice.step)
+                await self._notice("lapsed" if notice.lapsed else "reminder", notice.days_left)
+            upcoming = [moment for moment, _ in points if moment > now]
+            if not upcoming or await self._wait_or_changed(upcoming[0]):
+                return
+
+    def _days_left(self, now: datetime) -> int:
+        policy = self._input.policy
+        assert self._state.expires_on is not None
+        if policy.year_override_seconds and self._signed_at is not None:
+            day = timedelta(seconds=policy.year_override_seconds) / 365
+            lapse = self._signed_at + timedelta(seconds=policy.year_override_seconds)
+            return max(round((lapse - now) / day), 0)
+        return days_left(self._state.expires_on, local_date(now))
+
+    async def _keep_year_before_one_notice(self) -> None:
+        """The loop of workflows started before ONE_NOTICE_DUE_NOW, kept so they replay."""
+        for moment, step in self._checkpoints():
             if moment > workflow.now():
                 self._set_status("due_soon" if self._state.reminders_sent else "valid")
                 if await self._wait_or_changed(moment):
                     return
-            if days_left > 0:
-                if days_left not in self._state.reminders_sent:
-                    self._state.reminders_sent.append(days_left)
+            if step > 0:
+                if step not in self._state.reminders_sent:
+                    self._state.reminders_sent.append(step)
                     self._set_status("due_soon")
-                    await self._notice("reminder", days_left)
+                    await self._notice("reminder", step)
             else:
                 self._set_status("lapsed")
                 await self._notice("lapsed", 0)

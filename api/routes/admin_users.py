@@ -135,6 +135,7 @@ def _ask_for_agency_mou(db: Session, user: User, program: Program, role: Role, m
     if role.is_gatekeeper and not is_mou_valid(program.mou_expires_on, today_local(moment)):
         notify_users(db, [user.id], kind="agency_mou", link=f"/agency/mou/{program.id}",
                      key=f"gatekeeper-mou-{user.id}-{program.id}-{program.mou_expires_on}",
+                     actor_id=None,  # a task left for them, even when they gave themselves the role
                      text=f"You are a gatekeeper of {program.display_name}, whose agency MOU is not "
                           "signed: until you sign it, the program is hidden from the directory and "
                           "cannot receive referrals.")
@@ -195,7 +196,7 @@ def _role_by_email(request: Request, db: Session, scope: AdminScope, moment, tas
         program = invitation.program.display_name
         outbox_ids = notify_users(
             db, [invitation.user_id], kind="role_invitation", link="/profile",
-            key=f"role-invitation-{invitation.id}-{moment.isoformat()}",
+            key=f"role-invitation-{invitation.id}-{moment.isoformat()}", actor_id=admin.id,
             text=f"{admin.full_name} invited you to work in {program} as {body.role.label.lower()}. "
                  "Accept or decline it on your agency profile page.",
             email_template="role_invitation", public_url=settings.public_url,
@@ -223,6 +224,7 @@ def _deactivate(request: Request, db: Session, scope: AdminScope, moment, user: 
             db, [u.id for u in orgs.gatekeepers_of(db, [program_id])[program_id]],
             kind="reassignment_needed", link="/agency/referrals",
             key=f"deactivated-{user.id}-{moment.isoformat()}-p{program_id}",
+            actor_id=_actor(request).user.id,
             text=f"{user.full_name} no longer uses CONNECT. {count} open referral"
                  f"{'s' if count != 1 else ''} of {program.display_name} assigned to them "
                  f"need{'s' if count == 1 else ''} a new provider.")

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from api.deps import SESSION_COOKIE, CurrentActor, DbSession, Now, SettingsDep, today_local
 from api.forms import anon_csrf_ok, issue_anon_csrf
-from api.onboarding import next_step
+from api.onboarding import sign_in_step
 from connect.security import hash_password, needs_rehash, verify_password
 from domain.passwords import normalize_password
 from models import audit, throttle
@@ -78,7 +78,7 @@ async def login(
     token = start_session(db, user, moment, program_id)
     audit.record(db, action="user.login", entity_type="user", entity_id=user.id, user_id=user.id)
     db.commit()
-    target = next_step(user, program_id, today_local(moment)) or _safe_next(next)
+    target = sign_in_step(user, program_id, today_local(moment)) or _safe_next(next)
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
         SESSION_COOKIE, token, httponly=True, samesite="lax",

@@ -18,7 +18,7 @@ from sqlalchemy.orm import object_session
 from api.deps import CurrentActor, DbSession, Now, UserMouActor, membership_of, today_local
 from api.errors import Conflict, Forbidden, NotFound
 from api.forms import FormFailure, form_errors, form_status, render
-from api.onboarding import next_step
+from api.onboarding import sign_in_step
 from api.schema_types import Id
 from api.updates import run_update
 from connect.mou_documents import MouDocument, mou_document
@@ -79,7 +79,7 @@ def _document_out(doc: MouDocument) -> dict:
     return {"title": doc.title, "version": doc.version, "sha256": doc.sha256, "text": doc.text}
 
 
-def _check_signature(ctx: dict, data: MouSignIn) -> str:
+def _check_signature(ctx: dict, data: MouSignIn, signer: User) -> str:
     """The typed name, once every reason to refuse the signature has been ruled out."""
     doc: MouDocument = ctx["doc"]
     if not ctx["may_sign"]:
@@ -88,7 +88,7 @@ def _check_signature(ctx: dict, data: MouSignIn) -> str:
     if (data.version, data.text_sha256) != (doc.version, doc.sha256):
         raise ValidationFailed("The MOU text changed while you were reading it. Read the new "
                                "version below and sign again.", code="mou_text_changed")
-    name = check_signed_name(data.signed_name)
+    name = check_signed_name(data.signed_name, signer.full_name)
     if not data.agree:
         raise ValidationFailed("Tick the box to confirm you have read the MOU and agree to it.",
                                field="agree")
@@ -124,7 +124,7 @@ def _user_context(db, actor, moment) -> dict:
 
 
 async def _sign_user(request: Request, db, actor, moment, data: MouSignIn):
-    name = _check_signature(_user_context(db, actor, moment), data)
+    name = _check_signature(_user_context(db, actor, moment), data, actor.user)
     return await _sign(request, MouKind.USER, actor.user.id, actor.user, actor.program_id, name,
                        mou_document(MouKind.USER))
 
@@ -148,7 +148,7 @@ async def user_mou_sign_page(request: Request, actor: CurrentActor, db: DbSessio
                                             "errors": form_errors(err)}, form_status(err))
     actor.user.mou_expires_on = signed.expires_on
     program_id = actor.session.program_id if actor.session else actor.program_id
-    return RedirectResponse(next_step(actor.user, program_id, today_local(moment)) or "/?done=mou",
+    return RedirectResponse(sign_in_step(actor.user, program_id, today_local(moment)) or "/?done=mou",
                             status_code=303)
 
 
@@ -193,7 +193,7 @@ def _agency_context(db, program: Program, moment) -> dict:
 
 async def _sign_agency(request: Request, db, actor, moment, program_id: int, data: MouSignIn):
     program = _gatekeeper_program(db, actor, program_id)
-    name = _check_signature(_agency_context(db, program, moment), data)
+    name = _check_signature(_agency_context(db, program, moment), data, actor.user)
     return await _sign(request, MouKind.AGENCY, program.id, actor.user, program.id, name,
                        mou_document(MouKind.AGENCY))
 

@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field
 from api.deps import Actor, CurrentActor, DbSession, Now, membership_of, today_local
 from api.errors import ApiError
 from api.forms import FormFailure, form_errors, form_status, render
-from api.onboarding import next_step
+from api.onboarding import next_step, sign_in_step
 from api.schema_types import Code, Id
 from domain.accounts import Role
 from domain.errors import NotAllowed
@@ -148,12 +148,14 @@ async def profile_page(request: Request, actor: CurrentActor, db: DbSession, mom
 @router.post("/profile", include_in_schema=False)
 async def choose_page(request: Request, actor: CurrentActor, db: DbSession, moment: Now,
                       program_id: Annotated[str, Form()] = ""):
+    signing_in = actor.program_id is None  # choosing the first profile is a step of signing in
     try:
         _choose(db, actor, program_id)
     except FormFailure as err:
         db.rollback()
         return _page(request, db, actor, moment, errors=form_errors(err), status=form_status(err))
-    target = next_step(actor.user, actor.program_id, today_local(moment)) or "/"
+    step = sign_in_step if signing_in else next_step
+    target = step(actor.user, actor.program_id, today_local(moment)) or "/"
     return RedirectResponse(target, status_code=303)
 
 

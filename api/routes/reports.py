@@ -38,7 +38,7 @@ from api.report_tables import (
 from domain import measures
 from domain.errors import ValidationFailed
 from domain.measures import OutcomeGroup, outcome_group, outcome_labels, outcome_of
-from domain.montana import REGIONS, county_names, is_montana_county, canonical_county
+from domain.montana import REGIONS, canonical_county, county_names, county_outside_region, is_montana_county
 from domain.referral_status import ServiceStatus
 from domain.reports import (
     DASHBOARD_PERIOD_DAYS, DEFAULT_PERIOD_DAYS, STATE_FILTERS, Direction, Period, Report, Roles, ScopeKind,
@@ -285,8 +285,10 @@ def agencies_page(request: Request, db: DbSession, moment: Now,
         return _bad_filter(request, Report.AGENCIES, "reports/agencies.html", error,
                            _agencies_form(db, params))
     page = q.agencies_page(db, f, today_local(moment), params.page)
+    elsewhere = None if page.total else county_outside_region(f.county, f.region)
     return _page(request, Report.AGENCIES, "reports/agencies.html",
-                 {**_agencies_form(db, params), **_table(AGENCY_COLUMNS, page, page.rows)})
+                 {**_agencies_form(db, params), **_table(AGENCY_COLUMNS, page, page.rows),
+                  "county_elsewhere": elsewhere})
 
 
 @router.get("/api/v1/reports/agencies")

@@ -1,6 +1,7 @@
 // The two-page client profile form ("Page 1" / "Page 2"): switching pages, the green check mark
-// on a page once its required fields are filled in, "Add Subject" only when both are, the "no
-// fixed address" convention and extra phone rows. The server checks everything again.
+// on a page once its required fields are filled in, "Add Subject" only when both are (and, until
+// then, what is still missing beside it), the "no fixed address" convention and extra phone rows.
+// The server checks everything again.
 (function () {
   "use strict";
   var form = document.querySelector(".connect-client-form");
@@ -31,42 +32,73 @@
     return (!el.min || value >= el.min) && (!el.max || value <= el.max);
   }
 
-  function page1Complete() {
-    return filled("first_name") && filled("last_name") && dobValid() && filled("gender_identity") &&
-      form.querySelectorAll("input[name=races]:checked").length > 0 && filled("military_service");
+  function labelOf(name) {
+    var label = form.querySelector("label[for='" + name + "'], [data-field='" + name + "'] legend");
+    var text = label ? label.cloneNode(true) : null;
+    if (!text) { return name; }
+    Array.prototype.forEach.call(text.querySelectorAll("abbr, .connect-when-no-phone"), function (el) { el.remove(); });
+    return text.textContent.replace(/\s+/g, " ").trim();
+  }
+
+  // What each page still needs, in the words of its labels.
+  function page1Missing() {
+    var missing = [];
+    ["first_name", "last_name"].forEach(function (name) { if (!filled(name)) { missing.push(labelOf(name)); } });
+    if (!dobValid()) { missing.push(labelOf("dob")); }
+    if (!filled("gender_identity")) { missing.push(labelOf("gender_identity")); }
+    if (!form.querySelectorAll("input[name=races]:checked").length) { missing.push(labelOf("races")); }
+    if (!filled("military_service")) { missing.push(labelOf("military_service")); }
+    return missing;
   }
 
   function hasRealPhone(numbers) {
     return numbers.some(function (n) { return digits(n) !== ALL_NINES; });
   }
 
-  function page2Complete() {
-    var noAddress = field("no_fixed_address").checked;
+  function page2Missing() {
+    var missing = [];
+    if (!field("no_fixed_address").checked && !filled("address")) { missing.push(labelOf("address")); }
+    ["city", "county"].forEach(function (name) { if (!filled(name)) { missing.push(labelOf(name)); } });
     var zip = String(field("zip").value || "").trim();
     var zip5 = /^\d{5}([-\s]?\d{4})?$/.test(zip) ? parseInt(zip.slice(0, 5), 10) : 0;
+    if (!(zip5 >= 59001 && zip5 <= 59937)) { missing.push(labelOf("zip") + " (59001 to 59937)"); }
     var numbers = phoneNumbers();
-    var phonesOk = numbers.every(function (n) { return digits(n).length === 10; });
-    var reachOk = hasRealPhone(numbers) || filled("best_way_to_reach");
-    return (noAddress || filled("address")) && filled("city") && filled("county") &&
-      zip5 >= 59001 && zip5 <= 59937 && phonesOk && reachOk;
+    if (!numbers.every(function (n) { return digits(n).length === 10; })) {
+      missing.push("a phone number of 10 digits");
+    }
+    if (!hasRealPhone(numbers) && !filled("best_way_to_reach")) {
+      missing.push(numbers.length ? labelOf("best_way_to_reach") + " (the client has no phone)"
+                                  : "a phone number or the " + labelOf("best_way_to_reach").toLowerCase());
+    }
+    return missing;
   }
 
   var submit = form.querySelector("[data-submit]");
+  var reason = form.querySelector("[data-submit-reason]");
   var acknowledge = field("acknowledge_near_matches");
 
   function refresh() {
-    var done = { 1: page1Complete(), 2: page2Complete() };
-    Object.keys(done).forEach(function (page) {
+    var missing = { 1: page1Missing(), 2: page2Missing() };
+    Object.keys(missing).forEach(function (page) {
       var mark = form.querySelector("[data-check='" + page + "']");
-      if (mark) { mark.hidden = !done[page]; }
+      if (mark) { mark.hidden = missing[page].length > 0; }
     });
-    var ready = done[1] && done[2] && (!acknowledge || acknowledge.checked);
+    var parts = [];
+    Object.keys(missing).forEach(function (page) {
+      if (missing[page].length) { parts.push("Page " + page + ": " + missing[page].join(", ")); }
+    });
+    if (acknowledge && !acknowledge.checked) { parts.push("tick that none of the possible matches is this person"); }
+    var ready = parts.length === 0;
     submit.disabled = !ready;
     submit.setAttribute("aria-disabled", String(!ready));
+    reason.hidden = ready;
+    reason.textContent = ready ? "" : "To " + submit.textContent.trim().toLowerCase() + ", fill in " + parts.join("; ") + ".";
     var noPhone = !hasRealPhone(phoneNumbers());
     Array.prototype.forEach.call(form.querySelectorAll(".connect-when-no-phone"), function (el) {
       el.hidden = !noPhone;
     });
+    var reach = field("best_way_to_reach");
+    if (noPhone) { reach.setAttribute("aria-required", "true"); } else { reach.removeAttribute("aria-required"); }
   }
 
   function show(page) {

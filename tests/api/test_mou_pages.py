@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -12,7 +13,7 @@ from connect.mou_documents import mou_document
 from connect.starters import mou_workflow_id
 from models.accounts import User, UserMou
 from models.org import AgencyMou, Program
-from tests.factories import HTML, login, make_program, make_user, montana_today
+from tests.factories import HTML, PASSWORD, login, make_program, make_user, montana_today
 from workflows.mou import MouRenewalWorkflow
 from workflows.mou_contracts import MOU_VERSION, MouKind
 
@@ -65,10 +66,11 @@ async def test_user_signs_the_mou_on_the_page(client, db, temporal_client):
         ({"signed_name": " "}, "Type your full name"),
         ({"text_sha256": "0" * 64}, "MOU text changed"),
         ({"version": "2019.1"}, "MOU text changed"),
+        ({"signed_name": "Someone Else"}, "Type your own full name as CONNECT knows it: Nico Newuser"),
     ],
 )
 async def test_bad_signatures_are_refused_and_start_nothing(client, db, temporal_client, changes, reason):
-    user = make_user(db, "olga@example.org", mou_signed=False)
+    user = make_user(db, "olga@example.org", name="Nico Newuser", mou_signed=False)
     db.commit()
     before = datetime.now(timezone.utc)
     csrf = await login(client, user.email)
@@ -82,7 +84,7 @@ async def test_bad_signatures_are_refused_and_start_nothing(client, db, temporal
 
 
 async def test_user_mou_through_the_api(client, db):
-    user = make_user(db, "api.mou@example.org", mou_signed=False)
+    user = make_user(db, "api.mou@example.org", name="Api Person", mou_signed=False)
     db.commit()
     csrf = await login(client, user.email)
     shown = (await client.get("/api/v1/mou")).json()
@@ -95,7 +97,7 @@ async def test_user_mou_through_the_api(client, db):
 
 
 async def test_lapsed_user_mou_can_be_signed_again(client, db):
-    user = make_user(db, "lapsed@example.org")
+    user = make_user(db, "lapsed@example.org", name="Nico Newuser")
     user.mou_expires_on = montana_today() - timedelta(days=1)
     db.commit()
     csrf = await login(client, user.email)
@@ -119,6 +121,27 @@ async def test_gatekeeper_signs_the_agency_mou(client, db):
     assert db.get(Program, program.id).mou_expires_on > montana_today()
     row = db.scalar(select(AgencyMou).where(AgencyMou.program_id == program.id))
     assert (row.signed_by_id, row.text_sha256) == (gk.id, AGENCY_DOC.sha256)
+
+
+async def test_the_agency_mou_is_signed_in_the_gatekeepers_own_name(client, db, temporal_client):
+    program = make_program(db, mou_valid=False)
+    gk = make_user(db, "gina.own@example.org", name="Gina Gatekeeper", gatekeeper_of=(program,))
+    db.commit()
+    before = datetime.now(timezone.utc)
+    csrf = await login(client, gk.email)
+    page = await client.post(f"/agency/mou/{program.id}", headers=HTML,
+                             data={**signature(AGENCY_DOC, signed_name="Someone Else"), "csrf_token": csrf})
+    assert page.status_code == 422
+    assert 'usa-input usa-input--error" id="signed_name"' in page.text
+    assert "Type your own full name as CONNECT knows it: Gina Gatekeeper" in page.text
+    assert 'value="Someone Else"' in page.text  # the form keeps what was typed
+    db.expire_all()
+    assert db.get(Program, program.id).mou_expires_on is None
+    await assert_not_started_since(temporal_client, mou_workflow_id(MouKind.AGENCY, program.id), before)
+    # The same rule as the ROI's e-signature: case, accents and spacing do not matter.
+    signed = await client.post(f"/agency/mou/{program.id}", headers=HTML,
+                               data={**signature(AGENCY_DOC, signed_name="gina  GATEKEEPER"), "csrf_token": csrf})
+    assert signed.status_code == 303, signed.text
 
 
 async def test_non_gatekeeper_is_refused_and_no_workflow_starts(client, db, temporal_client):
@@ -166,7 +189,7 @@ async def test_unknown_program_is_not_found(client, db):
 
 
 async def test_a_new_mou_version_can_be_signed_before_the_old_one_lapses(client, db):
-    user = make_user(db, "versions@example.org")  # valid for a year
+    user = make_user(db, "versions@example.org", name="Nico Newuser")  # valid for a year
     db.add(UserMou(user_id=user.id, signed_name="Old Signer", version="2025.1", text_sha256="f" * 64,
                    signed_at=datetime(2026, 1, 5, tzinfo=timezone.utc), expires_on=user.mou_expires_on))
     db.commit()
@@ -185,3 +208,49 @@ async def test_gatekeeper_lists_their_programs_agency_mous(client, db):
     await login(client, gk.email)
     rows = (await client.get("/api/v1/agency/mou")).json()
     assert {r["program_id"]: r["status"] for r in rows} == {due.id: "due_soon", never.id: "missing"}
+
+
+async def sign_in(client, email: str):
+    """The answer to the sign-in form (where signing in leads)."""
+    page = await client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    return await client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
+
+
+async def test_a_gatekeeper_is_prompted_at_sign_in_to_sign_a_lapsed_agency_mou(client, db):
+    program = make_program(db, "Helena Food Share")
+    program.mou_expires_on = montana_today() - timedelta(days=2)
+    gk = make_user(db, "lapsed.gk@example.org", gatekeeper_of=(program,))
+    db.commit()
+    answer = await sign_in(client, gk.email)
+    assert answer.status_code == 303 and answer.headers["location"] == f"/agency/mou/{program.id}?prompt=1"
+    page = await client.get(answer.headers["location"], headers=HTML)
+    warning = re.sub(r"\s+", " ", page.text[page.text.index('data-testid="agency-mou-warning"'):])
+    assert "you are asked to sign its agency MOU" in warning
+    assert (f"lapsed on {program.mou_expires_on:%B %-d, %Y}. Until a gatekeeper signs it again, "
+            f"{program.display_name} is hidden from CONNECT's directory and other agencies cannot send it referrals") in warning
+    assert 'href="/">Sign it later' in warning  # a prompt, not a gate
+    assert (await client.get("/", headers=HTML)).status_code == 200
+
+
+async def test_sign_in_prompts_for_several_programs_on_the_list_and_not_when_all_are_signed(client, db):
+    lapsed = make_program(db, "Lapsed")
+    lapsed.mou_expires_on = montana_today()
+    never = make_program(db, "Never", mou_valid=False)
+    fine = make_program(db, "Fine")
+    gk = make_user(db, "two.gk@example.org", gatekeeper_of=(lapsed, never))
+    kept = make_user(db, "fine.gk@example.org", gatekeeper_of=(fine,))
+    provider = make_user(db, "prov.lapsed@example.org", provider_of=(lapsed,))
+    db.commit()
+    assert (await sign_in(client, gk.email)).headers["location"] == "/profile"  # two programs: choose one
+    csrf = await login(client, gk.email)
+    chosen = await client.post("/profile", headers=HTML, data={"program_id": str(never.id), "csrf_token": csrf})
+    assert chosen.headers["location"] == "/agency/mou?prompt=1"
+    again = await client.post("/profile", headers=HTML, data={"program_id": str(lapsed.id), "csrf_token": csrf})
+    assert again.headers["location"] == "/"  # switching later is not signing in: no prompt
+    page = await client.get("/agency/mou?prompt=1", headers=HTML)
+    assert "you are asked to sign the agency MOU of each program below" in page.text
+    client.cookies.clear()
+    assert (await sign_in(client, kept.email)).headers["location"] == "/"
+    client.cookies.clear()
+    assert (await sign_in(client, provider.email)).headers["location"] == "/"  # only gatekeepers sign

@@ -51,7 +51,7 @@ async def test_send_from_the_chart_then_work_it(client, db):
 
     # An unsent draft has no "Sent" date in Sent Referrals (it used to show its creation time).
     listed = await client.get("/referrals/sent", params={"status": "pending"}, headers=HTML)
-    row = re.search(rf'<tr data-referral="{rid}">.*?</tr>', listed.text, re.S).group(0)
+    row = re.search(rf'<tr data-referral="{rid}"[^>]*>.*?</tr>', listed.text, re.S).group(0)
     assert "Not sent" in row
 
     pending = await client.get(f"/referrals/{rid}", headers=HTML)

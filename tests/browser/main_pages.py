@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from models.messages import Notification
 from models.referrals import Escalation
-from tests.factories import PASSWORD, make_referral, make_signed_roi, make_user
+from tests.browser.steps import sign_in
+from tests.factories import make_referral, make_signed_roi, make_user
 from tests.referral_network import Network, make_network
 
 
@@ -20,15 +21,6 @@ class MainPages:
     admin_email: str
     # email -> [(name, path)]
     pages: dict[str, list[tuple[str, str]]]
-
-
-async def sign_in(page, email: str, *, then: str = "text=Welcome") -> None:
-    """Signs in through the form and waits for ``then`` (a selector) on the page it lands on."""
-    await page.goto("/login")
-    await page.fill("#email", email)
-    await page.fill("#password", PASSWORD)
-    await page.click("button[type=submit]")
-    await page.wait_for_selector(then)
 
 
 def make_main_pages(db: Session) -> MainPages:

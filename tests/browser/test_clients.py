@@ -1,7 +1,7 @@
 """Part 2 of the guide in a browser: search the Subjects bar, find no one, add the subject on
 the two pages (check marks, "Add Subject" only when both are complete), land on the profile."""
 
-from tests.browser.main_pages import sign_in
+from tests.browser.steps import sign_in
 from tests.factories import make_program, make_user
 
 
@@ -28,6 +28,14 @@ async def test_search_then_two_page_create_then_profile(page, db):
     assert await page.input_value("#last_name") == "Running Crane"
     submit = page.locator("[data-testid=submit]")
     assert await submit.is_disabled()
+    # ... and says why, beside it, in the words of the labels.
+    reason = page.locator("[data-testid=submit-reason]")
+    assert await submit.get_attribute("aria-describedby") == "submit-reason"
+    said = await reason.inner_text()
+    assert said.startswith("To add subject, fill in Page 1: DOB, Current Gender Identity, Race, Military Service; ")
+    assert said.endswith("Page 2: Current address of residence, Current City, Current County, Current Zip code "
+                         "(59001 to 59937), a phone number or the best way to reach the client.")
+    assert "First name" not in said  # filled in from the search
     assert not await page.locator("[data-check='1']").is_visible()
     assert not await page.locator("#page-2").is_visible()
 
@@ -37,6 +45,7 @@ async def test_search_then_two_page_create_then_profile(page, db):
     await page.select_option("#military_service", "veteran")
     await page.locator("[data-check='1']").wait_for(state="visible")
     assert await submit.is_disabled()  # Page 2 is still missing
+    assert "Page 1" not in await reason.inner_text()
 
     await page.click("[data-testid=tab-page-2]")
     await tick(page, "no_fixed_address")
@@ -47,9 +56,14 @@ async def test_search_then_two_page_create_then_profile(page, db):
     await page.fill("#zip", "59401")
     await page.fill("#phone-number-0", "(999) 999-9999")
     assert not await page.locator("[data-check='2']").is_visible()  # no phone: best way to reach needed
+    assert await reason.inner_text() == ("To add subject, fill in Page 2: Best way to reach the client "
+                                         "(the client has no phone).")
+    assert await page.get_attribute("#best_way_to_reach", "aria-required") == "true"
+    assert await page.locator("label[for=best_way_to_reach] abbr[title=required]").is_visible()
     await page.fill("#best_way_to_reach", "Message through the Great Falls Rescue Mission front desk")
     await page.locator("[data-check='2']").wait_for(state="visible")
     assert await submit.is_enabled()
+    assert not await reason.is_visible()
 
     await submit.click()
     await page.wait_for_selector("[data-testid=client-name]")

@@ -1,10 +1,12 @@
 """The guide's first sign-in: change the initial password, sign the User MOU, choose the agency
 profile — then the program shows in the profile bar."""
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from models.accounts import User, UserMou
-from tests.factories import PASSWORD, make_program, make_user
+from tests.factories import PASSWORD, make_program, make_user, montana_today
 
 NEW = "Sleeping-Giant-Trail-9"
 
@@ -40,8 +42,13 @@ async def test_first_login_password_mou_and_profile(page, db):
     await page.fill("#signed_name", "Nico Newuser")
     await page.click("form.usa-form button[type=submit]")  # forgot to tick the box
     assert "Tick the box" in await page.inner_text("[data-testid=error-agree]")
-    await page.fill("#signed_name", "Nico Newuser")
+    await page.fill("#signed_name", "Someone Else")  # only the signed-in person signs for themselves
     await page.click("label[for=agree]")  # USWDS styles the label; the box itself is hidden
+    await page.click("form.usa-form button[type=submit]")
+    assert "own full name as CONNECT knows it: Nico Newuser" in await page.inner_text("[data-testid=error-signed_name]")
+    assert "usa-input--error" in await page.get_attribute("#signed_name", "class")
+    assert await page.is_checked("#agree")  # what was ticked stays ticked
+    await page.fill("#signed_name", "Nico Newuser")
     await page.click("form.usa-form button[type=submit]")
     await page.wait_for_url("**/profile")
 
@@ -54,3 +61,24 @@ async def test_first_login_password_mou_and_profile(page, db):
     user = db.scalar(select(User).where(User.email == "nico@example.org"))
     assert not user.must_change_password and user.mou_expires_on is not None
     assert db.scalar(select(UserMou.signed_name).where(UserMou.user_id == user.id)) == "Nico Newuser"
+
+
+async def test_a_gatekeeper_whose_agency_mou_lapsed_is_prompted_at_sign_in(page, db):
+    program = make_program(db, "Helena Food Share")
+    program.mou_expires_on = montana_today() - timedelta(days=1)
+    make_user(db, "gina@example.org", name="Gina Gatekeeper", gatekeeper_of=(program,))
+    db.commit()
+
+    await page.goto("/login")
+    await page.fill("#email", "gina@example.org")
+    await page.fill("#password", PASSWORD)
+    await page.click("button[type=submit]")
+    await page.wait_for_url(f"**/agency/mou/{program.id}?prompt=1")
+    warning = await page.inner_text("[data-testid=agency-mou-warning]")
+    assert "you are asked to sign its agency MOU" in warning
+    assert "hidden from CONNECT's directory and other agencies cannot send it referrals" in warning
+    await page.fill("#signed_name", "Gina Gatekeeper")
+    await page.click("label[for=agree]")
+    await page.click("form.usa-form button[type=submit]")
+    await page.wait_for_url(f"**/agency/mou/{program.id}?done=signed")
+    assert "the agency MOU is signed" in await page.inner_text("main")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from models.messages import Notification
-from tests.browser.main_pages import sign_in
+from tests.browser.steps import sign_in
 from tests.browser.page_checks import WIDTHS, screenshot, sideways_overflow
 from tests.factories import make_program, make_user
 

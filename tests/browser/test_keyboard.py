@@ -5,7 +5,7 @@ and close by keyboard."""
 
 from __future__ import annotations
 
-from tests.browser.main_pages import sign_in
+from tests.browser.steps import sign_in
 from tests.browser.page_checks import WIDTHS, follow, tab_to
 from tests.factories import PASSWORD
 from tests.referral_network import make_network

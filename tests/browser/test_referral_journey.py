@@ -4,7 +4,7 @@ in Sent Referrals."""
 
 from __future__ import annotations
 
-from tests.browser.main_pages import sign_in
+from tests.browser.steps import sign_in
 from tests.referral_network import make_network
 
 
@@ -56,7 +56,7 @@ async def test_refer_assign_work_and_track(page, browser, live_server, db):
     await gk.fill("#note-text", "Intake booked for Thursday")
     await gk.get_by_role("button", name="Add note").click()
     await gk.wait_for_selector("text=Added to the call log.")
-    await gk.locator("[data-testid=statuses] label", has_text="Closed - Successful completion").click()
+    await gk.select_option("#status", label="Closed - Successful completion")
     await gk.get_by_role("button", name="Update status").click()
     await gk.wait_for_selector("text=Referral Status updated.")
     assert "Closed - Successful completion" in await gk.inner_text("[data-testid=service-status]")

@@ -14,6 +14,7 @@ from domain.montana import (
     is_montana_zip,
     normalize_zip,
     region_name,
+    county_outside_region,
     region_of,
 )
 
@@ -145,3 +146,15 @@ def test_is_montana_zip(value, in_montana):
 
 def test_timezone():
     assert TIMEZONE == montana.TIMEZONE == "America/Denver"
+
+
+@pytest.mark.parametrize(("county", "region", "said"), [
+    ("Cascade", 5, "Cascade County is in Region 2 (North Central), not in Region 5 (Western). Choose "
+                   "Region 2, or any region, to see the programs serving Cascade County."),
+    ("lewis & clark", 1, "Lewis and Clark County is in Region 4"),
+    ("Cascade", 2, None),  # the county is in that region
+    ("Cascade", None, None), (None, 2, None), ("", 2, None),
+])
+def test_county_outside_region(county, region, said):
+    found = county_outside_region(county, region)
+    assert found == said if said is None else found.startswith(said)

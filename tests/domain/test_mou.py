@@ -5,13 +5,16 @@ import pytest
 from domain.errors import ValidationFailed
 from domain.mou import (
     MouStatus,
+    RenewalNotice,
     check_signed_name,
+    days_left,
     is_mou_valid,
     may_sign,
     mou_expires_on,
     mou_status,
     mou_status_on,
     reminder_dates,
+    renewal_notice_due,
 )
 
 
@@ -84,16 +87,26 @@ def test_status_and_validity_from_the_expiry_day(expires_on, today, status, vali
     assert is_mou_valid(expires_on, today) is valid
 
 
-@pytest.mark.parametrize(("typed", "name"), [("  Nico   Newuser ", "Nico Newuser"), ("Bo", "Bo")])
-def test_signed_name_is_tidied(typed, name):
-    assert check_signed_name(typed) == name
+@pytest.mark.parametrize(("typed", "signer", "name"), [
+    ("  Nico   Newuser ", "Nico Newuser", "Nico Newuser"),
+    ("Bo", "Bo", "Bo"),
+    ("jose de la  cruz", "José de la Cruz", "jose de la cruz"),
+])
+def test_signed_name_is_tidied(typed, signer, name):
+    assert check_signed_name(typed, signer) == name
 
 
-@pytest.mark.parametrize("typed", ["", "  ", "x", "12345", "N" * 201])
-def test_signed_name_refusals(typed):
+@pytest.mark.parametrize(("typed", "code"), [
+    ("", "signature_missing"), ("  ", "signature_missing"), ("x", "signature_missing"),
+    ("12345", "signature_missing"), ("N" * 201, None),
+    ("Someone Else", "signature_mismatch"), ("Nico", "signature_mismatch"),
+    ("Nico Newuser Jr", "signature_mismatch"),
+])
+def test_signed_name_refusals(typed, code):
     with pytest.raises(ValidationFailed) as err:
-        check_signed_name(typed)
+        check_signed_name(typed, "Nico Newuser")
     assert err.value.field == "signed_name"
+    assert err.value.code == code or code is None
 
 
 @pytest.mark.parametrize(
@@ -103,3 +116,34 @@ def test_signed_name_refusals(typed):
 )
 def test_may_sign(status, signed_version, allowed):
     assert may_sign(status, signed_version, "2026.1") is allowed
+
+
+@pytest.mark.parametrize(
+    ("reached", "sent", "left", "notice"),
+    [
+        ((), (), 200, None),  # nothing due yet
+        ((30,), (), 30, RenewalNotice(step=30, days_left=30)),
+        ((30,), (), 10, RenewalNotice(step=30, days_left=10)),  # first seen with 10 days left
+        ((30,), (30,), 12, None),  # sent once only
+        ((30, 7), (30,), 7, RenewalNotice(step=7, days_left=7)),
+        ((30, 7), (), 3, RenewalNotice(step=7, days_left=3)),  # after a pause: only the latest
+        ((30, 7), (7,), 2, None),
+        ((30, 7, 0), (), 0, RenewalNotice(step=0, days_left=0)),  # lapsed: only that it lapsed
+        ((30, 7, 0), (30, 7), 0, RenewalNotice(step=0, days_left=0)),
+        ((30, 7, 0), (0,), 0, None),
+        ((30,), (), 0, RenewalNotice(step=30, days_left=1)),  # the last hours of the last day
+    ],
+)
+def test_renewal_notice_due(reached, sent, left, notice):
+    assert renewal_notice_due(reached, sent, left) == notice
+    assert notice is None or notice.lapsed is (notice.step == 0)
+
+
+@pytest.mark.parametrize(("expires_on", "today", "left"), [
+    (date(2026, 7, 1), date(2026, 6, 21), 10),
+    (date(2026, 7, 1), date(2026, 6, 30), 1),
+    (date(2026, 7, 1), date(2026, 7, 1), 0),
+    (date(2026, 7, 1), date(2026, 7, 9), 0),
+])
+def test_days_left(expires_on, today, left):
+    assert days_left(expires_on, today) == left

@@ -72,10 +72,12 @@ async def test_revoke_stops_pending_referrals_and_tells_every_program(client, db
         assert refused.value.code == "roi_revoked"
     event = db.scalar(select(AuditEvent).where(AuditEvent.action == "roi.revoked"))
     assert sorted(event.detail["pending_referrals"]) == sorted(p.id for p in pending)
-    for user in (scene.receiver_gatekeeper, third_gk, scene.user):
+    for user in (scene.receiver_gatekeeper, third_gk):
         bell = db.scalar(select(Notification).where(Notification.user_id == user.id,
                                                     Notification.kind == "roi_revoked"))
         assert "2 pending referral(s)" in bell.text and bell.link == f"/roi/{roi_id}"
+    # The one who revoked it is not told of their own action, nor of what it blocks.
+    assert db.scalar(select(Notification).where(Notification.user_id == scene.user.id)) is None
     await eventually(lambda: email_outbox.to(third_gk.email) and email_outbox.to(scene.receiver_gatekeeper.email))
     [mail] = email_outbox.to(third_gk.email)
     assert f"#{roi_id} was revoked" in mail.subject and "Marisol" not in mail.text

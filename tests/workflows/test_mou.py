@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import re
+import uuid
+from datetime import datetime, timedelta, timezone
+
 from sqlalchemy import select
 from temporalio.client import Client
 
@@ -53,11 +58,52 @@ async def test_agency_mou_reminds_then_lapses(db, worker, temporal_client, setti
         return [n.text for n in db.scalars(select(Notification).where(Notification.user_id == gk.id))]
 
     texts = await _eventually(lambda: len(kinds()) >= 2 and kinds())
-    assert any("is due in 30 days" in t for t in texts)
+    # The true time left: in a 3-second year a day is 8 ms, so the timer's own lag shows.
+    left = [int(m[1]) for t in texts if (m := re.search(r"is due in (\d+) days", t))]
+    assert len(left) == 1 and 20 <= left[0] <= 30, texts
     assert any("has lapsed" in t for t in texts)
     await _eventually(lambda: len(email_outbox.to("gk@example.org")) >= 2)
     handle = temporal_client.get_workflow_handle(mou_workflow_id(MouKind.AGENCY, program.id))
     assert (await handle.query(MouRenewalWorkflow.state)).status == "lapsed"
+
+
+async def test_after_a_pause_only_the_notice_due_now_is_sent(db, temporal_client, settings, session_factory,
+                                                              email_outbox, sms_outbox):
+    from worker import build_worker
+
+    paused = settings.model_copy(update={"temporal_task_queue": f"connect-pause-{uuid.uuid4().hex[:8]}"})
+
+    def worker():
+        return build_worker(temporal_client, paused, session_factory=session_factory,
+                            email=email_outbox, sms=sms_outbox)
+
+    program = make_program(db, mou_valid=False)
+    gk = make_user(db, name="Gina Gatekeeper", gatekeeper_of=(program,))
+    db.commit()
+    # A 24-second year: the 250-day reminder comes 7.6 s after signing, the 150-day one at 14.1 s,
+    # the lapse at 24 s. No worker runs from signing until 16 s: both reminders' moments pass.
+    policy = TimerPolicy(year_override_seconds=24, reminder_days_before=(250, 150))
+    async with worker():
+        signed = await sign_mou(temporal_client, paused, MouKind.AGENCY, program.id,
+                                SignMou(gk.id, "Gina Gatekeeper", MOU_VERSION, "h", program.id), policy)
+    handle = temporal_client.get_workflow_handle(mou_workflow_id(MouKind.AGENCY, program.id))
+    try:
+        await asyncio.sleep(max(0.0, (signed.signed_at + timedelta(seconds=16)
+                                      - datetime.now(timezone.utc)).total_seconds()))
+        assert notices(db, gk.id) == []
+        async with worker():
+            got = await _eventually(lambda: len(notices(db, gk.id)) >= 2 and notices(db, gk.id), timeout=30)
+        assert len(got) == 2, got
+        assert "is due in" in got[0] and "250 days" not in got[0] and "150 days" not in got[0]
+        assert "has lapsed" in got[1]
+    finally:
+        await handle.terminate()
+
+
+def notices(db, user_id: int) -> list[str]:
+    db.expire_all()
+    return [n.text for n in db.scalars(select(Notification).where(Notification.user_id == user_id)
+                                      .order_by(Notification.id))]
 
 
 async def test_only_a_gatekeeper_can_sign_the_agency_mou(db, worker, temporal_client, settings):

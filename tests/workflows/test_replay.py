@@ -53,7 +53,7 @@ async def test_record_agency_mou_history(db, worker, temporal_client, settings):
             break
         await asyncio.sleep(0.1)
     history = await handle.fetch_history()
-    (HISTORIES / "agency-mou__signed-reminded-lapsed.json").write_text(history.to_json())
+    (HISTORIES / "agency-mou__signed-reminded-lapsed-one-notice-each.json").write_text(history.to_json())
 
 
 @pytest.mark.skipif(os.environ.get("RECORD_HISTORIES") != "1", reason="records only on request")

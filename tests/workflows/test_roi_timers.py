@@ -11,6 +11,7 @@ from temporalio.client import WorkflowUpdateFailedError
 from domain.roi import RoiState, roi_expires_on
 from models.messages import Notification
 from models.roi import ReleaseOfInformation, RoiSmsCode
+from tests.factories import advance
 from tests.roi_support import (
     all_delivered,
     code_hmac,
@@ -31,14 +32,6 @@ from workflows.roi_contracts import (
     SignEsign,
     StartSms,
 )
-
-
-async def advance(env, duration: timedelta, step: timedelta = timedelta(days=10)) -> None:
-    """Skips time in steps: one long unlock_time_skipping_with_sleep across a timer that runs
-    activities can stall the test server's RPC."""
-    while duration > timedelta(0):
-        await env.sleep(min(step, duration))
-        duration -= step
 
 
 async def _code_sent(db, skipping_client, skipping_settings, scene):
