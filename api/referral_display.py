@@ -5,11 +5,16 @@ from __future__ import annotations
 from jinja2 import Environment
 
 from domain.referral_status import ContactMethod, ContactOutcome, ReferralState, ServiceStatus
+from domain.roi import last_valid_day
+from domain.state_tones import referral_look, roi_look
 
 
 def install(env: Environment) -> None:
     env.globals.update(
         state_label=lambda state: ReferralState(state).label,
+        referral_look=referral_look,
+        roi_look=roi_look,
+        last_valid_day=last_valid_day,
         status_help=lambda status: ServiceStatus(status).help_text,
         method_label=lambda method: ContactMethod(method).label,
         outcome_label=lambda outcome: ContactOutcome(outcome).label,

@@ -135,8 +135,7 @@ async def start_rois(client_id: Id, request: Request, actor: MouActor, db: DbSes
 @router.get("/clients/{client_id}/roi")
 async def client_roi_list(client_id: Id, request: Request, actor: MouActor, db: DbSession, moment: Now):
     client = act.client_for_roi(db, client_id)
-    rows = [{"roi": roi, "state_label": RoiState(roi.state).label,
-             "programs": [p.display_name for p in roi_programs(db, roi)]}
+    rows = [{"roi": roi, "programs": [p.display_name for p in roi_programs(db, roi)]}
             for roi in client_rois(db, client_id, actor.program_id, today_local(moment))]
     return render(request, "roi/client_rois.html",
                   {"client": client, "client_label": client_label(client), "rows": rows})
