@@ -217,6 +217,20 @@ async def roi_page(roi_id: Id, request: Request, actor: MouActor, db: DbSession,
     return render(request, "roi/page.html", context)
 
 
+@router.get("/roi/{roi_id}/sms/status")
+async def sms_progress(roi_id: Id, request: Request, actor: MouActor, db: DbSession, moment: Now):
+    """The text-message signature's progress, polled by the ROI page until the client replies YES.
+    Once the ROI is no longer waiting for a text-message signature the whole page reloads."""
+    roi = act.roi_for(db, roi_id, actor, moment, manage=True)
+    waiting = (roi.state == RoiState.AWAITING_SIGNATURE.value
+               and roi.signature_method == SignatureMethod.SMS.value)
+    response = render(request, "roi/_sms_progress.html", {
+        "roi": roi, "sms_code": current_sms_code(db, roi.id) if waiting else None, "error_field": None})
+    if not waiting:
+        response.headers["HX-Refresh"] = "true"
+    return response
+
+
 async def _act(request: Request, db: Session, actor: Actor, roi_id: int, moment: datetime, done: str,
                action: Callable[[ReleaseOfInformation, FormData], Awaitable[object]], anchor: str = ""):
     """Runs one ROI form's action; a refusal re-renders the ROI page with the reason."""

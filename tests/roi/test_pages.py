@@ -85,11 +85,19 @@ async def test_text_message_from_the_page(client, db, temporal_client):
     r = await client.post(f"/roi/{roi_id}/sms", data={"csrf_token": csrf, "phone": ""})
     assert r.status_code == 303
     waiting = await client.get(f"/roi/{roi_id}", headers=HTML)
-    assert "When the client replies YES" in waiting.text and "Awaiting signature: Text message" in waiting.text
+    assert "Waiting for the client to reply YES" in waiting.text and "Awaiting signature: Text message" in waiting.text
+    # The page asks again by itself (htmx) until the client replies YES.
+    assert f'hx-get="/roi/{roi_id}/sms/status" hx-trigger="every 3s"' in waiting.text
+    polled = await client.get(f"/roi/{roi_id}/sms/status", headers=HTML)
+    assert polled.status_code == 200 and 'data-testid="sms-waiting"' in polled.text
+    assert 'id="code"' not in polled.text and "HX-Refresh" not in polled.headers
     await handle_inbound_sms(db, temporal_client, message_sid="SMpage", from_number="+14065551234",
                              to_number="+14065550100", body="YES", now=utcnow())
     [code] = await eventually(lambda: codes_sent(db, "+14065551234"))
     await eventually(lambda: db.expire_all() or db.scalar(select(RoiSmsCode.id)))
+    polled = await client.get(f"/roi/{roi_id}/sms/status", headers=HTML)
+    assert 'id="code"' in polled.text and "The client replied YES" in polled.text
+    assert "type it below and choose Confirm signature" in polled.text and "hx-trigger" not in polled.text
 
     malformed = await client.post(f"/roi/{roi_id}/sms/code", headers=HTML, data={"csrf_token": csrf, "code": "12"})
     assert malformed.status_code == 422 and "6 digits" in malformed.text
@@ -106,6 +114,9 @@ async def test_text_message_from_the_page(client, db, temporal_client):
         assert old.status_code == 422 and "replaced by a newer one" in old.text
     r = await client.post(f"/roi/{roi_id}/sms/code", data={"csrf_token": csrf, "code": f"{codes[1][:3]} {codes[1][3:]}"})
     assert r.status_code == 303 and "done=signed" in r.headers["location"]
+    # Signed: a page still polling reloads itself to show the signed ROI.
+    after = await client.get(f"/roi/{roi_id}/sms/status", headers=HTML)
+    assert after.status_code == 200 and after.headers["HX-Refresh"] == "true"
 
 
 async def test_upload_view_and_revoke_from_the_page(client, db):
