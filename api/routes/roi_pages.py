@@ -50,6 +50,8 @@ DONE = {
     "completed": "Saved. Review the text with the client, then choose how they sign.",
     "signed": "Signed. Referrals can now be sent to the programs on this ROI.",
     "texted": "The consent request was texted to the client.",
+    "texted_new_phone": ("The consent request was texted to the client. The number you typed was new, so it "
+                         "was added to the client's profile as their mobile phone."),
     "resent": "A new security code was texted; the previous one no longer works.",
     "pending": "Signature marked as pending upload. Upload the signed ROI as a PDF.",
     "replaced": "The attachment was replaced.",
@@ -233,11 +235,12 @@ async def sms_progress(roi_id: Id, request: Request, actor: MouActor, db: DbSess
 
 async def _act(request: Request, db: Session, actor: Actor, roi_id: int, moment: datetime, done: str,
                action: Callable[[ReleaseOfInformation, FormData], Awaitable[object]], anchor: str = ""):
-    """Runs one ROI form's action; a refusal re-renders the ROI page with the reason."""
+    """Runs one ROI form's action; a refusal re-renders the ROI page with the reason. The action may
+    return the name of its outcome (a key of DONE) to say more than ``done``."""
     roi = act.roi_for(db, roi_id, actor, moment, manage=True)
     form = await request.form()
     try:
-        await action(roi, form)
+        outcome = await action(roi, form)
     except (DomainError, ApiError) as err:
         db.rollback()
         reason, field, status = _error_of(err)
@@ -245,6 +248,8 @@ async def _act(request: Request, db: Session, actor: Actor, roi_id: int, moment:
         context = _page_context(request, db, actor, roi, moment, error=reason, error_field=field,
                                 form=form if done == "completed" else None)
         return render(request, "roi/page.html", context, status)
+    # An action may name a more precise outcome than the form's (a number added while texting).
+    done = outcome if isinstance(outcome, str) else done
     return RedirectResponse(f"/roi/{roi_id}?done={done}{anchor}", status_code=303)
 
 
@@ -278,7 +283,8 @@ async def esign(roi_id: Id, request: Request, actor: MouActor, db: DbSession, mo
 @router.post("/roi/{roi_id}/sms")
 async def sms(roi_id: Id, request: Request, actor: MouActor, db: DbSession, moment: Now):
     async def run(roi, form):
-        await act.start_sms(request, db, actor, roi, str(form.get("phone", "")), moment)
+        started = await act.start_sms(request, db, actor, roi, str(form.get("phone", "")), moment)
+        return "texted_new_phone" if started.phone_added else "texted"
 
     return await _act(request, db, actor, roi_id, moment, "texted", run, "#signature")
 

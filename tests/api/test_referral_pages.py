@@ -175,3 +175,24 @@ async def test_a_provider_who_reassigns_lands_on_their_list_told_what_happened(c
     back = await client.post(f"/referrals/{rid}/reassign", data={
         "csrf_token": csrf, "provider_id": str(net.provider.id), "idempotency_key": f"reassign-back-{rid}"})
     assert back.status_code == 303 and back.headers["location"] == f"/referrals/{rid}?done=reassign"
+
+
+async def test_the_no_phone_value_is_never_shown_as_a_number(client, db):
+    from domain.phones import NO_PHONE
+    from models.clients import ClientPhone
+
+    net = make_network(db, form_fields=False)
+    net.client.phones.append(ClientPhone(e164=NO_PHONE, label="home", position=1))  # kept from before
+    db.commit()
+    await _as(client, net.sender)
+    form = await client.get(f"/clients/{net.client.id}/referrals/new", params={"program_id": net.receiving.id},
+                            headers=HTML)
+    phone = re.search(r"<dt>Phone</dt><dd>(.*?)</dd>", form.text).group(1)
+    assert phone == "(406) 555-1234"
+
+    net.client.phones = [ClientPhone(e164=NO_PHONE, label="mobile")]
+    db.commit()
+    form = await client.get(f"/clients/{net.client.id}/referrals/new", params={"program_id": net.receiving.id},
+                            headers=HTML)
+    assert re.search(r"<dt>Phone</dt><dd>(.*?)</dd>", form.text).group(1) == "No phone"
+    assert "9999" not in form.text and "(999)" not in form.text

@@ -178,3 +178,29 @@ async def test_the_dev_outbox_does_not_exist_outside_development(settings, sessi
         assert (await http.get("/outbox")).status_code == 404
         assert (await http.post("/outbox/1/reply", data={"csrf_token": csrf, "body": "YES"})).status_code == 404
         assert 'href="/outbox"' not in (await http.get("/", headers={"accept": "text/html"})).text
+
+
+async def test_texting_a_new_number_to_a_client_with_no_phone_adds_it_visibly(client, db):
+    from domain.phones import NO_PHONE
+
+    scene = make_scene(db, phone=NO_PHONE)
+    roi_id, csrf = await _draft_page(client, db, scene)
+    await client.post(f"/roi/{roi_id}/complete", data=_complete_form(csrf))
+    r = await client.post(f"/roi/{roi_id}/sms", data={"csrf_token": csrf, "phone": "(406) 555-7788"})
+    assert r.status_code == 303 and "done=texted_new_phone" in r.headers["location"], r.text
+    page = await client.get(r.headers["location"], headers=HTML)
+    assert "it was added to the client&#39;s profile as their mobile phone" in page.text
+
+    db.expire_all()
+    assert [p.e164 for p in scene.client.phones] == ["+14065557788"]  # "No phone" ended
+    change = db.scalar(select(ClientChange).where(ClientChange.kind == "updated"))
+    assert change.changes == {"mobile_phone": [NO_PHONE, "+14065557788"]}
+    assert db.scalar(select(AuditEvent).where(AuditEvent.action == "client.updated")) is not None
+    profile = await client.get(f"/clients/{scene.client.id}", headers=HTML)
+    phones = re.search(r'data-testid="client-phones">(.*?)</dd>', profile.text, re.S).group(1)
+    assert "(406) 555-7788" in phones and "No phone" not in phones
+    history = re.search(r'data-testid="history".*?</section>', profile.text, re.S).group(0)
+    assert "No phone → (406) 555-7788" in history and "+1" not in history
+
+    again = await client.post(f"/roi/{roi_id}/sms", data={"csrf_token": csrf, "phone": ""})
+    assert again.status_code == 303 and again.headers["location"].endswith("done=texted#signature")
