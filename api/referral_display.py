@@ -9,6 +9,7 @@ from domain.phones import numbers_in_words, phone_in_words
 from domain.referral_status import ContactMethod, ContactOutcome, ReferralState, ServiceStatus
 from domain.roi import last_valid_day
 from domain.state_tones import referral_look, roi_look
+from domain.wording import counted
 
 
 def install(env: Environment) -> None:
@@ -19,6 +20,7 @@ def install(env: Environment) -> None:
         last_valid_day=last_valid_day,
         phone_in_words=phone_in_words,
         numbers_in_words=numbers_in_words,
+        counted=counted,
         status_help=lambda status: ServiceStatus(status).help_text,
         method_label=lambda method: ContactMethod(method).label,
         outcome_label=lambda outcome: ContactOutcome(outcome).label,
