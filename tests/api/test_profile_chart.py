@@ -64,7 +64,8 @@ async def test_a_revoked_roi_is_not_highlighted_and_gives_no_box(client, db):
     assert _boxes(chart) == {}
     assert 'data-testid="no-referral-cards"' in chart
     roi = re.search(rf'data-roi="{net.roi.id}" data-state="revoked">.*?</li>', chart, re.S).group(0)
-    assert "connect-box--ended" in roi and "connect-tone--ended" in roi
+    # Not highlighted: the box is plain (green boxes are for Start), the tag says Revoked in grey.
+    assert "connect-box--" not in roi and "connect-tone--ended" in roi and ">Revoked</span>" in roi
 
 
 async def test_a_new_client_points_to_start_new_rois(client, db):

@@ -69,6 +69,19 @@ class Walk:
         await self.page.fill("#email", email)
         await self.page.fill("#password", password)
         await self.page.click("button[type=submit]")
+        await self.page.wait_for_load_state()
+        await self.require_usable_navigation()
+
+    async def require_usable_navigation(self) -> None:
+        """On a narrow screen the navigation must fold behind a Menu button, not cover the page."""
+        nav = self.page.get_by_role("navigation", name="Primary")
+        menu = self.page.get_by_role("button", name="Menu", exact=True)
+        if not await nav.count() or not await nav.first.is_visible() or await menu.count():
+            return
+        box = await nav.first.bounding_box()
+        if box and box["x"] < self.width / 2 and box["height"] > 300:
+            pytest.xfail(f"At {self.width} px the navigation covers the page: it needs the Menu button "
+                         "of the header layout work of issue #12")
 
 
 async def _choose_status(page, status: str) -> None:
@@ -90,7 +103,11 @@ async def _complete_roi(w: Walk) -> None:
 
 
 async def _back_to_profile(w: Walk, client_name: str) -> None:
-    await w.page.locator("main a", has_text=client_name).first.click()  # breadcrumb or back link
+    onward = w.page.get_by_role("link", name="Go to the Referrals Chart")
+    if await onward.count():  # a signed ROI's next step
+        await onward.click()
+    else:
+        await w.page.locator("main a", has_text=client_name).first.click()
     await w.page.wait_for_selector("[data-testid=referral-chart]")
 
 
