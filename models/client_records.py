@@ -7,7 +7,7 @@ No FastAPI here: routes call these functions and map the errors they raise.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select, update
@@ -32,7 +32,7 @@ from models.client_search import remember_names
 from models.clients import Client, ClientChange, ClientPhone
 from models.org import Program
 from models.referrals import Referral
-from models.roi import ReleaseOfInformation, RoiProgram
+from models.roi import ReleaseOfInformation
 
 # The profile's own fields, in the form's order (phones are compared as a list beside them).
 PROFILE_FIELDS = (

@@ -48,8 +48,8 @@ from models.client_records import (
     view_client,
 )
 from models.client_search import PER_PAGE
-from models.referral_queries import referral_chart
 from models.clients import Client
+from models.referral_queries import referral_chart
 
 router = APIRouter(include_in_schema=False)
 
