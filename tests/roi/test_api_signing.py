@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from sqlalchemy import func, select
 
 from models.audit import AuditEvent
@@ -52,8 +54,10 @@ async def test_esign_end_to_end(client, db):
     db.expire_all()
     assert db.get(ReleaseOfInformation, roi_id).state == "signed"
     assert db.scalar(select(AuditEvent).where(AuditEvent.action == "roi.signed")).user_id == scene.user.id
-    assert db.scalar(select(Notification).where(Notification.user_id == scene.user.id,
-                                                Notification.kind == "roi_signed"))
+    signed = db.scalar(select(Notification).where(Notification.user_id == scene.user.id,
+                                                  Notification.kind == "roi_signed"))
+    last_day = date.fromisoformat(body["expires_on"]) - timedelta(days=1)
+    assert signed.text.endswith(f"it is valid through {last_day:%m/%d/%Y}.")  # the last valid day
 
     again = await client.post(f"/api/v1/roi/{roi_id}/sign/esign",
                               json={"typed_name": "Marisol Quintanilla", "confirmed": True}, headers=headers)
