@@ -251,7 +251,8 @@ async def test_the_guides_whole_loop_by_its_labels(browser, live_server, db, tem
     assert await active.get_attribute("data-kind") == "active"
     assert "Active" in await active.inner_text()
     row = w.page.locator(f"[data-testid=client-referrals] tr[data-referral='{rid}']")
-    assert "Active" in await row.inner_text()
+    # One name everywhere, as written (a tag used to print it in capitals: "ACTIVE").
+    assert await row.get_by_test_id("referral-state").inner_text() == "Active"
     await w.shot("profile-sent")
 
     # --- the receiving gatekeeper assigns it ---------------------------------------------------
@@ -283,6 +284,7 @@ async def test_the_guides_whole_loop_by_its_labels(browser, live_server, db, tem
     sent_row = w.page.locator(f"[data-testid=referrals] tr[data-referral='{rid}']")
     await sent_row.wait_for()
     assert "Enrolled in Services" in await sent_row.inner_text()
+    assert await sent_row.get_by_test_id("referral-state").inner_text() == "Assigned"
     await w.shot("sent-list")
     await sent_row.get_by_role("link").first.click()
     assert "Morgan Therapist" in await w.page.inner_text("[data-testid=assignee]")
