@@ -18,7 +18,14 @@ from connect.roi_document import DOB_FORMAT, DocumentProgram, render_roi
 from connect.security import keyed_hash
 from connect.settings import Settings
 from domain.errors import InvalidTransition, NotFound, ValidationFailed
-from domain.roi import SMS_CODE_LENGTH, AuthorizerKind, RoiState, SignatureMethod, check_roi_transition
+from domain.roi import (
+    SMS_CODE_LENGTH,
+    AuthorizerKind,
+    RoiState,
+    SignatureMethod,
+    check_roi_transition,
+    last_valid_day,
+)
 from domain.webhooks import WebhookEvent
 from models import audit
 from models.accounts import Membership
@@ -289,7 +296,7 @@ class RoiActivities:
             notify_users(db, [roi.created_by_user_id], kind="roi_signed", link=f"/roi/{roi.id}", key=r.key,
                          actor_id=r.actor.user_id,
                          text=f"Release of information #{roi.id} was signed ({r.method.label}); it is valid "
-                              f"until {r.expires_on:%m/%d/%Y}.")
+                              f"through {last_valid_day(r.expires_on):%m/%d/%Y}.")
             return attachment_id
 
     def _attach(self, db: Session, roi: ReleaseOfInformation, upload, at: datetime) -> int:

@@ -53,6 +53,11 @@ def _two_lines(label: str) -> list[str]:
     return [" ".join(words[:best]), " ".join(words[best:])]
 
 
+def _amount(value: float, unit: str) -> str:
+    """'1 referral', '3 referrals': the unit is given in the plural."""
+    return f"{_fmt(value)} {unit[:-1] if value == 1 and unit.endswith('s') else unit}"
+
+
 def bar_chart(items: Sequence[tuple[str, float]], title: str, *, unit: str = "referrals",
               testid: str = "bar-chart") -> Markup:
     """Horizontal bars, one per (label, value), largest scale at the right."""
@@ -71,7 +76,7 @@ def bar_chart(items: Sequence[tuple[str, float]], title: str, *, unit: str = "re
         body.append(f'<text x="{label_w - 8}" y="{y + 17}" text-anchor="end">{escape(label)}</text>')
         body.append(f'<rect class="connect-chart__bar" x="{label_w}" y="{y + 4}" width="{w:.1f}" '
                     f'height="{row_h - 8}" fill="{PALETTE[0]}"><title>{escape(label)}: '
-                    f'{_fmt(value)} {escape(unit)}</title></rect>')
+                    f'{escape(_amount(value, unit))}</title></rect>')
         body.append(f'<text x="{label_w + w + 6:.1f}" y="{y + 17}">{_fmt(value)}</text>')
     desc = "; ".join(f"{label}: {_fmt(value)}" for label, value in items) or "No data."
     return _svg(width, height, title, desc, body, testid)
@@ -110,7 +115,7 @@ def stacked_columns(labels: Sequence[str], series: Sequence[tuple[str, str, Sequ
             if h <= 0:
                 continue
             base -= h
-            what = f"{label}{' — ' + name if name else ''}: {_fmt(values[i])} {unit}"
+            what = f"{label}{' — ' + name if name else ''}: {_amount(values[i], unit)}"
             body.append(f'<rect class="connect-chart__bar" x="{x + 3}" y="{base:.1f}" '
                         f'width="{col_w - 6}" height="{h:.1f}" fill="{colour}">'
                         f'<title>{escape(what)}</title></rect>')

@@ -74,11 +74,11 @@ def days(seconds: float | None) -> float | None:
 
 
 def duration_display(seconds: float | None) -> str:
-    """'3 h', '2.5 days', or '' for none."""
+    """'3.0 hours', '2.5 days', or '' for none."""
     if seconds is None:
         return ""
     if seconds < 48 * 3600:
-        return f"{seconds / 3600:.1f} h"
+        return f"{seconds / 3600:.1f} hours"
     return f"{seconds / 86400:.1f} days"
 
 
@@ -92,10 +92,16 @@ def program_label(program: str, agency: str) -> str:
 
 @dataclass(frozen=True)
 class Column:
-    header: str
+    header: str  # JSON and CSV: names the unit of a number ("Hours unacknowledged")
     value: Callable[[Any], Any]
     display: Callable[[Any], Any] | None = None
     link: Callable[[Any], str] | None = None
+    page_header: str | None = None  # the page's, when its display carries the unit ("2.5 days")
+
+    @property
+    def title(self) -> str:
+        """The header the page shows."""
+        return self.page_header or self.header
 
     def shown(self, line) -> Any:
         value = (self.display or self.value)(line)
@@ -176,7 +182,7 @@ DELAY_COLUMNS: tuple[Column, ...] = (
     Column("Days since sent", lambda line: days(line.waits.since_sent),
            lambda line: duration_display(line.waits.since_sent)),
     Column("Hours unacknowledged", lambda line: hours(line.waits.unacknowledged),
-           lambda line: duration_display(line.waits.unacknowledged)),
+           lambda line: duration_display(line.waits.unacknowledged), page_header="Time unacknowledged"),
     Column("Business days unacknowledged", attrgetter("waits.unacknowledged_business_days")),
     _time("escalated_at", "Escalated"),
     DIRECTION, FROM, TO,
@@ -198,7 +204,8 @@ PARTNER_COLUMNS: tuple[Column, ...] = (
     _time("closed_at", "Closed"),
     Column("Hours to acknowledgement",
            lambda line: hours(line.waits.unacknowledged) if line.acknowledged_at else None,
-           lambda line: duration_display(line.waits.unacknowledged) if line.acknowledged_at else ""),
+           lambda line: duration_display(line.waits.unacknowledged) if line.acknowledged_at else "",
+           page_header="Time to acknowledgement"),
 )
 
 
@@ -253,7 +260,8 @@ MEASURE_COLUMNS: tuple[Column, ...] = (
     Column("Level", lambda line: line.level),
     Column("Name", lambda line: safe_text(line.name)),
     Column("Referrals", lambda line: line.measures.counts.counted),
-    *(Column(f"{title} ({which}, hours)", _spread(name, attr), _spread_display(name, attr))
+    *(Column(f"{title} ({which}, hours)", _spread(name, attr), _spread_display(name, attr),
+             page_header=f"{title} ({which})")
       for name, title in (("to_acknowledgement", "Time to acknowledgement"),
                           ("to_first_contact", "Time to first contact"),
                           ("to_enrollment", "Time to enrollment"))

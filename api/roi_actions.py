@@ -224,8 +224,17 @@ async def sign_esign(request: Request, db: Session, actor: Actor, roi: ReleaseOf
                             SignEsign(roi_actor(actor), typed_name or "", bool(confirmed)))
 
 
+@dataclass
+class SmsStarted:
+    """The consent request went out; ``phone_added`` when the number typed was new to the client's
+    profile and is now kept there as their mobile (the page says so)."""
+
+    status: RoiStatus
+    phone_added: bool
+
+
 async def start_sms(request: Request, db: Session, actor: Actor, roi: ReleaseOfInformation, phone_text: str | None,
-                    moment: datetime) -> RoiStatus:
+                    moment: datetime) -> SmsStarted:
     """Texts the consent request to the number typed (kept as the client's mobile) or, if none is
     typed, to the client's mobile on file."""
     client = client_for_roi(db, roi.client_id)
@@ -240,17 +249,19 @@ async def start_sms(request: Request, db: Session, actor: Actor, roi: ReleaseOfI
                                    "START to allow texts again, or sign another way.", field="phone",
                                    code="sms_opted_out")
         phone = next((p for p in client.phones if p.e164 == e164), None)
-        if phone is None:
+        added = phone is None
+        if added:
             update_client_contact(db, client, ContactChanges(mobile_phone=e164), user_id=actor.user.id,
                                   program_id=actor.program_id)
             db.commit()
             phone = client_mobile(client)
     else:
-        phone = client_mobile(client)
+        added, phone = False, client_mobile(client)
         if phone is None:
             raise ValidationFailed("The client has no mobile number on file; enter the number to text.",
                                    field="phone", code="no_mobile")
-    return await update_roi(request, roi, RoiWorkflow.start_sms, StartSms(roi_actor(actor), phone.id))
+    status = await update_roi(request, roi, RoiWorkflow.start_sms, StartSms(roi_actor(actor), phone.id))
+    return SmsStarted(status, added)
 
 
 async def enter_code(request: Request, actor: Actor, roi: ReleaseOfInformation, code_text: str) -> RoiStatus:

@@ -18,7 +18,7 @@ from datetime import date, datetime
 from domain.errors import Conflict, FieldErrors, ValidationFailed
 from domain.matching import Identity, is_no_address
 from domain.montana import canonical_county, is_montana_zip, normalize_zip
-from domain.phones import NO_PHONE, normalize_phone
+from domain.phones import NO_PHONE, has_no_phone, normalize_phone
 from domain.taxonomy import GENDER_IDENTITIES, MILITARY_SERVICE, RACES, Vocabulary, is_code
 
 EARLIEST_DOB = date(1900, 1, 1)
@@ -332,6 +332,7 @@ def check_phones(entries: tuple[PhoneEntry, ...] | list[PhoneEntry]) -> tuple[Ph
     (``phones.0``, ``phones.1``, ...)."""
     phones: list[Phone] = []
     errors: dict[str, str] = {}
+    no_phone_row = 0
     for i, entry in enumerate(entries):
         number = clean_text(entry.number)
         if not number:
@@ -347,6 +348,11 @@ def check_phones(entries: tuple[PhoneEntry, ...] | list[PhoneEntry]) -> tuple[Ph
             continue
         if all(p.e164 != e164 for p in phones):
             phones.append(Phone(e164, label))
+            if e164 == NO_PHONE:
+                no_phone_row = i
+    if has_real_phone(tuple(phones)) and any(p.e164 == NO_PHONE for p in phones):
+        errors[f"phones.{no_phone_row}"] = ("(999) 999-9999 means the client has no phone, but another "
+                                            "number is given: remove this row.")
     if len(phones) > PHONES_MAX:
         errors["phones"] = f"A profile can hold at most {PHONES_MAX} phone numbers."
     if errors:
@@ -356,7 +362,7 @@ def check_phones(entries: tuple[PhoneEntry, ...] | list[PhoneEntry]) -> tuple[Ph
 
 def has_real_phone(phones: tuple[Phone, ...]) -> bool:
     """Whether any number can reach the client (the all-nines "no phone" value cannot)."""
-    return any(p.e164 != NO_PHONE for p in phones)
+    return not has_no_phone(p.e164 for p in phones)
 
 
 # --- the whole form -------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 
 from domain.errors import ValidationFailed
 
@@ -104,6 +105,37 @@ def is_no_phone(text: str | None) -> bool:
         return normalize_phone(text) == NO_PHONE
     except ValidationFailed:
         return False
+
+
+def reachable_numbers(numbers: Iterable[str]) -> list[str]:
+    """The client's numbers that can reach them, in order: all but the "no phone" value."""
+    return [n for n in numbers if not is_no_phone(n)]
+
+
+def has_no_phone(numbers: Iterable[str]) -> bool:
+    """The one rule for "this client has no phone": no stored number can reach them (none was
+    given, or only the all-nines value). Pages then say "No phone" in words, never the number."""
+    return not reachable_numbers(numbers)
+
+
+def numbers_in_words(numbers: Iterable[str]) -> list[str]:
+    """How a client's phones read on a page: the numbers that reach them, formatted, or the single
+    phrase "No phone" when ``has_no_phone``."""
+    reachable = reachable_numbers(numbers)
+    return [phone_in_words(n) for n in reachable] if reachable else ["No phone"]
+
+
+def phone_in_words(value: str | None) -> str:
+    """One stored number as a page shows it: "No phone" for the all-nines value, "(406) 555-1234"
+    for a number, and anything else (an empty or old value) as it is."""
+    if not value:
+        return ""
+    if is_no_phone(value):
+        return "No phone"
+    try:
+        return format_phone(value)
+    except ValidationFailed:
+        return value
 
 
 def format_phone(e164: str) -> str:

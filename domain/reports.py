@@ -79,12 +79,12 @@ REPORTS: dict[Report, ReportInfo] = {
     Report.FROM_AGENCY: ReportInfo(
         "from-agency", "Referrals From Agency",
         "Referrals sent to your agency from the agencies you choose, in a time period: the "
-        "status of incoming referrals. (The guide's name names where referrals come from.)",
+        "status of incoming referrals.",
         _REFERRAL_REPORTS),
     Report.TO_AGENCY: ReportInfo(
         "to-agency", "Referrals To Agency",
         "Referrals your agency sent to the agencies you choose, in a time period: the status of "
-        "outgoing referrals. (The guide's name names where referrals went.)", _REFERRAL_REPORTS),
+        "outgoing referrals.", _REFERRAL_REPORTS),
     Report.DASHBOARD: ReportInfo(
         "dashboard", "Closed-loop dashboard",
         "How fast referrals are acknowledged, how many clients are reached, enrolled and served, "

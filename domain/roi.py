@@ -151,6 +151,12 @@ def roi_expires_on(signed_on: date) -> date:
     return add_years(signed_on, 1)
 
 
+def last_valid_day(expires_on: date) -> date:
+    """The last day a signed ROI lets programs share: the day before it expires (what pages show
+    as "Valid through")."""
+    return expires_on - timedelta(days=1)
+
+
 def is_roi_valid(state: RoiState, expires_on: date | None, today: date) -> bool:
     """Whether an ROI lets programs share today: signed, and ``today`` is before ``expires_on``.
 

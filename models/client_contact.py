@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from domain.errors import ValidationFailed
 from domain.montana import canonical_county, is_montana_zip, normalize_zip
-from domain.phones import is_no_phone, normalize_phone
+from domain.phones import NO_PHONE, has_no_phone, is_no_phone, normalize_phone
 from models import audit
 from models.clients import Client, ClientChange, ClientPhone
 
@@ -83,13 +83,19 @@ def update_client_contact(db: Session, client: Client, changes: ContactChanges, 
     diff: dict[str, list] = {}
     mobile = client_mobile(client)
     if "mobile_phone" in wanted and (mobile is None or mobile.e164 != wanted["mobile_phone"]):
+        before = [p.e164 for p in client.phones]
         diff["mobile_phone"] = [mobile.e164 if mobile else None, wanted["mobile_phone"]]
         if mobile is None:
             client.phones.insert(0, ClientPhone(e164=wanted["mobile_phone"], label="mobile"))
-            for position, phone in enumerate(client.phones):
-                phone.position = position
         else:
             mobile.e164 = wanted["mobile_phone"]
+        if not is_no_phone(wanted["mobile_phone"]):
+            # A number that reaches the client ends "no phone": the all-nines entry goes.
+            client.phones[:] = [p for p in client.phones if not is_no_phone(p.e164)]
+        for position, phone in enumerate(client.phones):
+            phone.position = position
+        if has_no_phone(before) and any(is_no_phone(n) for n in before):
+            diff["mobile_phone"][0] = NO_PHONE  # the history reads "No phone -> the new number"
     for f in fields(ContactChanges):
         if f.name != "mobile_phone" and f.name in wanted and getattr(client, f.name) != wanted[f.name]:
             diff[f.name] = [getattr(client, f.name), wanted[f.name]]

@@ -7,7 +7,7 @@ No FastAPI here: routes call these functions and map the errors they raise.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select, update
@@ -32,7 +32,7 @@ from models.client_search import remember_names
 from models.clients import Client, ClientChange, ClientPhone
 from models.org import Program
 from models.referrals import Referral
-from models.roi import ReleaseOfInformation, RoiProgram
+from models.roi import ReleaseOfInformation
 
 # The profile's own fields, in the form's order (phones are compared as a list beside them).
 PROFILE_FIELDS = (
@@ -452,43 +452,6 @@ def unmerge_client(
                  moved_back={table: len(ids) for table, ids in moved_back.items()})
     db.expire_all()
     return change
-
-
-# --- the ROIs and referrals chart -------------------------------------------------------------
-
-
-@dataclass
-class ReferralChart:
-    """What the profile's "Referrals Chart" lists for the acting program (Part 3, B): its ROIs
-    with the client and its referrals of the client (sent or received). The ROI and referral
-    features fill the cards in ``clients/_referral_chart.html``."""
-
-    rois: list[ReleaseOfInformation] = field(default_factory=list)
-    referrals: list[Referral] = field(default_factory=list)
-
-    @property
-    def is_empty(self) -> bool:
-        return not self.rois and not self.referrals
-
-
-def referral_chart(db: Session, client_id: int, program_id: int) -> ReferralChart:
-    rois = list(db.scalars(
-        select(ReleaseOfInformation).where(
-            ReleaseOfInformation.client_id == client_id,
-            or_(ReleaseOfInformation.sending_program_id == program_id,
-                ReleaseOfInformation.id.in_(select(RoiProgram.roi_id)
-                                            .where(RoiProgram.program_id == program_id))),
-        ).order_by(ReleaseOfInformation.created_at.desc(), ReleaseOfInformation.id.desc())
-    ))
-    referrals = list(db.scalars(
-        select(Referral).where(
-            Referral.client_id == client_id,
-            or_(Referral.sending_program_id == program_id,
-                and_(Referral.receiving_program_id == program_id,
-                     Referral.state != ReferralState.PENDING.value)),
-        ).order_by(Referral.created_at.desc(), Referral.id.desc())
-    ))
-    return ReferralChart(rois, referrals)
 
 
 def field_label(name: str) -> str:

@@ -22,6 +22,7 @@ from domain.referral_form import FieldKind, FormField, personal_info_gaps
 from domain.referral_permissions import Acting
 from domain.referral_status import OPEN_STATES, ReferralState
 from domain.roi import RoiState
+from domain.state_tones import START, StateLook, Tone, referral_look
 from models.accounts import Membership, User
 from models.clients import Client
 from models.directory import accepts_referrals
@@ -137,11 +138,20 @@ class ReferralCard:
     can_open: bool = False  # whether the person may open the referral behind the card
     internal: bool = False
     note: str = ""
+    referral_state: str | None = None  # the state of the open referral behind the card
+
+    @property
+    def look(self) -> StateLook:
+        """The box's words and colour: the referral's state, or "Start" when there is none."""
+        if self.referral_state is not None:
+            return referral_look(self.referral_state)
+        if self.kind == "closed":
+            return StateLook("Not receiving referrals", Tone.ENDED)
+        return START
 
     @property
     def label(self) -> str:
-        return {"start": "Start", "pending": "Pending", "active": "Active",
-                "closed": "Not receiving referrals"}[self.kind]
+        return self.look.label
 
 
 def referral_cards(db: Session, client_id: int, who: Acting, today: date) -> list[ReferralCard]:
@@ -164,6 +174,7 @@ def referral_cards(db: Session, client_id: int, who: Acting, today: date) -> lis
         existing = open_rows.get(program.id)
         if existing is not None:
             card.referral_id = existing.id
+            card.referral_state = existing.state
             card.can_open = existing.id in visible
             card.kind = "pending" if existing.state == ReferralState.PENDING.value else "active"
             if card.kind == "active":
@@ -175,6 +186,54 @@ def referral_cards(db: Session, client_id: int, who: Acting, today: date) -> lis
             card.note = "Its agency MOU is not current, so it cannot receive referrals now."
         cards.append(card)
     return cards
+
+
+@dataclass
+class ChartRoi:
+    """An ROI on the profile's Referrals Chart, with the names of the programs it covers."""
+
+    roi: ReleaseOfInformation
+    program_names: list[str]
+
+
+@dataclass
+class ReferralChart:
+    """The profile's Referrals Chart (guide Parts 3 and 4), the hub of a client's referrals for the
+    acting person: a box per program a signed ROI lets them refer the client to, the ROIs of their
+    program with the client, and the client's referrals they may see."""
+
+    cards: list[ReferralCard]
+    rois: list[ChartRoi]
+    referrals: list[Referral]
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.cards and not self.rois and not self.referrals
+
+
+def program_rois(db: Session, client_id: int, program_id: int) -> list[ReleaseOfInformation]:
+    """The client's ROIs the program sent or is named on, newest first."""
+    return list(db.scalars(
+        select(ReleaseOfInformation).where(
+            ReleaseOfInformation.client_id == client_id,
+            or_(ReleaseOfInformation.sending_program_id == program_id,
+                ReleaseOfInformation.id.in_(select(RoiProgram.roi_id)
+                                            .where(RoiProgram.program_id == program_id))),
+        ).order_by(ReleaseOfInformation.created_at.desc(), ReleaseOfInformation.id.desc())
+        .options(selectinload(ReleaseOfInformation.programs))
+    ))
+
+
+def referral_chart(db: Session, client_id: int, who: Acting, today: date) -> ReferralChart:
+    rois = program_rois(db, client_id, who.program_id)
+    names = {p.id: p.display_name for p in db.scalars(select(Program).where(
+        Program.id.in_({link.program_id for roi in rois for link in roi.programs}))
+        .options(selectinload(Program.agency)))}
+    return ReferralChart(
+        cards=referral_cards(db, client_id, who, today),
+        rois=[ChartRoi(roi, sorted(names[link.program_id] for link in roi.programs if link.program_id in names))
+              for roi in rois],
+        referrals=client_referrals(db, who, client_id))
 
 
 # --- Who sees which referral ------------------------------------------------------------------

@@ -172,6 +172,10 @@ async def test_delays_show_open_referrals_longest_waiting_first(client, network)
     assert enrolled["Hours unacknowledged"] == 24.0 and enrolled["Business days unacknowledged"] == 1
     assert enrolled["Days since sent"] == 5.1  # still open: until now
     assert enrolled["Assigned to"] == "Pat Provider"
+    # The page's header and value agree on the unit (the JSON and CSV keep numbers of hours).
+    page = (await client.get("/reports/delays", headers={"accept": "text/html"})).text
+    assert '<th scope="col">Time unacknowledged</th>' in page and "Hours unacknowledged</th>" not in page
+    assert "<td>7.1 days</td>" in page and "<td>24.0 hours</td>" in page
     assert enrolled["From (sending program)"] == "Agency of Billings Behavioral Health — Billings Behavioral Health"
 
 
@@ -281,7 +285,10 @@ async def test_outcomes_page_draws_its_charts(client, network):
     page = await client.get("/reports/outcomes", headers={"accept": "text/html"})
     assert page.status_code == 200
     assert 'data-testid="status-chart"' in page.text and 'data-testid="outcomes-chart"' in page.text
-    assert "Enrolled in Services: 1 referrals" in page.text  # the bar's own title
+    assert "Enrolled in Services: 1 referral<" in page.text  # the bar's own title
+    # The chart counts the table's referrals, sent and received alike (it used to count received only).
+    assert "Active - awaiting acknowledgement: 1 referral<" in page.text
+    assert "sent and received" in page.text
     assert "style=" not in page.text  # the CSP allows no inline styles
     csv_answer = await client.get("/api/v1/reports/outcomes.csv")
     rows = list(csv.reader(io.StringIO(csv_answer.text)))
@@ -416,6 +423,8 @@ async def test_the_agency_filter_takes_a_name_and_marks_a_wrong_one(client, netw
                               headers={"accept": "text/html"})
     assert 'value="Agency of Missoula Housing"' in chosen.text  # an id shows as the agency's name
     assert 'id="f-agency-2"' in chosen.text  # and a box for one more
+    assert "— 1 agency</caption>" in chosen.text and "1 agencies" not in chosen.text
+    assert "The guide" not in chosen.text and "guide&#39;s name" not in chosen.text
 
 
 async def test_agency_names_are_suggested_as_one_types(client, network):
@@ -458,6 +467,8 @@ async def test_partner_pages_explain_the_guides_names(client, network):
 async def test_dashboard_measures_statewide(client, network):
     await as_(client, network, "state")
     body = (await client.get("/api/v1/reports/dashboard")).json()
+    page = (await client.get("/reports/dashboard", headers={"accept": "text/html"})).text
+    assert "Time to acknowledgement (median)</th>" in page and "hours)</th>" not in page
     state = body["summary"][0]
     assert state["Level"] == "State" and state["Referrals"] == 5  # r6 withdrawn, r7 unsent
     assert state["Time to acknowledgement (median, hours)"] == 4.0
@@ -586,7 +597,7 @@ def test_charts_are_plain_svg_with_titles():
 
     bars = charts.bar_chart([("Enrolled in Services", 3), ("Other <b>", 1)], "By status")
     assert bars.count('class="connect-chart__bar"') == 2
-    assert "Other &lt;b&gt;: 1 referrals" in bars and "<b>" not in bars and "style=" not in bars
+    assert "Other &lt;b&gt;: 1 referral<" in bars and "Enrolled in Services: 3 referrals" in bars and "<b>" not in bars and "style=" not in bars
     columns = charts.stacked_columns(["2025-05", "2025-06"], [("Open", "#005ea2", [1, 2]),
                                                               ("Closed", "#00a91c", [0, 3])], "Over time")
     assert columns.count('class="connect-chart__bar"') == 3  # a zero value draws nothing

@@ -21,6 +21,7 @@ from api.client_forms import (
 from api.deps import Actor, DbSession, MouActor, Now, today_local
 from api.errors import Forbidden
 from api.forms import render
+from api.referral_actions import acting_of
 from api.schema_types import Id
 from domain.client_profile import (
     HOUSING_REMINDER,
@@ -43,12 +44,12 @@ from models.client_records import (
     details_of,
     field_label,
     history,
-    referral_chart,
     update_client,
     view_client,
 )
 from models.client_search import PER_PAGE
 from models.clients import Client
+from models.referral_queries import referral_chart
 
 router = APIRouter(include_in_schema=False)
 
@@ -150,14 +151,15 @@ async def create(request: Request, actor: MouActor, db: DbSession, moment: Now):
 # --- the profile ------------------------------------------------------------------------------
 
 
-def _profile_context(db, view, actor: Actor, **extra) -> dict:
+def _profile_context(db, view, actor: Actor, today: date, **extra) -> dict:
     client = view.client
     context = {"view": view, "client": client, "labels": LABELS, "label": label,
                "format_phone": format_phone, "NO_PHONE": NO_PHONE,
                "housing_reminder": HOUSING_REMINDER, "field_label": field_label,
                "identity": None, "check_errors": {}, "check_form": {}, **vocabularies(), **extra}
     if view.visible:
-        context["chart"] = referral_chart(db, client.id, actor.program_id)
+        context["chart"] = (referral_chart(db, client.id, acting_of(actor), today)
+                            if actor.program is not None else None)
         context["history"] = history(db, client.id)
     return context
 
@@ -174,7 +176,7 @@ async def profile(request: Request, client_id: Id, actor: MouActor, db: DbSessio
     db.commit()
     merged_from = request.query_params.get("merged_from", "")
     return render(request, "clients/profile.html", _profile_context(
-        db, view, actor, created=created, updated=updated,
+        db, view, actor, today_local(moment), created=created, updated=updated,
         merged_from=merged_from if merged_from.isdigit() else ""))
 
 
@@ -199,7 +201,7 @@ async def identity_check(request: Request, client_id: Id, actor: MouActor, db: D
         status, errors = 429, {"dob": exc.reason}
     db.commit()
     return render(request, "clients/profile.html", _profile_context(
-        db, view, actor, identity=outcome, check_errors=errors, check_form=typed), status)
+        db, view, actor, today_local(moment), identity=outcome, check_errors=errors, check_form=typed), status)
 
 
 # --- editing ----------------------------------------------------------------------------------

@@ -42,6 +42,7 @@ from models.referral_queries import (
     sent_referrals,
     staff_of,
     status_choices,
+    visible_referral,
 )
 from models.referrals import Referral
 from workflows.referral_contracts import ReferralForm
@@ -60,6 +61,21 @@ DONE = {
     "reopen": "Reopened.",
     "withdraw": "Withdrawn.",
 }
+
+
+# After a step that takes the referral out of the person's reach (a provider reassigning it to a
+# colleague), its page would answer "not found": they land on their list with what happened.
+GONE = {
+    "reassign": ("You reassigned referral #{id}. It is now assigned to another person of your program, "
+                 "who has been notified, so it is no longer in your list."),
+}
+GONE_OTHERWISE = "Done. Referral #{id} is no longer in your list: you no longer have access to it."
+
+
+def _gone_message(verb: str, referral_id: str) -> str:
+    if not referral_id.isdigit():
+        return ""
+    return GONE.get(verb, GONE_OTHERWISE).format(id=int(referral_id))
 
 
 def _see_other(url: str) -> RedirectResponse:
@@ -159,7 +175,8 @@ async def save_or_send(referral_id: Id, request: Request, steps: Steps):
 
 # --- Part 7 and Part 5: the lists -------------------------------------------------------------
 
-def _list(request: Request, steps: ReferralSteps, filters: ReferralFilters, *, outgoing: bool):
+def _list(request: Request, steps: ReferralSteps, filters: ReferralFilters, *, outgoing: bool,
+          message: str = ""):
     db, who = steps.db, steps.who
     page = sent_referrals(db, who, filters) if outgoing else incoming_referrals(db, who, filters)
     own_programs = agency_program_ids(db, who.program_id) if outgoing else [who.program_id]
@@ -178,7 +195,7 @@ def _list(request: Request, steps: ReferralSteps, filters: ReferralFilters, *, o
         "staff": staff_of(db, own_programs) if who.is_gatekeeper else [],
         "staff_label": "Staff member (sent by)" if outgoing else "Staff member (assigned to)",
         "filtered": any(k != "status" for k in query) or filters.status != STATUS_OPEN,
-        "query": urlencode(query),
+        "query": urlencode(query), "message": message,
     })
 
 
@@ -188,8 +205,8 @@ async def sent(request: Request, steps: Steps, filters: Filters):
 
 
 @router.get("/agency/referrals")
-async def incoming(request: Request, steps: Steps, filters: Filters):
-    return _list(request, steps, filters, outgoing=False)
+async def incoming(request: Request, steps: Steps, filters: Filters, done: str = "", referral: str = ""):
+    return _list(request, steps, filters, outgoing=False, message=_gone_message(done, referral) if done else "")
 
 
 # --- Parts 5 and 6: one referral --------------------------------------------------------------
@@ -264,6 +281,9 @@ async def act(referral_id: Id, verb: str, request: Request, steps: Steps):
         kept = text("idempotency_key") if status == 503 else ""
         return _render_detail(request, steps, steps.get(referral_id), error=body, error_action=verb, status=status,
                               kept_key=kept)
+    steps.db.expire_all()
+    if visible_referral(steps.db, steps.who, referral_id) is None:
+        return _see_other(f"/agency/referrals?{urlencode({'done': verb, 'referral': referral_id})}")
     return _see_other(f"/referrals/{referral_id}?done={verb}")
 
 

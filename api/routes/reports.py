@@ -501,10 +501,10 @@ def outcomes_page(request: Request, db: DbSession, moment: Now,
         return _bad_filter(request, Report.OUTCOMES, "reports/outcomes.html", error,
                            _fallback_context(actor))
     by_outcome, months = data["by_outcome"], data["months"]
-    key = "all" if ctx.scope.statewide else "received"
+    # The chart counts what the table counts: every referral of the scope once, sent or received.
     status_chart = charts.bar_chart(
-        [(o, row[key]) for o, row in by_outcome.items() if row["all"]],
-        "Referrals by status" + ("" if ctx.scope.statewide else " (received)"), testid="status-chart")
+        [(o, row["all"]) for o, row in by_outcome.items() if row["all"]],
+        "Referrals by status" + ("" if ctx.scope.statewide else ", sent and received"), testid="status-chart")
     labels = list(months)
     time_chart = charts.stacked_columns(
         labels, [(g, GROUP_COLOURS[g], [months[m].get(g, 0) for m in labels]) for g in OutcomeGroup.ALL],

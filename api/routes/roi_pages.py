@@ -50,6 +50,8 @@ DONE = {
     "completed": "Saved. Review the text with the client, then choose how they sign.",
     "signed": "Signed. Referrals can now be sent to the programs on this ROI.",
     "texted": "The consent request was texted to the client.",
+    "texted_new_phone": ("The consent request was texted to the client. The number you typed was new, so it "
+                         "was added to the client's profile as their mobile phone."),
     "resent": "A new security code was texted; the previous one no longer works.",
     "pending": "Signature marked as pending upload. Upload the signed ROI as a PDF.",
     "replaced": "The attachment was replaced.",
@@ -135,8 +137,7 @@ async def start_rois(client_id: Id, request: Request, actor: MouActor, db: DbSes
 @router.get("/clients/{client_id}/roi")
 async def client_roi_list(client_id: Id, request: Request, actor: MouActor, db: DbSession, moment: Now):
     client = act.client_for_roi(db, client_id)
-    rows = [{"roi": roi, "state_label": RoiState(roi.state).label,
-             "programs": [p.display_name for p in roi_programs(db, roi)]}
+    rows = [{"roi": roi, "programs": [p.display_name for p in roi_programs(db, roi)]}
             for roi in client_rois(db, client_id, actor.program_id, today_local(moment))]
     return render(request, "roi/client_rois.html",
                   {"client": client, "client_label": client_label(client), "rows": rows})
@@ -218,13 +219,28 @@ async def roi_page(roi_id: Id, request: Request, actor: MouActor, db: DbSession,
     return render(request, "roi/page.html", context)
 
 
+@router.get("/roi/{roi_id}/sms/status")
+async def sms_progress(roi_id: Id, request: Request, actor: MouActor, db: DbSession, moment: Now):
+    """The text-message signature's progress, polled by the ROI page until the client replies YES.
+    Once the ROI is no longer waiting for a text-message signature the whole page reloads."""
+    roi = act.roi_for(db, roi_id, actor, moment, manage=True)
+    waiting = (roi.state == RoiState.AWAITING_SIGNATURE.value
+               and roi.signature_method == SignatureMethod.SMS.value)
+    response = render(request, "roi/_sms_progress.html", {
+        "roi": roi, "sms_code": current_sms_code(db, roi.id) if waiting else None, "error_field": None})
+    if not waiting:
+        response.headers["HX-Refresh"] = "true"
+    return response
+
+
 async def _act(request: Request, db: Session, actor: Actor, roi_id: int, moment: datetime, done: str,
                action: Callable[[ReleaseOfInformation, FormData], Awaitable[object]], anchor: str = ""):
-    """Runs one ROI form's action; a refusal re-renders the ROI page with the reason."""
+    """Runs one ROI form's action; a refusal re-renders the ROI page with the reason. The action may
+    return the name of its outcome (a key of DONE) to say more than ``done``."""
     roi = act.roi_for(db, roi_id, actor, moment, manage=True)
     form = await request.form()
     try:
-        await action(roi, form)
+        outcome = await action(roi, form)
     except (DomainError, ApiError) as err:
         db.rollback()
         reason, field, status = _error_of(err)
@@ -232,6 +248,8 @@ async def _act(request: Request, db: Session, actor: Actor, roi_id: int, moment:
         context = _page_context(request, db, actor, roi, moment, error=reason, error_field=field,
                                 form=form if done == "completed" else None)
         return render(request, "roi/page.html", context, status)
+    # An action may name a more precise outcome than the form's (a number added while texting).
+    done = outcome if isinstance(outcome, str) else done
     return RedirectResponse(f"/roi/{roi_id}?done={done}{anchor}", status_code=303)
 
 
@@ -265,7 +283,8 @@ async def esign(roi_id: Id, request: Request, actor: MouActor, db: DbSession, mo
 @router.post("/roi/{roi_id}/sms")
 async def sms(roi_id: Id, request: Request, actor: MouActor, db: DbSession, moment: Now):
     async def run(roi, form):
-        await act.start_sms(request, db, actor, roi, str(form.get("phone", "")), moment)
+        started = await act.start_sms(request, db, actor, roi, str(form.get("phone", "")), moment)
+        return "texted_new_phone" if started.phone_added else "texted"
 
     return await _act(request, db, actor, roi_id, moment, "texted", run, "#signature")
 

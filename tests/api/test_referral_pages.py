@@ -10,7 +10,7 @@ from domain.referral_status import SERVICE_STATUSES
 from models.audit import AuditEvent
 from models.referrals import Referral
 from tests.factories import login
-from tests.referral_network import make_network
+from tests.referral_network import bearer, make_network
 
 HTML = {"accept": "text/html"}
 
@@ -144,3 +144,55 @@ async def test_the_program_filter_offers_the_partners_only(client, db):
     await _as(client, net.gatekeeper)
     incoming = await client.get("/agency/referrals", params={"status": "any"}, headers=HTML)
     assert options(incoming.text) == {net.sending.display_name}
+
+
+async def test_a_provider_who_reassigns_lands_on_their_list_told_what_happened(client, db):
+    net = make_network(db, form_fields=False)
+    api = "/api/v1/referrals"
+    sent = await client.post(api, headers=bearer(db, net.sender, net.sending), json={
+        "client_id": net.client.id, "receiving_program_id": net.receiving.id, "send": True,
+        "insurance_confirmed": True, "reason": "Counselling", "fields": {}})
+    assert sent.status_code == 201, sent.text
+    rid = sent.json()["id"]
+    assigned = await client.post(f"{api}/{rid}/assign", json={"provider_id": net.provider.id},
+                                 headers=bearer(db, net.gatekeeper, net.receiving))
+    assert assigned.status_code == 200, assigned.text
+
+    csrf = await _as(client, net.provider)
+    moved = await client.post(f"/referrals/{rid}/reassign", data={
+        "csrf_token": csrf, "provider_id": str(net.provider2.id), "idempotency_key": f"reassign-{rid}"})
+    assert moved.status_code == 303, moved.text
+    assert moved.headers["location"].startswith("/agency/referrals?")
+    landed = await client.get(moved.headers["location"], headers=HTML)
+    assert landed.status_code == 200
+    assert f"You reassigned referral #{rid}" in landed.text and "no longer in your list" in landed.text
+    assert "was not found" not in landed.text
+    db.expire_all()
+    assert db.get(Referral, rid).assigned_provider_id == net.provider2.id
+
+    # The gatekeeper still sees it after reassigning: they stay on the referral's page.
+    csrf = await _as(client, net.gatekeeper)
+    back = await client.post(f"/referrals/{rid}/reassign", data={
+        "csrf_token": csrf, "provider_id": str(net.provider.id), "idempotency_key": f"reassign-back-{rid}"})
+    assert back.status_code == 303 and back.headers["location"] == f"/referrals/{rid}?done=reassign"
+
+
+async def test_the_no_phone_value_is_never_shown_as_a_number(client, db):
+    from domain.phones import NO_PHONE
+    from models.clients import ClientPhone
+
+    net = make_network(db, form_fields=False)
+    net.client.phones.append(ClientPhone(e164=NO_PHONE, label="home", position=1))  # kept from before
+    db.commit()
+    await _as(client, net.sender)
+    form = await client.get(f"/clients/{net.client.id}/referrals/new", params={"program_id": net.receiving.id},
+                            headers=HTML)
+    phone = re.search(r"<dt>Phone</dt><dd>(.*?)</dd>", form.text).group(1)
+    assert phone == "(406) 555-1234"
+
+    net.client.phones = [ClientPhone(e164=NO_PHONE, label="mobile")]
+    db.commit()
+    form = await client.get(f"/clients/{net.client.id}/referrals/new", params={"program_id": net.receiving.id},
+                            headers=HTML)
+    assert re.search(r"<dt>Phone</dt><dd>(.*?)</dd>", form.text).group(1) == "No phone"
+    assert "9999" not in form.text and "(999)" not in form.text

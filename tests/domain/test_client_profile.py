@@ -93,6 +93,8 @@ def test_empty_form_names_every_required_field():
         ({"phones": (PhoneEntry("(406) 555-1234", "pager"),)}, "phones.0", "mobile, home, work"),
         ({"phones": ()}, "best_way_to_reach", "no phone number"),
         ({"phones": (PhoneEntry("(999)-999-9999"),)}, "best_way_to_reach", "no phone number"),
+        ({"phones": (PhoneEntry("(406) 555-1234"), PhoneEntry("999-999-9999", "home"))}, "phones.1",
+         "another number is given"),
     ],
 )
 def test_each_field_has_its_reason(changes, field, words):

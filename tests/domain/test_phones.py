@@ -1,7 +1,16 @@
 import pytest
 
 from domain.errors import ValidationFailed
-from domain.phones import NO_PHONE, format_phone, is_no_phone, normalize_phone
+from domain.phones import (
+    NO_PHONE,
+    format_phone,
+    has_no_phone,
+    is_no_phone,
+    normalize_phone,
+    numbers_in_words,
+    phone_in_words,
+    reachable_numbers,
+)
 
 
 @pytest.mark.parametrize(
@@ -99,3 +108,26 @@ def test_format_round_trips():
 def test_format_refuses_garbage():
     with pytest.raises(ValidationFailed):
         format_phone("12345")
+
+
+@pytest.mark.parametrize(
+    "numbers, no_phone, shown",
+    [
+        ([], True, ["No phone"]),
+        ([NO_PHONE], True, ["No phone"]),
+        (["+14065551234"], False, ["(406) 555-1234"]),
+        # The all-nines value beside a real number is never shown as a number.
+        ([NO_PHONE, "+14065551234"], False, ["(406) 555-1234"]),
+        (["+14065551234", "+14065559876"], False, ["(406) 555-1234", "(406) 555-9876"]),
+    ],
+)
+def test_one_rule_for_no_phone(numbers, no_phone, shown):
+    assert has_no_phone(numbers) is no_phone
+    assert numbers_in_words(numbers) == shown
+    assert NO_PHONE not in reachable_numbers(numbers)
+
+
+@pytest.mark.parametrize("value, shown", [(NO_PHONE, "No phone"), ("+14065551234", "(406) 555-1234"),
+                                          (None, ""), ("", ""), ("not a number", "not a number")])
+def test_phone_in_words(value, shown):
+    assert phone_in_words(value) == shown

@@ -17,6 +17,7 @@ from domain.roi import (
     check_signer,
     expiry_reminder_on,
     is_roi_valid,
+    last_valid_day,
     roi_expires_on,
     signature_methods_for,
 )
@@ -85,6 +86,13 @@ def test_final_states():
 )
 def test_roi_expires_one_calendar_year_after_signature(signed_on, expires_on):
     assert roi_expires_on(signed_on) == expires_on
+
+
+def test_the_last_valid_day_is_the_day_before_expiry():
+    expires_on = roi_expires_on(date(2024, 2, 29))
+    assert last_valid_day(expires_on) == date(2025, 2, 27)
+    assert is_roi_valid(RoiState.SIGNED, expires_on, last_valid_day(expires_on))
+    assert not is_roi_valid(RoiState.SIGNED, expires_on, expires_on)
 
 
 @pytest.mark.parametrize(

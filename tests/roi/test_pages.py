@@ -85,11 +85,19 @@ async def test_text_message_from_the_page(client, db, temporal_client):
     r = await client.post(f"/roi/{roi_id}/sms", data={"csrf_token": csrf, "phone": ""})
     assert r.status_code == 303
     waiting = await client.get(f"/roi/{roi_id}", headers=HTML)
-    assert "When the client replies YES" in waiting.text and "Awaiting signature: Text message" in waiting.text
+    assert "Waiting for the client to reply YES" in waiting.text and "Awaiting signature: Text message" in waiting.text
+    # The page asks again by itself (htmx) until the client replies YES.
+    assert f'hx-get="/roi/{roi_id}/sms/status" hx-trigger="every 3s"' in waiting.text
+    polled = await client.get(f"/roi/{roi_id}/sms/status", headers=HTML)
+    assert polled.status_code == 200 and 'data-testid="sms-waiting"' in polled.text
+    assert 'id="code"' not in polled.text and "HX-Refresh" not in polled.headers
     await handle_inbound_sms(db, temporal_client, message_sid="SMpage", from_number="+14065551234",
                              to_number="+14065550100", body="YES", now=utcnow())
     [code] = await eventually(lambda: codes_sent(db, "+14065551234"))
     await eventually(lambda: db.expire_all() or db.scalar(select(RoiSmsCode.id)))
+    polled = await client.get(f"/roi/{roi_id}/sms/status", headers=HTML)
+    assert 'id="code"' in polled.text and "The client replied YES" in polled.text
+    assert "type it below and choose Confirm signature" in polled.text and "hx-trigger" not in polled.text
 
     malformed = await client.post(f"/roi/{roi_id}/sms/code", headers=HTML, data={"csrf_token": csrf, "code": "12"})
     assert malformed.status_code == 422 and "6 digits" in malformed.text
@@ -106,6 +114,9 @@ async def test_text_message_from_the_page(client, db, temporal_client):
         assert old.status_code == 422 and "replaced by a newer one" in old.text
     r = await client.post(f"/roi/{roi_id}/sms/code", data={"csrf_token": csrf, "code": f"{codes[1][:3]} {codes[1][3:]}"})
     assert r.status_code == 303 and "done=signed" in r.headers["location"]
+    # Signed: a page still polling reloads itself to show the signed ROI.
+    after = await client.get(f"/roi/{roi_id}/sms/status", headers=HTML)
+    assert after.status_code == 200 and after.headers["HX-Refresh"] == "true"
 
 
 async def test_upload_view_and_revoke_from_the_page(client, db):
@@ -167,3 +178,29 @@ async def test_the_dev_outbox_does_not_exist_outside_development(settings, sessi
         assert (await http.get("/outbox")).status_code == 404
         assert (await http.post("/outbox/1/reply", data={"csrf_token": csrf, "body": "YES"})).status_code == 404
         assert 'href="/outbox"' not in (await http.get("/", headers={"accept": "text/html"})).text
+
+
+async def test_texting_a_new_number_to_a_client_with_no_phone_adds_it_visibly(client, db):
+    from domain.phones import NO_PHONE
+
+    scene = make_scene(db, phone=NO_PHONE)
+    roi_id, csrf = await _draft_page(client, db, scene)
+    await client.post(f"/roi/{roi_id}/complete", data=_complete_form(csrf))
+    r = await client.post(f"/roi/{roi_id}/sms", data={"csrf_token": csrf, "phone": "(406) 555-7788"})
+    assert r.status_code == 303 and "done=texted_new_phone" in r.headers["location"], r.text
+    page = await client.get(r.headers["location"], headers=HTML)
+    assert "it was added to the client&#39;s profile as their mobile phone" in page.text
+
+    db.expire_all()
+    assert [p.e164 for p in scene.client.phones] == ["+14065557788"]  # "No phone" ended
+    change = db.scalar(select(ClientChange).where(ClientChange.kind == "updated"))
+    assert change.changes == {"mobile_phone": [NO_PHONE, "+14065557788"]}
+    assert db.scalar(select(AuditEvent).where(AuditEvent.action == "client.updated")) is not None
+    profile = await client.get(f"/clients/{scene.client.id}", headers=HTML)
+    phones = re.search(r'data-testid="client-phones">(.*?)</dd>', profile.text, re.S).group(1)
+    assert "(406) 555-7788" in phones and "No phone" not in phones
+    history = re.search(r'data-testid="history".*?</section>', profile.text, re.S).group(0)
+    assert "No phone → (406) 555-7788" in history and "+1" not in history
+
+    again = await client.post(f"/roi/{roi_id}/sms", data={"csrf_token": csrf, "phone": ""})
+    assert again.status_code == 303 and again.headers["location"].endswith("done=texted#signature")
