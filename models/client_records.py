@@ -15,16 +15,18 @@ from sqlalchemy.orm import Session, selectinload
 
 from domain.client_profile import (
     LABELS,
+    DUPLICATE_ANSWERS_FREE,
     ClientDetails,
     DuplicateClient,
     NearMatch,
     Phone,
+    near_matches_told,
 )
 from domain.errors import InvalidTransition, NotAllowed
 from domain.matching import Identity, match, search_keys
 from domain.montana import region_of
 from domain.referral_status import ReferralState
-from models import audit
+from models import audit, throttle
 from models.accounts import User
 from models.audit import AuditEvent
 from models.client_access import can_see_client
@@ -193,23 +195,48 @@ def _set_phones(client: Client, phones: tuple[Phone, ...]) -> None:
                      for i, p in enumerate(phones)]
 
 
+def _duplicate_answer(db: Session, exact: list[int], near: list[NearMatch], *, user_id: int,
+                      program_id: int, now: datetime, today: date) -> DuplicateClient:
+    """The refusal to give, after counting it against the user's duplicate answers and auditing
+    each exact match; the caller commits (so the count and audit survive the refusal)."""
+    throttle.record_failure(db, [_duplicate_key(user_id)], now)
+    for client_id in exact:
+        audit.record(db, action="client.duplicate_refused", entity_type="client", entity_id=client_id,
+                     user_id=user_id, program_id=program_id)
+    visible = {m.client_id for m in near if can_see_client(db, program_id, m.client_id, today)}
+    return DuplicateClient(exact, near_matches_told(near, visible))
+
+
+def _duplicate_key(user_id: int) -> str:
+    return f"duplicates:user:{user_id}"
+
+
 def create_client(
     db: Session,
     details: ClientDetails,
     *,
     user_id: int,
     program_id: int,
+    now: datetime,
+    today: date,
     acknowledge_near_matches: bool = False,
 ) -> Client:
     """Add a client ("Add Subject"), unless the duplicate guard stops it.
 
     Raises ``DuplicateClient``: always when an existing client matches on the guide's four
-    points; when some only may be the same person, unless ``acknowledge_near_matches``.
-    Nothing is written then.
+    points; when some only may be the same person, unless ``acknowledge_near_matches``. Only the
+    count of duplicate answers and the audit of exact matches are written then (the caller
+    commits them). Raises ``NotAllowed`` while the user has had too many duplicate answers.
     """
+    wait = throttle.wait_needed(db, [_duplicate_key(user_id)], now,
+                                free={_duplicate_key(user_id): DUPLICATE_ANSWERS_FREE})
+    if wait.total_seconds() > 0:
+        raise NotAllowed(f"You were told about many matching clients in a short time. Search for the client, "
+                         f"or try again in {int(wait.total_seconds()) + 1} seconds.",
+                         code="too_many_duplicate_checks")
     exact, near = find_duplicates(db, details.identity())
     if exact or (near and not acknowledge_near_matches):
-        raise DuplicateClient(exact, near)
+        raise _duplicate_answer(db, exact, near, user_id=user_id, program_id=program_id, now=now, today=today)
     client = Client(created_by_program_id=program_id, created_by_user_id=user_id)
     _apply(client, details)
     _set_phones(client, details.phones)
