@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy.orm import Session
 
-from activities.notices import notify_users
+from activities.notices import ask_for_agency_mou, notify_users
 from api import messages
 from api.admin_schemas import AdminUserOut, DeactivatedUserOut, DetailOut, Paged
 from api.deps import Actor, DbSession, Now, Scope, today_local
@@ -23,7 +23,7 @@ from api.schema_types import Id, PageNumber, PerPage
 from domain.accounts import INVITE_TOKEN_TTL, AdminScope, Role
 from domain.errors import ValidationFailed
 from domain.montana import REGIONS
-from domain.mou import is_mou_valid, mou_status_on
+from domain.mou import mou_status_on
 from domain.passwords import RESET_TOKEN_TTL
 from models import organizations as orgs
 from models import users
@@ -130,14 +130,7 @@ def _send_access(request: Request, db: Session, user: User, delivery: Delivery, 
 
 
 def _ask_for_agency_mou(db: Session, user: User, program: Program, role: Role, moment) -> None:
-    """A new gatekeeper of a program without a valid agency MOU finds the task in their bell
-    (once per person, program and MOU)."""
-    if role.is_gatekeeper and not is_mou_valid(program.mou_expires_on, today_local(moment)):
-        notify_users(db, [user.id], kind="agency_mou", link=f"/agency/mou/{program.id}",
-                     key=f"gatekeeper-mou-{user.id}-{program.id}-{program.mou_expires_on}",
-                     text=f"You are a gatekeeper of {program.display_name}, whose agency MOU is not "
-                          "signed: until you sign it, the program is hidden from the directory and "
-                          "cannot receive referrals.")
+    ask_for_agency_mou(db, user.id, program, role.is_gatekeeper, today_local(moment))
 
 
 async def _create(request: Request, db: Session, scope: AdminScope, moment, data: UserIn) -> User:

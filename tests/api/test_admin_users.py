@@ -429,3 +429,24 @@ async def test_role_form_without_a_program_is_marked(client, db):
     bad = await client.post(f"/admin/users/{user.id}/roles", headers=HTML,
                             data={"csrf_token": csrf, "program_id": "x1", "role": "boss"})
     assert bad.status_code == 422 and 'data-testid="form-error"' in bad.text
+
+
+async def test_accepting_a_gatekeeper_invitation_asks_for_a_missing_agency_mou(client, db, app):
+    import httpx
+
+    unsigned = make_program(db, "Unsigned", mou_valid=False)
+    worker = make_user(db, "far@example.org", provider_of=(make_program(db, county="Custer"),))
+    _, headers, _ = await as_admin(client, db)
+    r = await client.post("/api/v1/admin/users/roles", headers=headers,
+                          json={"email": worker.email, "program_id": unsigned.id, "role": "gatekeeper"})
+    assert r.status_code == 202, r.text
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as them:
+        their_headers = {"x-csrf-token": await login(them, worker.email)}
+        [invitation] = (await them.get("/api/v1/profile")).json()["invitations"]
+        accepted = await them.post(f"/api/v1/profile/invitations/{invitation['id']}/accept", headers=their_headers)
+        assert accepted.status_code == 200, accepted.text
+    db.expire_all()
+    notes = db.scalars(select(Notification).where(Notification.user_id == worker.id,
+                                                  Notification.kind == "agency_mou")).all()
+    assert [n.link for n in notes] == [f"/agency/mou/{unsigned.id}"]
+    assert "whose agency MOU is not signed" in notes[0].text
