@@ -46,14 +46,20 @@ async def test_unsigned_roi_text_shows_only_the_birth_year_to_a_program_that_can
     assert "Date of birth: 04/23/1977" in r.json()["rendered_text"]
 
 
-async def test_the_creating_program_reads_the_full_date_before_signature(client, db):
+async def _creators_draft(client, db):
+    """The creating program starts and completes an ROI for its own client."""
     scene = make_scene(db)
     headers = {"x-csrf-token": await login(client, scene.user.email)}
     r = await client.post("/api/v1/roi", json={"client_id": scene.client.id, "program_ids": [scene.receiver.id]},
                           headers=headers)
     roi_id = r.json()["rois"][0]["id"]
     r = await client.post(f"/api/v1/roi/{roi_id}/complete", json=COMPLETE_BODY, headers=headers)
-    assert "Date of birth: 07/14/1988" in r.json()["rendered_text"]
+    return scene, roi_id, headers, r.json()
+
+
+async def test_the_creating_program_reads_the_full_date_before_signature(client, db):
+    _, _, _, completed = await _creators_draft(client, db)
+    assert "Date of birth: 07/14/1988" in completed["rendered_text"]
 
 
 async def test_a_program_that_cannot_see_the_client_cannot_esign_on_screen(client, db):
@@ -120,12 +126,7 @@ async def test_a_program_that_sees_the_client_may_still_type_a_new_number_from_t
     from models.clients import ClientPhone
     from tests.roi_support import eventually, texts_to
 
-    scene = make_scene(db)
-    headers = {"x-csrf-token": await login(client, scene.user.email)}
-    r = await client.post("/api/v1/roi", json={"client_id": scene.client.id, "program_ids": [scene.receiver.id]},
-                          headers=headers)
-    roi_id = r.json()["rois"][0]["id"]
-    await client.post(f"/api/v1/roi/{roi_id}/complete", json=COMPLETE_BODY, headers=headers)
+    scene, roi_id, headers, _ = await _creators_draft(client, db)
     form = await client.post(f"/roi/{roi_id}/sms", data={"phone": "(406) 555-9911",
                                                            "csrf_token": headers["x-csrf-token"]})
     assert form.status_code == 303, form.text
