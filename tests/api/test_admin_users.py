@@ -451,6 +451,8 @@ async def test_accepting_a_gatekeeper_invitation_asks_for_a_missing_agency_mou(c
         [invitation] = (await them.get("/api/v1/profile")).json()["invitations"]
         accepted = await them.post(f"/api/v1/profile/invitations/{invitation['id']}/accept", headers=their_headers)
         assert accepted.status_code == 200, accepted.text
+        bell = (await them.get("/notifications", headers=HTML)).text
+        assert unsigned.display_name in bell and "whose agency MOU is not signed" in bell
     db.expire_all()
     notes = db.scalars(select(Notification).where(Notification.user_id == worker.id,
                                                   Notification.kind == "agency_mou")).all()

@@ -134,5 +134,5 @@ async def test_a_program_that_sees_the_client_may_still_type_a_new_number_from_t
     assert db.scalars(select(ClientPhone.e164).where(ClientPhone.client_id == scene.client.id)).all() \
         == ["+14065559911"]
     assert db.scalar(select(AuditEvent).where(AuditEvent.action == "client.updated",
-                                              AuditEvent.entity_id == scene.client.id))
+                                              AuditEvent.entity_id == str(scene.client.id)))
     await eventually(lambda: texts_to(db, "+14065559911"))
