@@ -211,6 +211,15 @@ def _duplicate_key(user_id: int) -> str:
     return f"duplicates:user:{user_id}"
 
 
+def _check_duplicate_answers_left(db: Session, user_id: int, now: datetime) -> None:
+    wait = throttle.wait_needed(db, [_duplicate_key(user_id)], now,
+                                free={_duplicate_key(user_id): DUPLICATE_ANSWERS_FREE})
+    if wait.total_seconds() > 0:
+        raise NotAllowed(f"You were told about many matching clients in a short time. Search for the client, "
+                         f"or try again in {int(wait.total_seconds()) + 1} seconds.",
+                         code="too_many_duplicate_checks")
+
+
 def create_client(
     db: Session,
     details: ClientDetails,
@@ -228,12 +237,7 @@ def create_client(
     count of duplicate answers and the audit of exact matches are written then (the caller
     commits them). Raises ``NotAllowed`` while the user has had too many duplicate answers.
     """
-    wait = throttle.wait_needed(db, [_duplicate_key(user_id)], now,
-                                free={_duplicate_key(user_id): DUPLICATE_ANSWERS_FREE})
-    if wait.total_seconds() > 0:
-        raise NotAllowed(f"You were told about many matching clients in a short time. Search for the client, "
-                         f"or try again in {int(wait.total_seconds()) + 1} seconds.",
-                         code="too_many_duplicate_checks")
+    _check_duplicate_answers_left(db, user_id, now)
     exact, near = find_duplicates(db, details.identity())
     if exact or (near and not acknowledge_near_matches):
         raise _duplicate_answer(db, exact, near, user_id=user_id, program_id=program_id, now=now, today=today)
@@ -264,7 +268,8 @@ def _refuse_if_merged(client: Client) -> None:
 
 
 def update_client(
-    db: Session, client: Client, details: ClientDetails, *, user_id: int, program_id: int
+    db: Session, client: Client, details: ClientDetails, *, user_id: int, program_id: int,
+    now: datetime, today: date,
 ) -> list[str]:
     """Save an edited profile; return the names of the fields that changed (empty: nothing did).
 
@@ -272,9 +277,10 @@ def update_client(
     another one on the four points: an administrator should merge them instead.
     """
     _refuse_if_merged(client)
+    _check_duplicate_answers_left(db, user_id, now)
     exact, _ = find_duplicates(db, details.identity(), exclude_id=client.id)
     if exact:
-        raise DuplicateClient(exact, [])
+        raise _duplicate_answer(db, exact, [], user_id=user_id, program_id=program_id, now=now, today=today)
     before = {name: _json_value(getattr(client, name)) for name in PROFILE_FIELDS}
     before_phones = _phone_list(client.phones)
     after = {name: _json_value(value) for name, value in _profile_values(details).items()}

@@ -119,8 +119,12 @@ async def replace(client_id: Id, body: ClientIn, actor: MouActor, db: DbSession,
     if if_match is not None:
         db.refresh(client, with_for_update=True)  # no other write between the check and this one
         etags.check_if_match(if_match, client_json(ClientView(client, visible=True)))
-    changed = update_client(db, client, details, user_id=actor.user.id,
-                            program_id=actor.program_id)
+    try:
+        changed = update_client(db, client, details, user_id=actor.user.id, program_id=actor.program_id,
+                                now=moment, today=today_local(moment))
+    except DuplicateClient:
+        db.commit()  # the count of duplicate answers and the audit of the refusal
+        raise
     db.commit()
     return {**etags.tagged(response, client_json(ClientView(client, visible=True))), "changed": changed}
 

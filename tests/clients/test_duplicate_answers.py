@@ -52,3 +52,18 @@ async def test_duplicate_answers_are_throttled_per_user(staff, db):
     db.expire_all()
     assert len(db.scalars(select(AuditEvent).where(AuditEvent.action == "client.duplicate_refused")).all()) \
         == DUPLICATE_ANSWERS_FREE + 1
+
+
+async def test_editing_a_profile_into_someone_elses_counts_and_is_audited_too(staff, db):
+    person = _someone_elses_client(db)
+    own = await staff.api("POST", "/api/v1/clients", json={**VALID, "first_name": "Morgan", "dob": "1975-01-30"})
+    assert own.status_code == 201, own.text
+    r = await staff.api("PUT", f"/api/v1/clients/{own.json()['id']}", json=VALID)
+    assert r.status_code == 409 and r.json()["exact"] == [person.id], r.text
+    db.expire_all()
+    [event] = db.scalars(select(AuditEvent).where(AuditEvent.action == "client.duplicate_refused")).all()
+    assert event.entity_id == str(person.id) and event.user_id == staff.user.id
+    for _ in range(DUPLICATE_ANSWERS_FREE):
+        await staff.api("PUT", f"/api/v1/clients/{own.json()['id']}", json=VALID)
+    r = await staff.api("PUT", f"/api/v1/clients/{own.json()['id']}", json=VALID)
+    assert r.status_code == 403 and r.json()["error"] == "too_many_duplicate_checks", r.text
