@@ -8,15 +8,18 @@ retried delivery never sends twice.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from domain.mou import is_mou_valid
 from domain.notices import told_of_action
 from models.accounts import User
 from models.messages import Notification, OutboxMessage
+from models.org import Program
 
 _EMAILS = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates" / "email"),
@@ -97,3 +100,16 @@ def notify_users(
             if outbox_id:
                 to_deliver.append(outbox_id)
     return to_deliver
+
+
+def ask_for_agency_mou(db: Session, user_id: int, program: Program, is_gatekeeper: bool, today: date) -> None:
+    """A new gatekeeper of a program without a valid agency MOU finds the task in their bell
+    (once per person, program and MOU), whether an administrator made them gatekeeper or they
+    accepted an invitation to be one."""
+    if is_gatekeeper and not is_mou_valid(program.mou_expires_on, today):
+        notify_users(db, [user_id], kind="agency_mou", link=f"/agency/mou/{program.id}",
+                     key=f"gatekeeper-mou-{user_id}-{program.id}-{program.mou_expires_on}",
+                     actor_id=None,  # a task left for them, even when they gave themselves the role
+                     text=f"You are a gatekeeper of {program.display_name}, whose agency MOU is not "
+                          "signed: until you sign it, the program is hidden from the directory and "
+                          "cannot receive referrals.")

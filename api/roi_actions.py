@@ -36,11 +36,18 @@ from domain.roi import (
     check_purpose,
     check_signable,
     check_signature_method,
+    check_sms_recipient,
     normalize_sms_code,
 )
 from models import audit
 from models.client_access import can_see_client
-from models.client_contact import ContactChanges, check_contact_changes, client_mobile, update_client_contact
+from models.client_contact import (
+    ContactChanges,
+    check_contact_changes,
+    client_mobile,
+    textable_phones,
+    update_client_contact,
+)
 from models.clients import Client
 from models.db import release_before_wait
 from models.releases import (
@@ -194,9 +201,10 @@ async def complete_roi(request: Request, db: Session, actor: Actor, roi: Release
     if contact is not None:
         check_contact_changes(contact)
         sees = can_see_client(db, actor.program_id, client.id, today_local(moment))
-        if not sees and any(v is not None for k, v in vars(contact).items() if k != "mobile_phone"):
+        if not sees and any(v is not None for v in vars(contact).values()):
             raise NotAllowed("Your program does not have this client's consent to see or change their "
-                             "stored details yet; you can only add a new phone number.")
+                             "stored details yet, so it cannot change their phone numbers or address.",
+                             code="contact_needs_consent")
     self_signs = kind is AuthorizerKind.SELF
     status = await update_roi(request, roi, RoiWorkflow.complete, CompleteRoi(
         actor=roi_actor(actor),
@@ -234,20 +242,22 @@ class SmsStarted:
 
 
 async def start_sms(request: Request, db: Session, actor: Actor, roi: ReleaseOfInformation, phone_text: str | None,
-                    moment: datetime) -> SmsStarted:
-    """Texts the consent request to the number typed (kept as the client's mobile) or, if none is
-    typed, to the client's mobile on file."""
+                    moment: datetime, phone_id: int | None = None) -> SmsStarted:
+    """Texts the consent request to the number typed (kept as the client's mobile), to the number on
+    file chosen by its id, or, if neither is given, to the client's mobile on file.
+
+    Only a program that sees the client may type a number (``check_sms_recipient``)."""
     client = client_for_roi(db, roi.client_id)
     check_signable(RoiState(roi.state), bool(roi.text_sha256))
-    if phone_text and phone_text.strip():
+    typed = bool(phone_text and phone_text.strip())
+    check_sms_recipient(can_see_client(db, actor.program_id, client.id, today_local(moment)), typed,
+                        phone_id is not None)
+    if typed:
         e164 = normalize_phone(phone_text)
         if e164 == NO_PHONE:
             raise ValidationFailed("(999) 999-9999 means the client has no phone; choose E-sign or Upload "
                                    "instead.", field="phone", code="no_phone")
-        if sms_opted_out(db, e164):
-            raise ValidationFailed("This number replied STOP, so CONNECT may not text it. The client can text "
-                                   "START to allow texts again, or sign another way.", field="phone",
-                                   code="sms_opted_out")
+        _check_not_opted_out(db, e164)
         phone = next((p for p in client.phones if p.e164 == e164), None)
         added = phone is None
         if added:
@@ -255,6 +265,12 @@ async def start_sms(request: Request, db: Session, actor: Actor, roi: ReleaseOfI
                                   program_id=actor.program_id)
             db.commit()
             phone = client_mobile(client)
+    elif phone_id is not None:
+        phone = next((p for p in textable_phones(client) if p.id == phone_id), None)
+        if phone is None:
+            raise ValidationFailed("Choose one of the client's numbers on file.", field="phone_id",
+                                   code="unknown_phone")
+        _check_not_opted_out(db, phone.e164)
     else:
         added, phone = False, client_mobile(client)
         if phone is None:
@@ -262,6 +278,13 @@ async def start_sms(request: Request, db: Session, actor: Actor, roi: ReleaseOfI
                                    field="phone", code="no_mobile")
     status = await update_roi(request, roi, RoiWorkflow.start_sms, StartSms(roi_actor(actor), phone.id))
     return SmsStarted(status, added)
+
+
+def _check_not_opted_out(db: Session, e164: str) -> None:
+    if sms_opted_out(db, e164):
+        raise ValidationFailed("This number replied STOP, so CONNECT may not text it. The client can text "
+                               "START to allow texts again, or sign another way.", field="phone",
+                               code="sms_opted_out")
 
 
 async def enter_code(request: Request, actor: Actor, roi: ReleaseOfInformation, code_text: str) -> RoiStatus:

@@ -17,6 +17,7 @@ from connect.settings import Settings
 from domain.calendar import add_years
 from domain.montana import TIMEZONE, county_names, region_of
 from models.accounts import AdminRegion, Membership, User, UserMou
+from models.base import utcnow
 from models.db import make_engine, make_session_factory, transaction
 from models.org import Agency, AgencyMou, Program, ProgramCounty, ProgramInsurance, ProgramService
 from workflows.mou_contracts import MOU_VERSION, MouKind
@@ -125,8 +126,8 @@ def _clients(db: Session, programs: dict[str, Program], users: dict[str, User], 
                           county=county, zip=zip_code,
                           phones=(PhoneEntry(phone),) if phone else (),
                           best_way_to_reach=best_way)
-        create_client(db, validate_client(form, today), user_id=member.id,
-                      program_id=program.id, acknowledge_near_matches=True)
+        create_client(db, validate_client(form, today), user_id=member.id, program_id=program.id,
+                      now=utcnow(), today=today, acknowledge_near_matches=True)
 
 
 def seed_if_empty(settings: Settings) -> list[Login]:

@@ -144,6 +144,21 @@ class NearMatch:
     reasons: tuple[str, ...]
 
 
+DUPLICATE_ANSWERS_FREE = 5
+"""Duplicate answers (exact or possible matches) one user may get within the sign-in throttle's
+window before each further one waits: an exact match confirms a person's date of birth and phone
+or address, so unlimited answers would let anyone look those up."""
+
+HIDDEN_REASON = "may be the same person; check with the client"
+
+
+def near_matches_told(near: list[NearMatch], visible: set[int]) -> list[NearMatch]:
+    """The possible matches as the program may be told them: the reasons only for profiles it may
+    see. For the others a reason such as "date of birth matches" would tell what is stored, beyond
+    the name and year of birth that search shows."""
+    return [m if m.client_id in visible else NearMatch(m.client_id, (HIDDEN_REASON,)) for m in near]
+
+
 class DuplicateClient(Conflict):
     """The profile matches existing clients: ``exact`` ids stop creation, ``near`` ones need an
     acknowledgement."""

@@ -354,6 +354,25 @@ def signature_methods_for(program_sees_client: bool) -> tuple[SignatureMethod, .
     return (SignatureMethod.SMS, SignatureMethod.UPLOAD)
 
 
+def check_sms_recipient(program_sees_client: bool, typed: bool, chosen: bool) -> None:
+    """Which number a program may text the consent request to.
+
+    A program that sees the client may type a new number (it is added to the client's profile).
+    A program that cannot see the client may text only a number already on the profile, chosen by
+    its id: a typed number would let it text itself, reply YES and sign its own way in.
+    """
+    if typed and chosen:
+        raise ValidationFailed("Type a number or choose one on file, not both.", field="phone",
+                               code="phone_and_choice")
+    if typed and not program_sees_client:
+        raise NotAllowed(
+            "Your program cannot see this client's details yet, so it may text only a number already "
+            "on the client's profile. Choose one of those numbers, or have the client sign on the "
+            "paper form.",
+            code="sms_number_needs_consent",
+        )
+
+
 def check_signature_method(method: SignatureMethod, program_sees_client: bool) -> None:
     """NotAllowed when ``signature_methods_for`` does not offer ``method``."""
     if method not in signature_methods_for(program_sees_client):

@@ -40,6 +40,11 @@ def client_mobile(client: Client) -> ClientPhone | None:
     return None
 
 
+def textable_phones(client: Client) -> list[ClientPhone]:
+    """The client's numbers on file that a text could reach (not the "no phone" value)."""
+    return [phone for phone in client.phones if not is_no_phone(phone.e164)]
+
+
 def check_contact_changes(changes: ContactChanges) -> dict[str, str]:
     """The changes in stored form; ValidationFailed (with the field) for the first wrong one."""
     out: dict[str, str] = {}

@@ -15,16 +15,18 @@ from sqlalchemy.orm import Session, selectinload
 
 from domain.client_profile import (
     LABELS,
+    DUPLICATE_ANSWERS_FREE,
     ClientDetails,
     DuplicateClient,
     NearMatch,
     Phone,
+    near_matches_told,
 )
 from domain.errors import InvalidTransition, NotAllowed
 from domain.matching import Identity, match, search_keys
 from domain.montana import region_of
 from domain.referral_status import ReferralState
-from models import audit
+from models import audit, throttle
 from models.accounts import User
 from models.audit import AuditEvent
 from models.client_access import can_see_client
@@ -193,23 +195,52 @@ def _set_phones(client: Client, phones: tuple[Phone, ...]) -> None:
                      for i, p in enumerate(phones)]
 
 
+def _duplicate_answer(db: Session, exact: list[int], near: list[NearMatch], *, user_id: int,
+                      program_id: int, now: datetime, today: date) -> DuplicateClient:
+    """The refusal to give, after counting it against the user's duplicate answers and auditing
+    each exact match; the caller commits (so the count and audit survive the refusal)."""
+    throttle.record_failure(db, [_duplicate_key(user_id)], now)
+    for client_id in exact:
+        audit.record(db, action="client.duplicate_refused", entity_type="client", entity_id=client_id,
+                     user_id=user_id, program_id=program_id)
+    visible = {m.client_id for m in near if can_see_client(db, program_id, m.client_id, today)}
+    return DuplicateClient(exact, near_matches_told(near, visible))
+
+
+def _duplicate_key(user_id: int) -> str:
+    return f"duplicates:user:{user_id}"
+
+
+def _check_duplicate_answers_left(db: Session, user_id: int, now: datetime) -> None:
+    wait = throttle.wait_needed(db, [_duplicate_key(user_id)], now,
+                                free={_duplicate_key(user_id): DUPLICATE_ANSWERS_FREE})
+    if wait.total_seconds() > 0:
+        raise NotAllowed(f"You were told about many matching clients in a short time. Search for the client, "
+                         f"or try again in {int(wait.total_seconds()) + 1} seconds.",
+                         code="too_many_duplicate_checks")
+
+
 def create_client(
     db: Session,
     details: ClientDetails,
     *,
     user_id: int,
     program_id: int,
+    now: datetime,
+    today: date,
     acknowledge_near_matches: bool = False,
 ) -> Client:
     """Add a client ("Add Subject"), unless the duplicate guard stops it.
 
     Raises ``DuplicateClient``: always when an existing client matches on the guide's four
-    points; when some only may be the same person, unless ``acknowledge_near_matches``.
-    Nothing is written then.
+    points; when some only may be the same person, unless ``acknowledge_near_matches``. Only the
+    count of duplicate answers and the audit of exact matches are written then (the caller
+    commits them). Raises ``NotAllowed`` while the user has had too many duplicate answers.
     """
+    _check_duplicate_answers_left(db, user_id, now)
     exact, near = find_duplicates(db, details.identity())
     if exact or (near and not acknowledge_near_matches):
-        raise DuplicateClient(exact, near)
+        raise _duplicate_answer(db, exact, near, user_id=user_id, program_id=program_id, now=now, today=today)
     client = Client(created_by_program_id=program_id, created_by_user_id=user_id)
     _apply(client, details)
     _set_phones(client, details.phones)
@@ -237,7 +268,8 @@ def _refuse_if_merged(client: Client) -> None:
 
 
 def update_client(
-    db: Session, client: Client, details: ClientDetails, *, user_id: int, program_id: int
+    db: Session, client: Client, details: ClientDetails, *, user_id: int, program_id: int,
+    now: datetime, today: date,
 ) -> list[str]:
     """Save an edited profile; return the names of the fields that changed (empty: nothing did).
 
@@ -245,9 +277,10 @@ def update_client(
     another one on the four points: an administrator should merge them instead.
     """
     _refuse_if_merged(client)
+    _check_duplicate_answers_left(db, user_id, now)
     exact, _ = find_duplicates(db, details.identity(), exclude_id=client.id)
     if exact:
-        raise DuplicateClient(exact, [])
+        raise _duplicate_answer(db, exact, [], user_id=user_id, program_id=program_id, now=now, today=today)
     before = {name: _json_value(getattr(client, name)) for name in PROFILE_FIELDS}
     before_phones = _phone_list(client.phones)
     after = {name: _json_value(value) for name, value in _profile_values(details).items()}

@@ -139,12 +139,7 @@ def create_user(db: Session, scope: AdminScope, by: int, *, email: str, full_nam
     """A new account with no password yet: the caller sends a set-password link or an initial
     password, and the first sign-in asks for a new one."""
     email = _check_email(db, email)
-    name = _check_name(full_name)
-    regions = check_regions(admin_regions)
-    if regions or state_team:
-        scope.require_may_grant_admin()
-    programs = _programs_in_scope(db, scope, roles)
-    require_some_role(len(programs), bool(regions) or state_team)
+    name, regions, programs = _check_new_account(db, scope, full_name, roles, admin_regions, state_team)
     user = User(email=email, full_name=name, password_hash="", must_change_password=True,
                 is_state_team=state_team)
     user.memberships = [Membership(program=programs[r.program_id], is_gatekeeper=r.role.is_gatekeeper,
@@ -155,6 +150,33 @@ def create_user(db: Session, scope: AdminScope, by: int, *, email: str, full_nam
     audit.record(db, action="user.created", entity_type="user", entity_id=user.id, user_id=by,
                  programs=sorted(programs), admin_regions=sorted(regions), state_team=state_team)
     return user
+
+
+def _check_new_account(db: Session, scope: AdminScope, full_name: str, roles: Sequence[RoleIn],
+                       admin_regions: Sequence[int], state_team: bool) -> tuple[str, set[int], dict]:
+    name = _check_name(full_name)
+    regions = check_regions(admin_regions)
+    if regions or state_team:
+        scope.require_may_grant_admin()
+    programs = _programs_in_scope(db, scope, roles)
+    require_some_role(len(programs), bool(regions) or state_team)
+    return name, regions, programs
+
+
+def create_or_invite(db: Session, scope: AdminScope, by: int, *, email: str, full_name: str,
+                     roles: Sequence[RoleIn], admin_regions: Sequence[int], state_team: bool,
+                     now: datetime) -> tuple[User | None, list[RoleInvitation]]:
+    """Creates the account (returned), unless the email belongs to someone the administrator may
+    not see: then, after the same checks, its owner is invited to each role (`give_role_by_email`)
+    and the caller answers as it does for a new account, so the form cannot be used to find
+    accounts outside one's regions."""
+    existing = find_by_email(db, email) if normalize_email(email) else None
+    if existing is None or scope.may_see(account_of(existing)):
+        return create_user(db, scope, by, email=email, full_name=full_name, roles=roles,
+                           admin_regions=admin_regions, state_team=state_team), []
+    _check_new_account(db, scope, full_name, roles, admin_regions, state_team)
+    invitations = [give_role_by_email(db, scope, by, email, role, now)[1] for role in roles]
+    return None, [i for i in invitations if i is not None]
 
 
 def update_user(db: Session, scope: AdminScope, by: int, user: User, *, email: str,

@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy.orm import Session
 
-from activities.notices import notify_users
+from activities.notices import ask_for_agency_mou, notify_users
 from api import messages
 from api.admin_schemas import AdminUserOut, DeactivatedUserOut, DetailOut, Paged
 from api.deps import Actor, DbSession, Now, Scope, today_local
@@ -23,7 +23,7 @@ from api.schema_types import Id, PageNumber, PerPage
 from domain.accounts import INVITE_TOKEN_TTL, AdminScope, Role
 from domain.errors import ValidationFailed
 from domain.montana import REGIONS
-from domain.mou import is_mou_valid, mou_status_on
+from domain.mou import mou_status_on
 from domain.passwords import RESET_TOKEN_TTL
 from models import organizations as orgs
 from models import users
@@ -37,6 +37,11 @@ router = APIRouter(tags=["administration"])
 ROLE_OFFERED = ("If a CONNECT account of someone outside your regions uses that email, its owner is "
                 "invited to accept the role and appears in your list of people once they do. To add "
                 "someone who has no account yet, create one.")
+
+ACCOUNT_OFFERED = ("Done. If no CONNECT account used that email, the account is created, its email is on its "
+                   "way and the person is in your list of people. If someone outside your regions already "
+                   "has an account with that email, they are invited to accept the roles and appear in your "
+                   "list once they do.")
 
 Delivery = Literal["link", "password"]
 
@@ -130,26 +135,27 @@ def _send_access(request: Request, db: Session, user: User, delivery: Delivery, 
 
 
 def _ask_for_agency_mou(db: Session, user: User, program: Program, role: Role, moment) -> None:
-    """A new gatekeeper of a program without a valid agency MOU finds the task in their bell
-    (once per person, program and MOU)."""
-    if role.is_gatekeeper and not is_mou_valid(program.mou_expires_on, today_local(moment)):
-        notify_users(db, [user.id], kind="agency_mou", link=f"/agency/mou/{program.id}",
-                     key=f"gatekeeper-mou-{user.id}-{program.id}-{program.mou_expires_on}",
-                     actor_id=None,  # a task left for them, even when they gave themselves the role
-                     text=f"You are a gatekeeper of {program.display_name}, whose agency MOU is not "
-                          "signed: until you sign it, the program is hidden from the directory and "
-                          "cannot receive referrals.")
+    ask_for_agency_mou(db, user.id, program, role.is_gatekeeper, today_local(moment))
 
 
-async def _create(request: Request, db: Session, scope: AdminScope, moment, data: UserIn) -> User:
-    user = users.create_user(db, scope, _actor(request).user.id, email=data.email,
-                             full_name=data.full_name, roles=[r.role_in() for r in data.roles],
-                             admin_regions=data.admin_regions, state_team=data.state_team)
+async def _create(request: Request, db: Session, scope: AdminScope, moment, tasks: BackgroundTasks,
+                  data: UserIn) -> User | None:
+    """Creates the account (returned) and emails its way in; if the email belongs to someone the
+    administrator may not see, invites them to the roles instead (None), emailing after the answer."""
+    user, invitations = users.create_or_invite(
+        db, scope, _actor(request).user.id, email=data.email, full_name=data.full_name,
+        roles=[r.role_in() for r in data.roles], admin_regions=data.admin_regions,
+        state_team=data.state_team, now=moment)
+    if user is None:
+        outbox_ids = [i for invitation in invitations for i in _offer(request, db, invitation, moment)]
+        db.commit()
+        messages.deliver_after_response(tasks, request, outbox_ids)
+        return None
     for m in user.memberships:
         _ask_for_agency_mou(db, user, m.program, Role.of(m.is_gatekeeper, m.is_provider), moment)
     outbox_id = _send_access(request, db, user, data.delivery, moment)
     db.commit()
-    await messages.deliver(request, [outbox_id])
+    messages.deliver_after_response(tasks, request, [outbox_id])
     return user
 
 
@@ -190,22 +196,27 @@ def _role_by_email(request: Request, db: Session, scope: AdminScope, moment, tas
         _ask_for_agency_mou(db, user, db.get(Program, body.program_id), body.role, moment)
         db.commit()
         return user
-    outbox_ids: list[int] = []
-    if invitation is not None:
-        settings = request.app.state.settings
-        program = invitation.program.display_name
-        outbox_ids = notify_users(
-            db, [invitation.user_id], kind="role_invitation", link="/profile",
-            key=f"role-invitation-{invitation.id}-{moment.isoformat()}", actor_id=admin.id,
-            text=f"{admin.full_name} invited you to work in {program} as {body.role.label.lower()}. "
-                 "Accept or decline it on your agency profile page.",
-            email_template="role_invitation", public_url=settings.public_url,
-            from_address=settings.email_from,
-            context={"admin_name": admin.full_name, "program": program,
-                     "role": body.role.label.lower(), "expires_in": messages.describe(INVITE_TOKEN_TTL)})
+    outbox_ids = _offer(request, db, invitation, moment) if invitation is not None else []
     db.commit()
     messages.deliver_after_response(tasks, request, outbox_ids)
     return None
+
+
+def _offer(request: Request, db: Session, invitation, moment) -> list[int]:
+    """Tells the invited person (bell and email) about the role offered to them."""
+    admin = _actor(request).user
+    settings = request.app.state.settings
+    program = invitation.program.display_name
+    role = Role.of(invitation.is_gatekeeper, invitation.is_provider).label.lower()
+    return notify_users(
+        db, [invitation.user_id], kind="role_invitation", link="/profile",
+        key=f"role-invitation-{invitation.id}-{moment.isoformat()}", actor_id=admin.id,
+        text=f"{admin.full_name} invited you to work in {program} as {role}. "
+             "Accept or decline it on your agency profile page.",
+        email_template="role_invitation", public_url=settings.public_url,
+        from_address=settings.email_from,
+        context={"admin_name": admin.full_name, "program": program,
+                 "role": role, "expires_in": messages.describe(INVITE_TOKEN_TTL)})
 
 
 def _set_role(request: Request, db: Session, scope: AdminScope, moment, user: User,
@@ -275,7 +286,8 @@ async def users_page(request: Request, scope: Scope, db: DbSession, q: str = "",
     listing = paginate(db, users.users_query(scope, q, program_id=program_id, active=active), page)
     return render(request, "admin/users.html", {
         "page": listing, "q": q, "status": status, "program_id": program_id,
-        "programs": _program_options(db, scope), "role_of": Role.of, "role_offered": ROLE_OFFERED})
+        "programs": _program_options(db, scope), "role_of": Role.of, "role_offered": ROLE_OFFERED,
+        "account_offered": ACCOUNT_OFFERED})
 
 
 @router.get("/admin/users/new", include_in_schema=False)
@@ -284,17 +296,17 @@ async def new_user_page(request: Request, scope: Scope, db: DbSession):
 
 
 @router.post("/admin/users/new", include_in_schema=False)
-async def create_user_page(request: Request, scope: Scope, db: DbSession, moment: Now):
+async def create_user_page(request: Request, scope: Scope, db: DbSession, moment: Now, tasks: BackgroundTasks):
     data = await form_data(request, ("admin_regions",))
     try:
-        user = await _create(request, db, scope, moment, _user_form(data))
+        await _create(request, db, scope, moment, tasks, _user_form(data))
     except FormFailure as err:
         db.rollback()
         errors = form_errors(err)
         if "roles" in errors:
             errors["program_id"] = errors.pop("roles")
         return _new_user_page(request, db, scope, data, errors, form_status(err))
-    return RedirectResponse(f"/admin/users/{user.id}?done=created", status_code=303)
+    return RedirectResponse("/admin/users?done=account_offered", status_code=303)
 
 
 @router.post("/admin/users/roles-by-email", include_in_schema=False)
@@ -411,12 +423,17 @@ async def list_users(scope: Scope, db: DbSession, moment: Now,
             "pages": listing.pages, "total": listing.total}
 
 
-@router.post("/api/v1/admin/users", status_code=201)
-async def create_user(request: Request, scope: Scope, db: DbSession, moment: Now, data: UserIn) -> AdminUserOut:
+@router.post("/api/v1/admin/users", status_code=202, responses={202: {
+    "model": DetailOut, "description": "The same answer whether or not an account uses the email."}})
+async def create_user(request: Request, scope: Scope, db: DbSession, moment: Now, tasks: BackgroundTasks,
+                      data: UserIn) -> DetailOut:
     """Creates an account; the person gets an email with a single-use set-password link
     (`delivery: "link"`) or an initial password (`"password"`), and must choose their own
-    password when they first sign in."""
-    return user_out(await _create(request, db, scope, moment, data), moment)
+    password when they first sign in. If someone outside your regions already has an account with
+    that email, they are invited to accept the roles instead; the answer (202) is the same, so find
+    the new account in `GET /api/v1/admin/users?q=<email>`."""
+    await _create(request, db, scope, moment, tasks, data)
+    return {"detail": ACCOUNT_OFFERED}
 
 
 class RoleOffered(BaseModel):

@@ -134,13 +134,16 @@ async def create(request: Request, actor: MouActor, db: DbSession, moment: Now):
     today = today_local(moment)
     try:
         details = validate_client(form, today)
-        client = create_client(db, details, user_id=actor.user.id, program_id=actor.program_id,
-                               acknowledge_near_matches=bool(data.get("acknowledge_near_matches")))
+        client = create_client(db, details, user_id=actor.user.id, program_id=actor.program_id, now=moment,
+                               today=today, acknowledge_near_matches=bool(data.get("acknowledge_near_matches")))
     except FieldErrors as exc:
         return render(request, "clients/form.html",
                       _form_context(form, today, errors=exc.errors), 422)
+    except NotAllowed as exc:  # too many duplicate answers
+        return render(request, "clients/form.html",
+                      _form_context(form, today, errors={"first_name": exc.reason}), 429)
     except DuplicateClient as exc:
-        db.rollback()
+        db.commit()  # the count of duplicate answers and the audit of the refusal
         return render(request, "clients/form.html",
                       _form_context(form, today, duplicate=exc,
                                     duplicates=_duplicate_clients(db, exc)), 409)
@@ -242,12 +245,16 @@ async def edit(request: Request, client_id: Id, actor: MouActor, db: DbSession, 
     form = form_from_page(await request.form())
     try:
         details = validate_client(form, today)
-        update_client(db, client, details, user_id=actor.user.id, program_id=actor.program_id)
+        update_client(db, client, details, user_id=actor.user.id, program_id=actor.program_id, now=moment,
+                      today=today)
     except FieldErrors as exc:
         return render(request, "clients/form.html",
                       _form_context(form, today, errors=exc.errors, mode="edit", client=client), 422)
+    except NotAllowed as exc:  # too many duplicate answers
+        return render(request, "clients/form.html",
+                      _form_context(form, today, errors={"first_name": exc.reason}, mode="edit", client=client), 429)
     except DuplicateClient as exc:
-        db.rollback()
+        db.commit()  # the count of duplicate answers and the audit of the refusal
         return render(request, "clients/form.html",
                       _form_context(form, today, duplicate=exc, duplicates=_duplicate_clients(db, exc),
                                     mode="edit", client=client), 409)

@@ -32,7 +32,7 @@ from api.client_forms import (
 from api.deps import DbSession, MouActor, Now, today_local
 from api.errors import Forbidden
 from api.schema_types import Code, Id, PerPage, ShortText, UpdatedSince, as_utc
-from domain.client_profile import parse_identity_claim, validate_client
+from domain.client_profile import DuplicateClient, parse_identity_claim, validate_client
 from domain.errors import InvalidTransition, ValidationFailed
 from models.client_access import can_see_client
 from models.client_records import (
@@ -75,9 +75,14 @@ async def search(actor: MouActor, db: DbSession, moment: Now,
 async def create(body: NewClientIn, actor: MouActor, db: DbSession, moment: Now):
     """409 ``duplicate`` lists ``exact`` matches (creation refused) and ``near`` ones (send again
     with ``acknowledge_near_matches: true`` once checked with the client)."""
-    details = validate_client(body.form(), today_local(moment))
-    client = create_client(db, details, user_id=actor.user.id, program_id=actor.program_id,
-                           acknowledge_near_matches=body.acknowledge_near_matches)
+    today = today_local(moment)
+    details = validate_client(body.form(), today)
+    try:
+        client = create_client(db, details, user_id=actor.user.id, program_id=actor.program_id, now=moment,
+                               today=today, acknowledge_near_matches=body.acknowledge_near_matches)
+    except DuplicateClient:
+        db.commit()  # the count of duplicate answers and the audit of the refusal
+        raise
     db.commit()
     return client_json(ClientView(client, visible=True))
 
@@ -114,8 +119,12 @@ async def replace(client_id: Id, body: ClientIn, actor: MouActor, db: DbSession,
     if if_match is not None:
         db.refresh(client, with_for_update=True)  # no other write between the check and this one
         etags.check_if_match(if_match, client_json(ClientView(client, visible=True)))
-    changed = update_client(db, client, details, user_id=actor.user.id,
-                            program_id=actor.program_id)
+    try:
+        changed = update_client(db, client, details, user_id=actor.user.id, program_id=actor.program_id,
+                                now=moment, today=today_local(moment))
+    except DuplicateClient:
+        db.commit()  # the count of duplicate answers and the audit of the refusal
+        raise
     db.commit()
     return {**etags.tagged(response, client_json(ClientView(client, visible=True))), "changed": changed}
 

@@ -18,6 +18,7 @@ from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 
+from activities.notices import ask_for_agency_mou
 from api.deps import Actor, CurrentActor, DbSession, Now, membership_of, today_local
 from api.errors import ApiError
 from api.forms import FormFailure, form_errors, form_status, render
@@ -98,7 +99,9 @@ def _invitations(db, actor: Actor, moment) -> list[dict]:
 
 
 def _answer(db, actor: Actor, moment, invitation_id: int, answer: str) -> None:
-    users.answer_invitation(db, actor.user, invitation_id, answer == "accept", moment)
+    membership = users.answer_invitation(db, actor.user, invitation_id, answer == "accept", moment)
+    if membership is not None:
+        ask_for_agency_mou(db, actor.user.id, membership.program, membership.is_gatekeeper, today_local(moment))
     db.commit()
 
 

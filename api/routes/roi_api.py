@@ -30,8 +30,10 @@ from api.schema_types import (
     ServiceCode,
     ShortText,
 )
+from domain.phones import mask_phone
 from domain.roi import InformationType, RoiState, SignatureMethod
-from models.client_contact import ContactChanges
+from models.client_contact import ContactChanges, textable_phones
+from models.clients import Client
 from models.directory import DirectoryFilters, search_directory
 from models.org import Program
 from models.paging import PER_PAGE
@@ -77,7 +79,10 @@ class EsignIn(BaseModel):
 
 
 class SmsIn(BaseModel):
-    phone: Phone | None = Field(None, description="The mobile to text; omitted: the client's mobile on file.")
+    phone: Phone | None = Field(None, description="A new mobile to text (added to the client's profile); only a "
+                                "program that can see the client may type one.")
+    phone_id: Id | None = Field(None, description="A number on file to text, from the ROI's client_phones. "
+                                "Both omitted: the client's mobile on file.")
 
 
 class CodeIn(BaseModel):
@@ -120,6 +125,12 @@ class AttachmentOut(BaseModel):
     uploaded_at: str = Field(description="ISO 8601")
 
 
+class PhoneOnFileOut(BaseModel):
+    id: int
+    label: str = Field(description="mobile, home, work or other")
+    masked: str = Field(description='For example "(•••) •••-1234".')
+
+
 class RoiOut(BaseModel):
     id: int
     client_id: int
@@ -140,6 +151,8 @@ class RoiOut(BaseModel):
     text_sha256: str | None
     rendered_text: str | None
     attachment: AttachmentOut | None
+    client_phones: list[PhoneOnFileOut] = Field(
+        description="The client's numbers on file to choose for a text, with all but the last four digits hidden.")
 
 
 class RoiBrief(BaseModel):
@@ -204,6 +217,8 @@ def roi_json(db: Session, roi: ReleaseOfInformation, actor: Actor, moment: datet
         "rendered_text": roi_text_for(db, roi, actor.program_id, today_local(moment)),
         "attachment": {"id": attachment.id, "sha256": attachment.sha256, "size_bytes": attachment.size_bytes,
                        "uploaded_at": attachment.uploaded_at.isoformat()} if attachment else None,
+        "client_phones": [{"id": p.id, "label": p.label, "masked": mask_phone(p.e164)}
+                          for p in textable_phones(db.get(Client, roi.client_id))],
     }
 
 
@@ -280,7 +295,7 @@ async def esign(roi_id: Id, body: EsignIn, request: Request, actor: MouActor, db
 @router.post("/{roi_id}/sign/sms", summary="Text message: text the client for their YES")
 async def sms(roi_id: Id, body: SmsIn, request: Request, actor: MouActor, db: DbSession, moment: Now) -> RoiOut:
     roi = act.roi_for(db, roi_id, actor, moment, manage=True)
-    await act.start_sms(request, db, actor, roi, body.phone, moment)
+    await act.start_sms(request, db, actor, roi, body.phone, moment, body.phone_id)
     return roi_json(db, roi, actor, moment)
 
 

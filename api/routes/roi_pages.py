@@ -19,7 +19,7 @@ from api.forms import render
 from api.schema_types import Id
 from domain.errors import DomainError
 from domain.montana import county_names
-from domain.phones import format_phone
+from domain.phones import format_phone, mask_phone
 from domain.roi import (
     AuthorizerKind,
     InformationType,
@@ -30,7 +30,7 @@ from domain.roi import (
 )
 from domain.taxonomy import INSURANCE_TYPES, SERVICES
 from models.client_access import can_see_client
-from models.client_contact import ContactChanges, client_mobile
+from models.client_contact import ContactChanges, client_mobile, textable_phones
 from models.clients import Client
 from models.directory import DirectoryFilters, directory_programs_by_id, search_directory
 from models.releases import (
@@ -201,6 +201,7 @@ def _page_context(request: Request, db: Session, actor: Actor, roi: ReleaseOfInf
         "sms_code": current_sms_code(db, roi.id) if roi.signature_method == SignatureMethod.SMS.value else None,
         "sms_phone_label": (format_phone(sms_phone) if sees else "the client's phone") if sms_phone else "the client",
         "sms_phone_value": format_phone(mobile.e164) if mobile else "", "has_mobile": client_mobile(client) is not None,
+        "phones_on_file": [{"id": p.id, "text": f"{mask_phone(p.e164)} ({p.label})"} for p in textable_phones(client)],
         "sending_region": next((p.region for p in programs if p.id == roi.sending_program_id), ""),
         "attachment": live_attachment(roi),
         "pending_referrals": len(pending_referrals_under(db, roi.id)),
@@ -283,7 +284,8 @@ async def esign(roi_id: Id, request: Request, actor: MouActor, db: DbSession, mo
 @router.post("/roi/{roi_id}/sms")
 async def sms(roi_id: Id, request: Request, actor: MouActor, db: DbSession, moment: Now):
     async def run(roi, form):
-        started = await act.start_sms(request, db, actor, roi, str(form.get("phone", "")), moment)
+        started = await act.start_sms(request, db, actor, roi, str(form.get("phone", "")), moment,
+                                      next(iter(_ids([str(form.get("phone_id", ""))])), None))
         return "texted_new_phone" if started.phone_added else "texted"
 
     return await _act(request, db, actor, roi_id, moment, "texted", run, "#signature")

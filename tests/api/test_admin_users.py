@@ -40,8 +40,8 @@ async def test_new_user_gets_a_set_password_link_then_signs_in(client, db, email
     made = await client.post("/api/v1/admin/users", headers=headers, json={
         "email": " New.Person@Example.org", "full_name": "New Person",
         "roles": [{"program_id": program.id, "role": "both"}]})
-    assert made.status_code == 201, made.text
-    body = made.json()
+    assert made.status_code == 202, made.text
+    [body] = (await client.get("/api/v1/admin/users?q=new.person@example.org", headers=headers)).json()["items"]
     assert body["email"] == "new.person@example.org" and not body["password_set"]
     assert body["roles"][0]["role"] == "both"
 
@@ -83,8 +83,6 @@ async def test_new_user_with_an_initial_password_must_change_it(client, db, emai
 @pytest.mark.parametrize(
     ("body", "status", "reason"),
     [
-        ({"email": "dup@example.org"}, 422, "uses dup@example.org already"),
-        ({"email": "DUP@example.org "}, 422, "uses dup@example.org already"),
         ({"email": "not an email"}, 422, "valid email"),
         ({"full_name": ""}, 422, "full name"),
         ({"roles": []}, 422, "at least one program"),
@@ -122,12 +120,20 @@ async def test_duplicate_email_on_the_page_offers_to_add_the_role(client, app, d
     elsewhere = make_program(db, county="Custer")
     existing = make_user(db, "worker@example.org", provider_of=(elsewhere,))
     _, _, csrf = await as_admin(client, db)
+    # The worker is in region 1, outside the administrator's regions: they are invited, not added,
+    # and the page answers as it does for a new account.
+    new = await client.post("/admin/users/new", headers=HTML, data={
+        "csrf_token": csrf, "email": "nobody.yet@example.org", "full_name": "Nora New",
+        "program_id": program.id, "role": "gatekeeper"})
     page = await client.post("/admin/users/new", headers=HTML, data={
         "csrf_token": csrf, "email": "worker@example.org", "full_name": "Wes Worker",
         "program_id": program.id, "role": "gatekeeper"})
-    assert page.status_code == 422
-    assert 'data-testid="error-email"' in page.text and "Give the existing account this role" in page.text
-    # The worker is in region 1, outside the administrator's regions: they are invited, not added.
+    assert page.status_code == new.status_code == 303
+    assert page.headers["location"] == new.headers["location"] == "/admin/users?done=account_offered"
+    listing = await client.get(page.headers["location"], headers=HTML)
+    assert "they are invited to accept the roles" in listing.text and "worker@example.org" not in listing.text
+    assert db.scalar(select(func.count()).select_from(RoleInvitation)) == 1
+    # Offering the role by email as well keeps the one invitation.
     added = await client.post("/admin/users/roles-by-email", headers=HTML, data={
         "csrf_token": csrf, "email": "worker@example.org", "program_id": program.id, "role": "gatekeeper"})
     assert added.status_code == 303 and added.headers["location"] == "/admin/users?done=role_offered"
@@ -149,7 +155,7 @@ async def test_duplicate_email_on_the_page_offers_to_add_the_role(client, app, d
     assert roles == {elsewhere.id: False, program.id: True}
     actions = db.scalars(select(AuditEvent.action).where(AuditEvent.entity_id == str(existing.id),
                                                         AuditEvent.action.like("user.role%"))).all()
-    assert sorted(actions) == ["user.role_accepted", "user.role_offered"]
+    assert sorted(actions) == ["user.role_accepted", "user.role_offered", "user.role_offered"]
 
 
 async def _cross_region_target(db):
@@ -429,3 +435,45 @@ async def test_role_form_without_a_program_is_marked(client, db):
     bad = await client.post(f"/admin/users/{user.id}/roles", headers=HTML,
                             data={"csrf_token": csrf, "program_id": "x1", "role": "boss"})
     assert bad.status_code == 422 and 'data-testid="form-error"' in bad.text
+
+
+async def test_accepting_a_gatekeeper_invitation_asks_for_a_missing_agency_mou(client, db, app):
+    import httpx
+
+    unsigned = make_program(db, "Unsigned", mou_valid=False)
+    worker = make_user(db, "far@example.org", provider_of=(make_program(db, county="Custer"),))
+    _, headers, _ = await as_admin(client, db)
+    r = await client.post("/api/v1/admin/users/roles", headers=headers,
+                          json={"email": worker.email, "program_id": unsigned.id, "role": "gatekeeper"})
+    assert r.status_code == 202, r.text
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as them:
+        their_headers = {"x-csrf-token": await login(them, worker.email)}
+        [invitation] = (await them.get("/api/v1/profile")).json()["invitations"]
+        accepted = await them.post(f"/api/v1/profile/invitations/{invitation['id']}/accept", headers=their_headers)
+        assert accepted.status_code == 200, accepted.text
+        bell = (await them.get("/notifications", headers=HTML)).text
+        assert unsigned.display_name in bell and "whose agency MOU is not signed" in bell
+    db.expire_all()
+    notes = db.scalars(select(Notification).where(Notification.user_id == worker.id,
+                                                  Notification.kind == "agency_mou")).all()
+    assert [n.link for n in notes] == [f"/agency/mou/{unsigned.id}"]
+    assert "whose agency MOU is not signed" in notes[0].text
+
+
+async def test_creating_an_account_answers_alike_whether_or_not_the_email_is_in_use(client, db, email_outbox):
+    own, far, target = await _cross_region_target(db)
+    _, headers, _ = await as_admin(client, db, regions=(1, 2, 3))
+    body = {"full_name": "Someone", "roles": [{"program_id": own.id, "role": "gatekeeper"}]}
+    fresh = await client.post("/api/v1/admin/users", headers=headers, json={**body, "email": "fresh@example.org"})
+    taken = await client.post("/api/v1/admin/users", headers=headers, json={**body, "email": " FAR.GK@example.org"})
+    assert fresh.status_code == taken.status_code == 202, taken.text
+    assert fresh.json() == taken.json() and "already" not in taken.text.replace("already has an account", "")
+    db.expire_all()
+    assert db.scalar(select(func.count()).select_from(User).where(User.email.like("%far.gk%"))) == 1
+    assert [m.program_id for m in db.get(User, target.id).memberships] == [far.id]
+    invitation = db.scalar(select(RoleInvitation).where(RoleInvitation.user_id == target.id))
+    assert invitation.program_id == own.id and invitation.is_gatekeeper
+    mail = (await eventually(lambda: email_outbox.to("far.gk@example.org")))[-1]
+    assert own.display_name in mail.text
+    assert db.scalar(select(AuditEvent).where(AuditEvent.action == "user.role_offered",
+                                              AuditEvent.entity_id == str(target.id)))

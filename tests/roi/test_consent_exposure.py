@@ -46,14 +46,20 @@ async def test_unsigned_roi_text_shows_only_the_birth_year_to_a_program_that_can
     assert "Date of birth: 04/23/1977" in r.json()["rendered_text"]
 
 
-async def test_the_creating_program_reads_the_full_date_before_signature(client, db):
+async def _creators_draft(client, db):
+    """The creating program starts and completes an ROI for its own client."""
     scene = make_scene(db)
     headers = {"x-csrf-token": await login(client, scene.user.email)}
     r = await client.post("/api/v1/roi", json={"client_id": scene.client.id, "program_ids": [scene.receiver.id]},
                           headers=headers)
     roi_id = r.json()["rois"][0]["id"]
     r = await client.post(f"/api/v1/roi/{roi_id}/complete", json=COMPLETE_BODY, headers=headers)
-    assert "Date of birth: 07/14/1988" in r.json()["rendered_text"]
+    return scene, roi_id, headers, r.json()
+
+
+async def test_the_creating_program_reads_the_full_date_before_signature(client, db):
+    _, _, _, completed = await _creators_draft(client, db)
+    assert "Date of birth: 07/14/1988" in completed["rendered_text"]
 
 
 async def test_a_program_that_cannot_see_the_client_cannot_esign_on_screen(client, db):
@@ -71,3 +77,62 @@ async def test_a_program_that_cannot_see_the_client_cannot_esign_on_screen(clien
     assert form.status_code == 403 and "text message" in form.text
     read = await client.get(f"/api/v1/roi/{roi_id}", headers=headers)
     assert read.json()["state"] == "draft" and read.json()["signature_method"] in (None, "")
+
+
+async def test_a_program_that_cannot_see_the_client_cannot_text_a_number_it_types(client, db):
+    """Issue: the outsider typed its own number, replied YES and signed its own way to the record."""
+    from sqlalchemy import select
+
+    from models.clients import ClientChange, ClientPhone
+    from tests.roi_support import eventually, texts_to
+
+    roi_id, headers, completed = await _outsider_draft(client, db)
+    [on_file] = completed["client_phones"]
+    assert on_file["masked"] == "(•••) •••-1234" and "555" not in str(completed)
+
+    typed = await client.post(f"/api/v1/roi/{roi_id}/sign/sms", json={"phone": "(406) 555-9911"}, headers=headers)
+    assert typed.status_code == 403 and typed.json()["error"] == "sms_number_needs_consent", typed.text
+    form = await client.post(f"/roi/{roi_id}/sms", headers=HTML,
+                             data={"phone": "(406) 555-9911", "csrf_token": headers["x-csrf-token"]})
+    assert form.status_code == 403 and "may text only a number already on the client" in form.text
+    # Nor through "Complete ROI": the client's numbers stay as they were.
+    changed = await client.post(f"/api/v1/roi/{roi_id}/complete", headers=headers,
+                                json={**COMPLETE_BODY, "client": {"mobile_phone": "(406) 555-9911"}})
+    assert changed.status_code == 403 and changed.json()["error"] == "contact_needs_consent", changed.text
+    db.expire_all()
+    assert db.scalars(select(ClientPhone.e164).where(ClientPhone.client_id == completed["client_id"])).all() \
+        == ["+14065551234"]
+    assert db.scalar(select(ClientChange.id).where(ClientChange.client_id == completed["client_id"])) is None
+    assert texts_to(db, "+14065559911") == []
+
+    page = await client.get(f"/roi/{roi_id}", headers=HTML)
+    assert 'name="phone"' not in page.text and 'name="mobile_phone"' not in page.text
+    assert f'<option value="{on_file["id"]}">(•••) •••-1234 (mobile)</option>' in page.text
+    assert "555-1234" not in page.text
+
+    stranger = await client.post(f"/api/v1/roi/{roi_id}/sign/sms", json={"phone_id": on_file["id"] + 999},
+                                 headers=headers)
+    assert stranger.status_code == 422 and stranger.json()["field"] == "phone_id"
+    chosen = await client.post(f"/api/v1/roi/{roi_id}/sign/sms", json={"phone_id": on_file["id"]}, headers=headers)
+    assert chosen.status_code == 200 and chosen.json()["signature_method"] == "sms", chosen.text
+    [request] = await eventually(lambda: texts_to(db, "+14065551234"))
+    assert "Reply YES" in request
+
+
+async def test_a_program_that_sees_the_client_may_still_type_a_new_number_from_the_page(client, db):
+    from sqlalchemy import select
+
+    from models.audit import AuditEvent
+    from models.clients import ClientPhone
+    from tests.roi_support import eventually, texts_to
+
+    scene, roi_id, headers, _ = await _creators_draft(client, db)
+    form = await client.post(f"/roi/{roi_id}/sms", data={"phone": "(406) 555-9911",
+                                                           "csrf_token": headers["x-csrf-token"]})
+    assert form.status_code == 303, form.text
+    db.expire_all()
+    assert db.scalars(select(ClientPhone.e164).where(ClientPhone.client_id == scene.client.id)).all() \
+        == ["+14065559911"]
+    assert db.scalar(select(AuditEvent).where(AuditEvent.action == "client.updated",
+                                              AuditEvent.entity_id == str(scene.client.id)))
+    await eventually(lambda: texts_to(db, "+14065559911"))
