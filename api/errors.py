@@ -14,7 +14,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from temporalio.client import WorkflowUpdateFailedError
 
 from domain.errors import Conflict as DomainConflict
-from domain.errors import DomainError, InvalidTransition, NotAllowed, ValidationFailed
+from domain.errors import DomainError, InvalidTransition, NotAllowed, TooManyAttempts, ValidationFailed
 from domain.errors import NotFound as DomainNotFound
 from workflows.failures import domain_error
 
@@ -70,6 +70,8 @@ class Conflict(ApiError):
 
 
 def status_of(exc: DomainError) -> int:
+    if isinstance(exc, TooManyAttempts):
+        return 429
     if isinstance(exc, ValidationFailed):
         return 422
     if isinstance(exc, NotAllowed):

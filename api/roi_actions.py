@@ -266,7 +266,7 @@ async def start_sms(request: Request, db: Session, actor: Actor, roi: ReleaseOfI
             db.commit()
             phone = client_mobile(client)
     elif phone_id is not None:
-        phone = next((p for p in textable_phones(client) if p.id == phone_id), None)
+        added, phone = False, next((p for p in textable_phones(client) if p.id == phone_id), None)
         if phone is None:
             raise ValidationFailed("Choose one of the client's numbers on file.", field="phone_id",
                                    code="unknown_phone")

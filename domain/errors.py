@@ -52,6 +52,12 @@ class NotAllowed(DomainError):
     default_code = "not_allowed"
 
 
+class TooManyAttempts(NotAllowed):
+    """The person asked too often in a short time; ``reason`` says how long to wait."""
+
+    default_code = "too_many_attempts"
+
+
 class ValidationFailed(DomainError):
     """An input value is wrong; ``field`` names the form field to highlight, if there is one."""
 

@@ -22,7 +22,7 @@ from domain.client_profile import (
     Phone,
     near_matches_told,
 )
-from domain.errors import InvalidTransition, NotAllowed
+from domain.errors import InvalidTransition, NotAllowed, TooManyAttempts
 from domain.matching import Identity, match, search_keys
 from domain.montana import region_of
 from domain.referral_status import ReferralState
@@ -215,9 +215,9 @@ def _check_duplicate_answers_left(db: Session, user_id: int, now: datetime) -> N
     wait = throttle.wait_needed(db, [_duplicate_key(user_id)], now,
                                 free={_duplicate_key(user_id): DUPLICATE_ANSWERS_FREE})
     if wait.total_seconds() > 0:
-        raise NotAllowed(f"You were told about many matching clients in a short time. Search for the client, "
-                         f"or try again in {int(wait.total_seconds()) + 1} seconds.",
-                         code="too_many_duplicate_checks")
+        raise TooManyAttempts(f"You were told about many matching clients in a short time. Search for the "
+                              f"client, or try again in {int(wait.total_seconds()) + 1} seconds.",
+                              code="too_many_duplicate_checks")
 
 
 def create_client(
@@ -235,7 +235,7 @@ def create_client(
     Raises ``DuplicateClient``: always when an existing client matches on the guide's four
     points; when some only may be the same person, unless ``acknowledge_near_matches``. Only the
     count of duplicate answers and the audit of exact matches are written then (the caller
-    commits them). Raises ``NotAllowed`` while the user has had too many duplicate answers.
+    commits them). Raises ``TooManyAttempts`` while the user has had too many duplicate answers.
     """
     _check_duplicate_answers_left(db, user_id, now)
     exact, near = find_duplicates(db, details.identity())
@@ -327,7 +327,7 @@ def check_identity(
         AuditEvent.at > since,
     ))
     if done >= IDENTITY_CHECKS_PER_DAY:
-        raise NotAllowed(
+        raise TooManyAttempts(
             f"You have checked this client's identity {done} times today. Ask the client to "
             "confirm their details, or add them as a new subject if in doubt.",
             code="too_many_identity_checks",

@@ -35,7 +35,7 @@ from domain.client_profile import (
     parse_identity_claim,
     validate_client,
 )
-from domain.errors import FieldErrors, InvalidTransition, NotAllowed
+from domain.errors import FieldErrors, InvalidTransition, TooManyAttempts
 from domain.phones import NO_PHONE, format_phone
 from models.client_access import can_see_client
 from models.client_records import (
@@ -139,7 +139,7 @@ async def create(request: Request, actor: MouActor, db: DbSession, moment: Now):
     except FieldErrors as exc:
         return render(request, "clients/form.html",
                       _form_context(form, today, errors=exc.errors), 422)
-    except NotAllowed as exc:  # too many duplicate answers
+    except TooManyAttempts as exc:
         return render(request, "clients/form.html",
                       _form_context(form, today, errors={"first_name": exc.reason}), 429)
     except DuplicateClient as exc:
@@ -200,7 +200,7 @@ async def identity_check(request: Request, client_id: Id, actor: MouActor, db: D
                                  program_id=actor.program_id, now=moment)
     except FieldErrors as exc:
         status, errors = 422, exc.errors
-    except NotAllowed as exc:
+    except TooManyAttempts as exc:
         status, errors = 429, {"dob": exc.reason}
     db.commit()
     return render(request, "clients/profile.html", _profile_context(
@@ -250,7 +250,7 @@ async def edit(request: Request, client_id: Id, actor: MouActor, db: DbSession, 
     except FieldErrors as exc:
         return render(request, "clients/form.html",
                       _form_context(form, today, errors=exc.errors, mode="edit", client=client), 422)
-    except NotAllowed as exc:  # too many duplicate answers
+    except TooManyAttempts as exc:
         return render(request, "clients/form.html",
                       _form_context(form, today, errors={"first_name": exc.reason}, mode="edit", client=client), 429)
     except DuplicateClient as exc:

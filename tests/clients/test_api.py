@@ -294,7 +294,7 @@ async def test_identity_checks_are_limited_per_day(staff, outsider, db):
         r = await outsider.api("POST", url, json={"dob": f"1990-01-{day:02d}", "phone": "4065551234"})
         assert r.json() == {"match": False}
     r = await outsider.api("POST", url, json={"dob": "1990-04-12", "phone": "4065551234"})
-    assert r.status_code == 403 and r.json()["error"] == "too_many_identity_checks"
+    assert r.status_code == 429 and r.json()["error"] == "too_many_identity_checks"
     assert len(audits(db, "client.identity_checked")) == 5
 
 

@@ -44,7 +44,7 @@ async def test_duplicate_answers_are_throttled_per_user(staff, db):
         r = await staff.api("POST", "/api/v1/clients", json=VALID)
         assert r.status_code == 409, r.text
     r = await staff.api("POST", "/api/v1/clients", json=VALID)
-    assert r.status_code == 403 and r.json()["error"] == "too_many_duplicate_checks", r.text
+    assert r.status_code == 429 and r.json()["error"] == "too_many_duplicate_checks", r.text
     assert "try again in" in r.json()["detail"]
     page = await staff.page("POST", "/clients/new", page_form())
     assert page.status_code == 429 and "try again in" in page.text
@@ -66,4 +66,4 @@ async def test_editing_a_profile_into_someone_elses_counts_and_is_audited_too(st
     for _ in range(DUPLICATE_ANSWERS_FREE):
         await staff.api("PUT", f"/api/v1/clients/{own.json()['id']}", json=VALID)
     r = await staff.api("PUT", f"/api/v1/clients/{own.json()['id']}", json=VALID)
-    assert r.status_code == 403 and r.json()["error"] == "too_many_duplicate_checks", r.text
+    assert r.status_code == 429 and r.json()["error"] == "too_many_duplicate_checks", r.text
