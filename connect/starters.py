@@ -3,6 +3,7 @@ conflict policies and search attributes at start."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, timedelta
 
 from temporalio.client import (
@@ -57,14 +58,16 @@ async def ensure_mou_workflow(client: Client, settings: Settings, kind: MouKind,
 
 
 async def sign_mou(client: Client, settings: Settings, kind: MouKind, subject_id: int,
-                   request: SignMou, policy: TimerPolicy | None = None) -> MouSigned:
-    """Signs through the workflow, starting it first if it does not run yet."""
+                   request: SignMou, policy: TimerPolicy | None = None, *,
+                   update_id: str | None = None) -> MouSigned:
+    """Signs through the workflow, starting it first if it does not run yet. ``update_id`` is the
+    idempotency key: the same id twice is one signature."""
     op = WithStartWorkflowOperation(
         MouRenewalWorkflow.run, MouInput(kind, subject_id, None, policy or TimerPolicy()),
         **_mou_start_options(settings, kind, subject_id),
     )
     return await client.execute_update_with_start_workflow(
-        MouRenewalWorkflow.sign, request, start_workflow_operation=op
+        MouRenewalWorkflow.sign, request, start_workflow_operation=op, id=update_id or str(uuid.uuid4())
     )
 
 
