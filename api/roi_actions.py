@@ -151,7 +151,8 @@ async def start_rois(request: Request, db: Session, actor: Actor, client: Client
     idempotency key: a double click, a retry after a lost answer) gets the ROIs the first one
     created; their workflows were started by it, or are owed and started by the recovery sweep."""
     key = await request_key(request)
-    if key and (earlier := rois_started_with(db, actor.user.id, key)):
+    started_with = lambda: rois_started_with(db, actor.user.id, actor.program_id, client.id, key) if key else []  # noqa: E731
+    if earlier := started_with():
         return earlier
     try:
         rows = create_roi_drafts(db, client=client, sending_program_id=actor.program_id, user_id=actor.user.id,
@@ -160,7 +161,7 @@ async def start_rois(request: Request, db: Session, actor: Actor, client: Client
         db.commit()
     except IntegrityError:  # the same request at the same moment committed first
         db.rollback()
-        if key and (earlier := rois_started_with(db, actor.user.id, key)):
+        if earlier := started_with():
             return earlier
         raise
     for roi in rows:

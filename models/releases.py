@@ -110,22 +110,27 @@ def create_roi_drafts(
         db.flush()
         audit.record(db, action="roi.created", entity_type="roi", entity_id=roi.id, user_id=user_id,
                      program_id=sending_program_id, programs=[sending_program_id, *group],
-                     idempotency_key=f"{_start_key(user_id, request_key)}:{len(rows)}" if request_key else None)
+                     idempotency_key=f"{_start_key(user_id, sending_program_id, client.id, request_key)}:{len(rows)}"
+                     if request_key else None)
         expect_start(db, ROI, roi.id)
         rows.append(roi)
     return rows
 
 
-def _start_key(user_id: int, request_key: str) -> str:
-    # Hashed: a key may be 100 characters and the audit key column holds 120.
-    return f"roi.created:{user_id}:{hashlib.sha256(request_key.encode()).hexdigest()[:40]}"
+def _start_key(user_id: int, sending_program_id: int, client_id: int, request_key: str) -> str:
+    # The key counts for one user, program and client (the same key elsewhere is another request);
+    # hashed, since a key may be 100 characters and the audit key column holds 120.
+    digest = hashlib.sha256(f"{sending_program_id}:{client_id}:{request_key}".encode()).hexdigest()[:40]
+    return f"roi.created:{user_id}:{digest}"
 
 
-def rois_started_with(db: Session, user_id: int, request_key: str) -> list[ReleaseOfInformation]:
-    """The ROIs an earlier request of this user with this idempotency key created (none if it
-    did not get as far as committing them)."""
-    ids = db.scalars(select(audit.AuditEvent.entity_id).where(
-        audit.AuditEvent.idempotency_key.like(f"{_start_key(user_id, request_key)}:%")).order_by(audit.AuditEvent.id))
+def rois_started_with(db: Session, user_id: int, sending_program_id: int, client_id: int,
+                      request_key: str) -> list[ReleaseOfInformation]:
+    """The ROIs an earlier request of this user, for this program and client, with this
+    idempotency key created (none if it did not get as far as committing them)."""
+    prefix = _start_key(user_id, sending_program_id, client_id, request_key)
+    ids = db.scalars(select(audit.AuditEvent.entity_id).where(audit.AuditEvent.idempotency_key.like(f"{prefix}:%"))
+                     .order_by(audit.AuditEvent.id))
     return [get_roi(db, int(i)) for i in ids]
 
 

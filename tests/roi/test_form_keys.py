@@ -74,9 +74,14 @@ def test_the_same_key_at_the_same_moment_cannot_commit_a_second_start(db, sessio
         create_roi_drafts(other, **{**args, "client": other.get(type(scene.client), scene.client.id)})
         with pytest.raises(IntegrityError):
             other.commit()
-    assert [r.id for r in rois_started_with(db, scene.user.id, "k1")] == [first.id]
-    assert rois_started_with(db, scene.user.id, "k2") == []
-    assert rois_started_with(db, scene.user.id + 1, "k1") == []  # a key is the user's own
+    started_with = lambda user, program, client, key: [  # noqa: E731
+        r.id for r in rois_started_with(db, user, program, client, key)]
+    assert started_with(scene.user.id, scene.sender.id, scene.client.id, "k1") == [first.id]
+    assert started_with(scene.user.id, scene.sender.id, scene.client.id, "k2") == []
+    # A key counts for its user, program and client: the same key elsewhere is another request.
+    assert started_with(scene.user.id + 1, scene.sender.id, scene.client.id, "k1") == []
+    assert started_with(scene.user.id, scene.receiver.id, scene.client.id, "k1") == []
+    assert started_with(scene.user.id, scene.sender.id, scene.client.id + 1, "k1") == []
 
 
 async def test_roi_page_forms_sent_twice_change_once(client, db):
