@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from api.deps import Actor, DbSession, MouActor, Now
 from api.errors import Conflict, NotFound
 from api.schema_types import ID_MAX, PageNumber, PerPage, UpdatedSince, as_utc
-from api.updates import bounded_wait
+from api.updates import bounded_wait, request_key
 from connect.referral_workflows import ensure_referral_workflow, update_referral
 from domain.errors import ValidationFailed
 from domain.referral_form import check_known_fields, check_ready_to_send, clean_reason, clean_text, clean_values
@@ -67,9 +67,6 @@ from workflows.referral_contracts import (
     UpdateServiceStatus,
     WithdrawReferral,
 )
-
-IDEMPOTENCY_HEADER = "idempotency-key"
-IDEMPOTENCY_FIELD = "idempotency_key"  # the pages' forms carry it as a hidden field
 
 # The action each workflow update performs, so a final referral's refusal can be given from the
 # projection: update-with-start on an ended run would otherwise start a new run only for its
@@ -236,12 +233,6 @@ class ReferralSteps:
         check_known_fields(form_fields(referral.receiving_program), new_keys)
         clean_reason(form.reason)
 
-    async def _form_key(self) -> str | None:
-        if not self.request.headers.get("content-type", "").startswith(
-                ("application/x-www-form-urlencoded", "multipart/form-data")):
-            return None
-        return str((await self.request.form()).get(IDEMPOTENCY_FIELD, "")) or None  # parsed once, cached
-
     @property
     def _settings(self):
         return self.request.app.state.settings
@@ -250,9 +241,7 @@ class ReferralSteps:
         return await self.request.app.state.temporal.get()
 
     async def _update(self, referral: Referral, update, payload) -> Referral:
-        key = self.request.headers.get(IDEMPOTENCY_HEADER) or await self._form_key()
-        if key is not None and not (0 < len(key) <= 100):
-            raise ValidationFailed("The Idempotency-Key header must be 1 to 100 characters.", code="bad_key")
+        key = await request_key(self.request)
         state = ReferralState(referral.state)
         if state in FINAL_STATES:  # only reopen gets past this, and it alone may start a new run
             check_transition(state, _ACTION_OF_UPDATE[update])

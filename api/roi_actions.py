@@ -15,13 +15,14 @@ from fastapi import Request, UploadFile
 from fastapi.responses import FileResponse
 from pypdf import PdfReader
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, object_session
 from temporalio.client import Client as TemporalClient, WorkflowUpdateFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import Actor, today_local
 from api.errors import from_workflow_failure
-from api.updates import bounded_wait
+from api.updates import bounded_wait, request_key
 from connect.security import keyed_hash
 from connect.settings import Settings
 from connect.starters import start_roi_workflow
@@ -54,6 +55,7 @@ from models.releases import (
     check_roi_access,
     create_roi_drafts,
     get_roi,
+    rois_started_with,
     sms_opted_out,
 )
 from models.roi import ReleaseOfInformation, RoiAttachment
@@ -118,7 +120,7 @@ async def update_roi(request: Request, roi: ReleaseOfInformation, update, argume
     """
     release_before_wait(object_session(roi))
     # The key is the update id, so a retry after a 503 is applied once by the workflow.
-    key = request.headers.get("idempotency-key") or str(uuid.uuid4())
+    key = await request_key(request) or str(uuid.uuid4())
     temporal = await temporal_of(request)
     handle = temporal.get_workflow_handle(roi_workflow_id(roi.id))
     try:
@@ -152,11 +154,23 @@ def audit_client_view(db: Session, actor: Actor, roi: ReleaseOfInformation, via:
 
 async def start_rois(request: Request, db: Session, actor: Actor, client: Client, program_ids: list[int],
                      one_per_program: bool, moment: datetime) -> list[ReleaseOfInformation]:
-    """Creates the draft ROI(s) and starts each one's workflow."""
-    rows = create_roi_drafts(db, client=client, sending_program_id=actor.program_id, user_id=actor.user.id,
-                             program_ids=program_ids, one_per_program=one_per_program,
-                             today=today_local(moment))
-    db.commit()
+    """Creates the draft ROI(s) and starts each one's workflow. A repeat of the request (the same
+    idempotency key: a double click, a retry after a lost answer) gets the ROIs the first one
+    created; their workflows were started by it, or are owed and started by the recovery sweep."""
+    key = await request_key(request)
+    started_with = lambda: rois_started_with(db, actor.user.id, actor.program_id, client.id, key) if key else []  # noqa: E731
+    if earlier := started_with():
+        return earlier
+    try:
+        rows = create_roi_drafts(db, client=client, sending_program_id=actor.program_id, user_id=actor.user.id,
+                                 program_ids=program_ids, one_per_program=one_per_program,
+                                 today=today_local(moment), request_key=key)
+        db.commit()
+    except IntegrityError:  # the same request at the same moment committed first
+        db.rollback()
+        if earlier := started_with():
+            return earlier
+        raise
     for roi in rows:
         await start_roi_workflow(await temporal_of(request), settings_of(request), roi.id, roi.sending_program_id,
                                  timer_policy(request))

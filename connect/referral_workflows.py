@@ -7,13 +7,13 @@ starts from the database projection, and the same validators decide.
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from temporalio.client import Client, WithStartWorkflowOperation
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy
 
 from connect.settings import Settings
+from connect.starters import execute_update_with_start
 from domain.referral_status import ReferralState, ServiceStatus
 from models.referrals import Referral
 from workflows import search_attributes as sa
@@ -80,5 +80,4 @@ async def update_referral(client: Client, settings: Settings, row: Referral, upd
     one change."""
     start = WithStartWorkflowOperation(ReferralWorkflow.run, workflow_input(row, policy),
                                        **_start_options(settings, row))
-    return await client.execute_update_with_start_workflow(
-        update, request, start_workflow_operation=start, id=update_id or str(uuid.uuid4()))
+    return await execute_update_with_start(client, update, request, start, update_id)

@@ -3,6 +3,7 @@ conflict policies and search attributes at start."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, timedelta
 
 from temporalio.client import (
@@ -57,15 +58,30 @@ async def ensure_mou_workflow(client: Client, settings: Settings, kind: MouKind,
 
 
 async def sign_mou(client: Client, settings: Settings, kind: MouKind, subject_id: int,
-                   request: SignMou, policy: TimerPolicy | None = None) -> MouSigned:
-    """Signs through the workflow, starting it first if it does not run yet."""
+                   request: SignMou, policy: TimerPolicy | None = None, *,
+                   update_id: str | None = None) -> MouSigned:
+    """Signs through the workflow, starting it first if it does not run yet. ``update_id`` is the
+    idempotency key: the same id twice is one signature."""
     op = WithStartWorkflowOperation(
         MouRenewalWorkflow.run, MouInput(kind, subject_id, None, policy or TimerPolicy()),
         **_mou_start_options(settings, kind, subject_id),
     )
-    return await client.execute_update_with_start_workflow(
-        MouRenewalWorkflow.sign, request, start_workflow_operation=op
-    )
+    return await execute_update_with_start(client, MouRenewalWorkflow.sign, request, op, update_id)
+
+
+async def execute_update_with_start(client: Client, update, request, start: WithStartWorkflowOperation,
+                                    update_id: str | None):
+    """``client.execute_update_with_start_workflow``, for a caller that never asks for the started
+    workflow's handle. When the call fails (Temporal unreachable, or a bounded wait that ran out
+    cancelled it), the SDK leaves the error in the operation's handle as well; taking it here
+    keeps asyncio from logging "Future exception was never retrieved" for every such 503."""
+    try:
+        return await client.execute_update_with_start_workflow(
+            update, request, start_workflow_operation=start, id=update_id or str(uuid.uuid4()))
+    finally:
+        handle = start._workflow_handle  # the SDK offers only an await of it, which could wait forever
+        if handle.done() and not handle.cancelled():
+            handle.exception()
 
 
 async def start_roi_workflow(client: Client, settings: Settings, roi_id: int, sending_program_id: int,

@@ -20,7 +20,7 @@ from api.errors import Conflict, Forbidden, NotFound
 from api.forms import FormFailure, form_errors, form_status, render
 from api.onboarding import sign_in_step
 from api.schema_types import Id
-from api.updates import run_update
+from api.updates import key_to_keep, request_key, run_update
 from connect.mou_documents import MouDocument, mou_document
 from connect.starters import sign_mou
 from domain.errors import ValidationFailed
@@ -97,12 +97,13 @@ def _check_signature(ctx: dict, data: MouSignIn, signer: User) -> str:
 
 async def _sign(request: Request, kind: MouKind, subject_id: int, signer: User,
                 program_id: int | None, name: str, doc: MouDocument):
+    key = await request_key(request)  # the same form sent twice is one signature
     release_before_wait(object_session(signer))
     client = await request.app.state.temporal.get()
     return await run_update(sign_mou(
         client, request.app.state.settings, kind, subject_id,
         SignMou(signer_user_id=signer.id, signed_name=name, version=doc.version,
-                text_sha256=doc.sha256, program_id=program_id)), request.app.state.settings)
+                text_sha256=doc.sha256, program_id=program_id), update_id=key), request.app.state.settings)
 
 
 # ---------------------------------------------------------------- user MOU
@@ -145,7 +146,9 @@ async def user_mou_sign_page(request: Request, actor: CurrentActor, db: DbSessio
         signed = await _sign_user(request, db, actor, moment, data)
     except FormFailure as err:
         return render(request, "mou.html", {**_user_context(db, actor, moment), "values": data,
-                                            "errors": form_errors(err)}, form_status(err))
+                                            "errors": form_errors(err),
+                                            "kept_key": key_to_keep(await request.form(), form_status(err))},
+                      form_status(err))
     actor.user.mou_expires_on = signed.expires_on
     program_id = actor.session.program_id if actor.session else actor.program_id
     return RedirectResponse(sign_in_step(actor.user, program_id, today_local(moment)) or "/?done=mou",
@@ -235,7 +238,8 @@ async def agency_mou_sign_page(request: Request, program_id: Id, actor: UserMouA
     except FormFailure as err:
         program = _gatekeeper_program(db, actor, program_id)  # a non-gatekeeper gets the 403 page
         return render(request, "agency_mou.html", {**_agency_context(db, program, moment),
-                                                   "values": data, "errors": form_errors(err)},
+                                                   "values": data, "errors": form_errors(err),
+                                                   "kept_key": key_to_keep(await request.form(), form_status(err))},
                       form_status(err))
     return RedirectResponse(f"/agency/mou/{program_id}?done=signed", status_code=303)
 

@@ -19,6 +19,7 @@ from api.forms import render
 from api.referral_actions import Filters, ReferralSteps, Steps, find_client, find_program, montana_time
 from api.referral_schemas import actions_for
 from api.schema_types import Id
+from api.updates import key_to_keep
 from domain.errors import DomainError, ValidationFailed
 from domain.referral_form import MEDICAL_RECORDS_REMINDER, check_ready_to_send, clean_reason, clean_values, tabs
 from domain.referral_status import SERVICE_STATUSES, ContactMethod, ContactOutcome, ReferralState, ServiceStatus
@@ -276,11 +277,8 @@ async def act(referral_id: Id, verb: str, request: Request, steps: Steps):
     except EXPECTED as exc:
         status, body = failure_answer(exc)
         steps.db.expire_all()
-        # After a 503 the change may still be applied: the form keeps its key, so sending it again
-        # is the same update. A refusal applied nothing, so the next attempt gets a fresh key.
-        kept = text("idempotency_key") if status == 503 else ""
         return _render_detail(request, steps, steps.get(referral_id), error=body, error_action=verb, status=status,
-                              kept_key=kept)
+                              kept_key=key_to_keep(form, status))
     steps.db.expire_all()
     if visible_referral(steps.db, steps.who, referral_id) is None:
         return _see_other(f"/agency/referrals?{urlencode({'done': verb, 'referral': referral_id})}")

@@ -17,6 +17,7 @@ from api.deps import Actor, DbSession, MouActor, Now, SettingsDep, today_local
 from api.errors import ApiError
 from api.forms import render
 from api.schema_types import Id
+from api.updates import key_to_keep
 from domain.errors import DomainError
 from domain.montana import county_names
 from domain.phones import format_phone, mask_phone
@@ -128,7 +129,8 @@ async def start_rois(client_id: Id, request: Request, actor: MouActor, db: DbSes
     except (DomainError, ApiError) as err:
         db.rollback()
         reason, _field, status = _error_of(err)
-        return render(request, "roi/new.html", _choose_context(db, actor, client, moment, form, reason), status)
+        return render(request, "roi/new.html", {**_choose_context(db, actor, client, moment, form, reason),
+                                                "kept_key": key_to_keep(form, status)}, status)
     siblings = ",".join(str(r.id) for r in rows[1:])
     suffix = f"&batch={siblings}" if siblings else ""
     return RedirectResponse(f"/roi/{rows[0].id}?done=created{suffix}", status_code=303)
@@ -248,7 +250,7 @@ async def _act(request: Request, db: Session, actor: Actor, roi_id: int, moment:
         db.refresh(roi)
         context = _page_context(request, db, actor, roi, moment, error=reason, error_field=field,
                                 form=form if done == "completed" else None)
-        return render(request, "roi/page.html", context, status)
+        return render(request, "roi/page.html", {**context, "kept_key": key_to_keep(form, status)}, status)
     # An action may name a more precise outcome than the form's (a number added while texting).
     done = outcome if isinstance(outcome, str) else done
     return RedirectResponse(f"/roi/{roi_id}?done={done}{anchor}", status_code=303)

@@ -8,6 +8,7 @@ import time
 import uuid
 
 import httpx
+import pytest
 from sqlalchemy import func, select
 
 from api.app import create_app
@@ -70,3 +71,33 @@ async def test_an_update_with_the_worker_down_answers_503_and_its_retry_applies_
     assert retried.status_code == 200 and again.status_code == 200, (retried.text, again.text)
     db.expire_all()
     assert db.scalar(select(func.count()).select_from(ReferralNote).where(ReferralNote.referral_id == rid)) == 1
+
+
+async def test_a_wait_that_ran_out_leaves_no_failure_unretrieved(settings, temporal_client):
+    """A cancelled update-with-start leaves its error in the start operation's handle too, which
+    nobody awaits: unless taken, asyncio logs "Future exception was never retrieved" for it (it
+    did for every bounded wait that ran out in the chaos runs)."""
+    import asyncio
+
+    from temporalio.client import WithStartWorkflowOperation, WorkflowUpdateRPCTimeoutOrCancelledError
+
+    from connect.starters import _mou_start_options, execute_update_with_start
+    from workflows.mou import MouRenewalWorkflow
+    from workflows.mou_contracts import MouInput, MouKind, SignMou
+    from workflows.policy import TimerPolicy
+
+    down = settings.model_copy(update={"temporal_task_queue": f"down-{uuid.uuid4().hex}"})
+    subject = 10_000 + uuid.uuid4().int % 1_000_000
+    options = _mou_start_options(down, MouKind.USER, subject)
+    start = WithStartWorkflowOperation(MouRenewalWorkflow.run, MouInput(MouKind.USER, subject, None, TimerPolicy()),
+                                       **options)
+    sign = SignMou(signer_user_id=subject, signed_name="Nico Newuser", version="v", text_sha256="0" * 64,
+                   program_id=None)
+    try:
+        with pytest.raises((TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError)):
+            await asyncio.wait_for(execute_update_with_start(temporal_client, MouRenewalWorkflow.sign, sign, start,
+                                                             None), timeout=1)
+        handle = start._workflow_handle
+        assert handle.done() and not handle._log_traceback  # taken: nothing left for asyncio to report
+    finally:
+        await temporal_client.get_workflow_handle(options["id"]).terminate()

@@ -254,3 +254,26 @@ async def test_sign_in_prompts_for_several_programs_on_the_list_and_not_when_all
     assert (await sign_in(client, kept.email)).headers["location"] == "/"
     client.cookies.clear()
     assert (await sign_in(client, provider.email)).headers["location"] == "/"  # only gatekeepers sign
+
+
+@pytest.mark.parametrize("kind", [MouKind.USER, MouKind.AGENCY])
+async def test_the_mou_form_sent_twice_at_once_is_one_signature(client, db, kind):
+    """A double click sends the form twice before either answer: both pass the page's checks, and
+    the form's key (the update id) makes them one signature."""
+    import asyncio
+
+    from tests.api.test_form_keys import _form_key
+
+    program = make_program(db, mou_valid=kind is MouKind.USER)
+    user = make_user(db, "twice@example.org", name="Nico Newuser", gatekeeper_of=(program,),
+                     mou_signed=kind is MouKind.AGENCY)
+    db.commit()
+    csrf = await login(client, user.email)
+    path, doc, model = (("/mou", USER_DOC, UserMou) if kind is MouKind.USER
+                        else (f"/agency/mou/{program.id}", AGENCY_DOC, AgencyMou))
+    key = _form_key((await client.get(path, headers=HTML)).text, path)
+    form = {**signature(doc), "csrf_token": csrf, "idempotency_key": key}
+    answers = await asyncio.gather(*(client.post(path, headers=HTML, data=form) for _ in range(2)))
+    assert [a.status_code for a in answers] == [303, 303], [a.text[:300] for a in answers]
+    db.expire_all()
+    assert len(db.scalars(select(model)).all()) == 1

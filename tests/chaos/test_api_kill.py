@@ -6,9 +6,6 @@ exactly once."""
 
 from __future__ import annotations
 
-import asyncio
-import random
-
 from sqlalchemy import func, select
 
 from connect.temporal import connect_client
@@ -17,7 +14,7 @@ from models.clients import Client, ClientPhone
 from models.referrals import Referral
 from models.roi import ReleaseOfInformation, RoiProgram
 from models.workflow_starts import WorkflowStart
-from bench.chaos import check_exactly_once, open_chaos, run_journeys
+from bench.chaos import chaos_stack, check_exactly_once, journeys_under_kills
 from workflows.ids import referral_workflow_id, roi_workflow_id
 
 JOURNEYS, KILLS = 20, 5
@@ -39,16 +36,9 @@ async def _has_workflow(temporal, workflow_id: str) -> bool:
 
 
 async def test_killing_the_api_mid_request_leaves_no_half_written_rows(tmp_path):
-    chaos = await asyncio.to_thread(open_chaos, tmp_path, "api_kill")
-    rng = random.Random(5)
-    try:
-        await chaos.worker_polling()
-        journeys = asyncio.create_task(run_journeys(chaos, JOURNEYS, concurrency=10))
-        for _ in range(KILLS):
-            await asyncio.sleep(rng.uniform(0.5, 2.5))
-            chaos.stack.kill("api")
-            await chaos.restart("api")
-        referral_ids = await journeys
+    async with chaos_stack(tmp_path, "api_kill") as chaos:
+        referral_ids, _kills = await journeys_under_kills(chaos, JOURNEYS, KILLS, (0.5, 2.5), 5,
+                                                          lambda: chaos.kill_and_restart("api"))
         assert chaos.retried, "no request was cut off: the kills tested nothing"
 
         temporal = await connect_client(chaos.stack.settings, address=chaos.stack.temporal_address)
@@ -72,5 +62,3 @@ async def test_killing_the_api_mid_request_leaves_no_half_written_rows(tmp_path)
         # referral per journey, each closed exactly once.
         assert len(referral_ids) == JOURNEYS == len(referrals)
         await check_exactly_once(chaos, referral_ids)
-    finally:
-        chaos.stack.stop()

@@ -4,13 +4,11 @@ seconds and reads keep working; afterwards every journey has ended exactly once.
 
 from __future__ import annotations
 
-import asyncio
-import random
 import time
 
 import httpx
 
-from bench.chaos import check_exactly_once, open_chaos, run_journeys
+from bench.chaos import chaos_stack, check_exactly_once, journeys_under_kills
 
 JOURNEYS, KILLS = 30, 3
 
@@ -28,21 +26,16 @@ async def _answer_while_down(chaos) -> tuple[int, str, float]:
 
 
 async def test_killing_temporal_loses_and_repeats_nothing(tmp_path):
-    chaos = await asyncio.to_thread(open_chaos, tmp_path, "temporal_kill")
-    rng = random.Random(3)
-    try:
-        await chaos.worker_polling()
-        journeys = asyncio.create_task(run_journeys(chaos, JOURNEYS, concurrency=10))
-        for _ in range(KILLS):
-            await asyncio.sleep(rng.uniform(2.0, 5.0))
+    async with chaos_stack(tmp_path, "temporal_kill") as chaos:
+        async def kill() -> None:
             chaos.stack.kill("temporal")
             status, error, elapsed = await _answer_while_down(chaos)
             assert (status, error) == (503, "temporal_unavailable") and elapsed < 15, (status, error, elapsed)
             await chaos.restart("temporal")
             if chaos.stack.procs["worker-0"].poll() is not None:  # a supervisor would restart it
                 chaos.stack.start("worker-0")
-        referral_ids = await journeys
+
+        referral_ids, kills = await journeys_under_kills(chaos, JOURNEYS, KILLS, (2.0, 5.0), 3, kill)
+        assert kills == KILLS, f"the journeys ended after {kills} kills"
         assert len(referral_ids) == JOURNEYS
         await check_exactly_once(chaos, referral_ids)
-    finally:
-        chaos.stack.stop()
