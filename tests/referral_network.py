@@ -97,3 +97,29 @@ def bearer(db: Session, user: User, program: Program | None) -> dict[str, str]:
     return {"Authorization": f"Bearer {secret}"}
 
 
+
+
+async def whole_loop(client, db, net: Network) -> int:
+    """Drives one referral of the network through its whole loop over the API: saved, sent (its
+    nudge and escalation timers start), a call logged, assigned, reassigned, a status, progress,
+    closed (its run ends). Returns the referral's id."""
+    sender, gatekeeper = bearer(db, net.sender, net.sending), bearer(db, net.gatekeeper, net.receiving)
+    provider = bearer(db, net.provider2, net.receiving)
+    api = "/api/v1/referrals"
+    saved = await client.post(api, headers=sender, json={
+        "client_id": net.client.id, "receiving_program_id": net.receiving.id, "reason": "Needs counselling"})
+    assert saved.status_code == 201, saved.text
+    rid = saved.json()["id"]
+    for headers, verb, body in [
+        (sender, "send", {"insurance_confirmed": True, **COMPLETE_FORM}),
+        (gatekeeper, "notes", {"contacted_at": "2026-01-05T10:30:00", "method": "phone",
+                               "outcome": "left_message", "text": "Voicemail"}),
+        (gatekeeper, "assign", {"provider_id": net.provider.id}),
+        (gatekeeper, "reassign", {"provider_id": net.provider2.id}),
+        (provider, "status", {"status": "Enrolled in Services", "comment": "first visit"}),
+        (provider, "progress", {"text": "Attended week 1 of 6"}),
+        (provider, "status", {"status": "Closed - Successful completion"}),
+    ]:
+        answer = await client.post(f"{api}/{rid}/{verb}", json=body, headers=headers)
+        assert answer.status_code == 200, (verb, answer.text)
+    return rid

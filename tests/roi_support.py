@@ -173,3 +173,17 @@ async def awaiting_yes(http, scene: RoiScene) -> int:
     assert (await http.post(f"/api/v1/roi/{roi_id}/complete", json=COMPLETE_BODY, headers=headers)).status_code == 200
     assert (await http.post(f"/api/v1/roi/{roi_id}/sign/sms", json={}, headers=headers)).status_code == 200
     return roi_id
+
+
+async def signed_by_upload(http, scene: RoiScene, headers: dict[str, str], scan: bytes):
+    """A new ROI of the scene, completed, marked pending upload and signed by uploading ``scan``
+    (a PDF); the upload's answer."""
+    r = await http.post("/api/v1/roi", json={"client_id": scene.client.id, "program_ids": [scene.receiver.id]},
+                        headers=headers)
+    roi_id = r.json()["rois"][0]["id"]
+    await http.post(f"/api/v1/roi/{roi_id}/complete", json=COMPLETE_BODY, headers=headers)
+    await http.post(f"/api/v1/roi/{roi_id}/sign/upload", headers=headers)
+    answer = await http.post(f"/api/v1/roi/{roi_id}/attachments", headers=headers,
+                             files={"file": ("roi.pdf", scan, "application/pdf")})
+    assert answer.status_code == 201, answer.text
+    return answer

@@ -22,7 +22,7 @@ from activities.registry import build_activities
 from connect.starters import mou_workflow_id, sign_mou
 from connect.temporal import data_converter
 from models.base import Base
-from tests.referral_network import COMPLETE_FORM, bearer, make_network
+from tests.referral_network import make_network, whole_loop
 from tests.roi_support import (
     COMPLETE_BODY,
     awaiting_yes,
@@ -30,6 +30,7 @@ from tests.roi_support import (
     eventually,
     make_scene,
     pdf_bytes,
+    signed_by_upload,
     signed_in,
     twilio_yes,
 )
@@ -110,14 +111,8 @@ async def test_roi_and_mou_activities_have_one_effect(twilio_http, twilio_settin
     assert revoked.status_code == 200, revoked.text
 
     # An upload: the scan, then deleted (back to awaiting), then the ROI abandoned.
-    r = await http.post("/api/v1/roi", json={"client_id": scene.client.id, "program_ids": [scene.receiver.id]},
-                        headers=headers)
-    by_upload = r.json()["rois"][0]["id"]
-    await http.post(f"/api/v1/roi/{by_upload}/complete", json=COMPLETE_BODY, headers=headers)
-    await http.post(f"/api/v1/roi/{by_upload}/sign/upload", headers=headers)
-    scan = await http.post(f"/api/v1/roi/{by_upload}/attachments", headers=headers,
-                           files={"file": ("roi.pdf", pdf_bytes(), "application/pdf")})
-    assert scan.status_code == 201, scan.text
+    scan = await signed_by_upload(http, scene, headers, pdf_bytes())
+    by_upload = scan.json()["id"]
     gone = await http.delete(f"/api/v1/roi/{by_upload}/attachments/{scan.json()['attachment']['id']}",
                              headers=headers)
     assert gone.status_code == 200, gone.text
@@ -140,25 +135,7 @@ async def test_roi_and_mou_activities_have_one_effect(twilio_http, twilio_settin
 async def test_referral_activities_have_one_effect(client, db, temporal_client, settings, session_factory,
                                                    email_outbox, sms_outbox):
     since = datetime.now(timezone.utc)
-    net = make_network(db)
-    sender, gatekeeper = bearer(db, net.sender, net.sending), bearer(db, net.gatekeeper, net.receiving)
-    provider = bearer(db, net.provider, net.receiving)
-    api = "/api/v1/referrals"
-    created = await client.post(api, headers=sender, json={
-        "client_id": net.client.id, "receiving_program_id": net.receiving.id, "reason": "Needs counselling"})
-    rid = created.json()["id"]
-    for headers, verb, body in [
-        (sender, "send", {"insurance_confirmed": True, **COMPLETE_FORM}),
-        (gatekeeper, "notes", {"contacted_at": "2026-01-05T10:30:00", "method": "phone",
-                               "outcome": "left_message", "text": "Voicemail"}),
-        (gatekeeper, "assign", {"provider_id": net.provider2.id}),
-        (gatekeeper, "reassign", {"provider_id": net.provider.id}),
-        (provider, "status", {"status": "Enrolled in Services"}),
-        (provider, "progress", {"text": "Attended week 1 of 6"}),
-        (provider, "status", {"status": "Closed - Successful completion"}),
-    ]:
-        answer = await client.post(f"{api}/{rid}/{verb}", json=body, headers=headers)
-        assert answer.status_code == 200, (verb, answer.text)
+    rid = await whole_loop(client, db, make_network(db))
     await temporal_client.get_workflow_handle(referral_workflow_id(rid)).result()
     await eventually(lambda: not db.expire_all() and _all_sent(db))
     ran = await _assert_reruns_change_nothing(db, temporal_client, [referral_workflow_id(rid)], since,

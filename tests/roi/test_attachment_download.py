@@ -9,7 +9,7 @@ from pypdf import PdfReader, PdfWriter
 from pypdf.generic import DictionaryObject, NameObject, TextStringObject
 
 from tests.factories import HTML
-from tests.roi_support import COMPLETE_BODY, make_scene, pdf_bytes, signed_in
+from tests.roi_support import make_scene, pdf_bytes, signed_by_upload, signed_in
 
 
 def pdf_with_open_script() -> bytes:
@@ -28,14 +28,8 @@ async def test_a_pdf_with_an_open_action_script_is_served_as_an_attachment(clien
     assert b"/OpenAction" in data and b"/JS" in data
     scene = make_scene(db)
     headers = await signed_in(client, scene)
-    r = await client.post("/api/v1/roi", json={"client_id": scene.client.id, "program_ids": [scene.receiver.id]},
-                          headers=headers)
-    roi_id = r.json()["rois"][0]["id"]
-    await client.post(f"/api/v1/roi/{roi_id}/complete", json=COMPLETE_BODY, headers=headers)
-    await client.post(f"/api/v1/roi/{roi_id}/sign/upload", headers=headers)
-    r = await client.post(f"/api/v1/roi/{roi_id}/attachments", headers=headers,
-                          files={"file": ("roi.pdf", data, "application/pdf")})
-    assert r.status_code == 201, r.text
+    r = await signed_by_upload(client, scene, headers, data)
+    roi_id = r.json()["id"]
     attachment_id = r.json()["attachment"]["id"]
 
     for url in (f"/roi/{roi_id}/attachments/{attachment_id}", f"/api/v1/roi/{roi_id}/attachments/{attachment_id}"):

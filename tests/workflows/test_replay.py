@@ -60,29 +60,10 @@ async def test_record_agency_mou_history(db, worker, temporal_client, settings):
 async def test_record_referral_history(client, db, worker, temporal_client):
     """A referral's whole loop: saved, sent (its nudge and escalation timers started), assigned,
     reassigned, a call logged, progress, a status, closed (the run ends)."""
-    from tests.referral_network import COMPLETE_FORM, bearer, make_network
+    from tests.referral_network import make_network, whole_loop
     from workflows.ids import referral_workflow_id
 
-    net = make_network(db)
-    sender, gatekeeper = bearer(db, net.sender, net.sending), bearer(db, net.gatekeeper, net.receiving)
-    provider = bearer(db, net.provider2, net.receiving)
-    api = "/api/v1/referrals"
-    saved = await client.post(api, headers=sender, json={
-        "client_id": net.client.id, "receiving_program_id": net.receiving.id, "reason": "Needs counselling"})
-    rid = saved.json()["id"]
-    steps = [
-        (sender, "send", {"insurance_confirmed": True, **COMPLETE_FORM}),
-        (gatekeeper, "notes", {"contacted_at": "2026-01-05T10:30:00", "method": "phone",
-                               "outcome": "left_message", "text": "Voicemail"}),
-        (gatekeeper, "assign", {"provider_id": net.provider.id}),
-        (gatekeeper, "reassign", {"provider_id": net.provider2.id}),
-        (provider, "status", {"status": "Enrolled in Services", "comment": "first visit"}),
-        (provider, "progress", {"text": "Attended week 1 of 6"}),
-        (provider, "status", {"status": "Closed - Successful completion"}),
-    ]
-    for headers, verb, body in steps:
-        answer = await client.post(f"{api}/{rid}/{verb}", json=body, headers=headers)
-        assert answer.status_code == 200, (verb, answer.text)
+    rid = await whole_loop(client, db, make_network(db))
     handle = temporal_client.get_workflow_handle(referral_workflow_id(rid))
     await handle.result()
     history = await handle.fetch_history()
