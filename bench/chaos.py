@@ -190,10 +190,14 @@ class Journeys:
                 return None, True
             try:
                 response = await self.http.request(method, path, json=body, headers=headers)
-                if response.status_code not in RETRY:
+                if response.status_code < 400:
                     return response, retried
                 detail = response.json().get("error") if response.headers.get("content-type", "").startswith(
                     "application/json") else response.text[:80]
+                # A try the killed API never answered keeps its key claimed until the claim runs out:
+                # the documented answer is to wait and retry with the same key.
+                if response.status_code not in RETRY and detail != "idempotency_key_in_use":
+                    return response, retried
             except httpx.TransportError as exc:  # the API was killed mid-request, or is restarting
                 detail = type(exc).__name__
             if loop.time() > deadline:

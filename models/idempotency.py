@@ -19,8 +19,10 @@ from models.base import Base, UtcDateTime
 KEY_LIFETIME = timedelta(hours=24)
 """How long a key's answer is kept (and the key cannot be used for another request)."""
 
-IN_FLIGHT_LIMIT = timedelta(minutes=5)
-"""A claim older than this whose request never answered (the server stopped) is given up."""
+IN_FLIGHT_LIMIT = timedelta(seconds=60)
+"""A claim older than this whose request never answered (the server stopped) is given up. Longer
+than any change CONNECT answers (its waits for workflow updates end after UPDATE_WAIT_SECONDS, 10 s
+by default), short enough that a client retrying after a crash is not kept waiting for long."""
 
 
 class IdempotencyRecord(Base):
