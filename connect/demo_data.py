@@ -75,6 +75,15 @@ PROGRAMS: list[P] = [
      ["primary_care", "mental_health", "transportation"], ["ihs", "medicaid"], ["Pondera"], [], False),
 ]
 
+# The town (and its ZIP code) where the programs of each home county have their office.
+TOWNS = {
+    "Lewis and Clark": ("Helena", "59601"), "Cascade": ("Great Falls", "59401"),
+    "Yellowstone": ("Billings", "59101"), "Missoula": ("Missoula", "59802"),
+    "Flathead": ("Kalispell", "59901"), "Gallatin": ("Bozeman", "59715"),
+    "Silver Bow": ("Butte", "59701"), "Custer": ("Miles City", "59301"), "Hill": ("Havre", "59501"),
+    "Dawson": ("Glendive", "59330"), "Glacier": ("Browning", "59417"),
+}
+
 # Programs whose agency MOU the demo shows as due soon and as lapsed.
 MOU_DUE_SOON = "Glendive Medical Center — Diabetes Prevention"
 MOU_LAPSED = "Hi-Line Help for Abused Spouses"

@@ -43,7 +43,7 @@ def _programs(db: Session, today: date) -> dict[str, Program]:
         program = Program(
             agency=agency, name=name, region=region_of(county), is_part2=part2,
             phone="(406) 555-0" + f"{len(programs):03d}", email=f"intake@{slug}.example",
-            address=f"{100 + len(programs)} Main Street, {county} County, MT",
+            address=f"{100 + len(programs)} Main Street, {demo.TOWNS[county][0]}, MT {demo.TOWNS[county][1]}",
             description=f"{name} serves {county} County" + (" and the state by telemedicine" if tele else "") + ".",
         )
         program.services = [ProgramService(service=s) for s in services]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from uuid import uuid4
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -10,11 +11,17 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from models.base import Base, utcnow
 
 
+def new_hsds_id() -> str:
+    return str(uuid4())
+
+
 class Agency(Base):
     __tablename__ = "agency"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
+    # Its Open Referral HSDS id: made once, kept for ever (an imported agency keeps the source's).
+    hsds_id: Mapped[str] = mapped_column(String(36), unique=True, default=new_hsds_id)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     programs: Mapped[list["Program"]] = relationship(back_populates="agency", order_by="Program.name")
@@ -42,7 +49,13 @@ class Program(Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Projection of the agency MOU workflow: the directory shows only programs whose MOU is valid.
     mou_expires_on: Mapped[date | None] = mapped_column(index=True)
+    # Its HSDS service and location ids (made once; an imported program keeps the source's), and
+    # the HSDS data set it was imported from (None: entered in CONNECT).
+    hsds_id: Mapped[str] = mapped_column(String(36), unique=True, default=new_hsds_id)
+    hsds_location_id: Mapped[str] = mapped_column(String(36), default=new_hsds_id)
+    hsds_source: Mapped[str | None] = mapped_column(String(100), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, index=True)
 
     agency: Mapped[Agency] = relationship(back_populates="programs")
     services: Mapped[list["ProgramService"]] = relationship(cascade="all, delete-orphan")

@@ -23,6 +23,7 @@ from domain.program_forms import check_field, field_key
 from domain.taxonomy import INSURANCE_TYPES, SERVICES, label_of
 from models import audit
 from models.accounts import Membership, User
+from models.base import utcnow
 from models.org import Agency, Program, ProgramCounty, ProgramFormField, ProgramInsurance, ProgramService
 from models.paging import matches_text
 
@@ -183,6 +184,7 @@ def update_program(db: Session, scope: AdminScope, by: int, program: Program,
     _apply(db, scope, program, program.agency, details)
     changed = sorted(k for k, v in _snapshot(program).items() if before[k] != v)
     if changed:
+        program.updated_at = utcnow()  # also when only its services, insurance or counties changed
         audit.record(db, action="program.updated", entity_type="program", entity_id=program.id,
                      user_id=by, fields=changed)
 

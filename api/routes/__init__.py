@@ -2,6 +2,7 @@
 
 from fastapi import APIRouter
 
+from api.hsds import routes as hsds
 from connect.settings import Environment, Settings
 
 from api.routes import (
@@ -40,7 +41,7 @@ ROUTERS = [health.router, codec.router, auth.router, home.router, passwords.rout
 ROUTERS += [referrals.router, referral_pages.router, escalations.api, escalations.pages]
 ROUTERS += [roi_api.router, roi_pages.router, twilio_sms.router, blank_roi.router]
 ROUTERS += [clients.router, clients_api.router, client_merge.router]
-ROUTERS += [reports.router, vocabularies.router, webhooks.router]
+ROUTERS += [reports.router, vocabularies.router, webhooks.router, hsds.router]
 
 
 DEVELOPMENT_ROUTERS = [outbox.router]

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-03 15:47:52.369787
+Create Date: 2026-12-04 01:27:40.982220
 """
 from alembic import op
 import sqlalchemy as sa
@@ -22,8 +22,10 @@ def upgrade() -> None:
     op.create_table('agency',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('hsds_id', sa.String(length=36), nullable=False),
     sa.Column('created_at', models.base.UtcDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_agency')),
+    sa.UniqueConstraint('hsds_id', name=op.f('uq_agency_hsds_id')),
     sa.UniqueConstraint('name', name=op.f('uq_agency_name'))
     )
     op.create_table('app_user',
@@ -133,6 +135,18 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['user_id'], ['app_user.id'], name=op.f('fk_admin_region_user_id_app_user'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('user_id', 'region', name=op.f('pk_admin_region'))
     )
+    op.create_table('hsds_term_mapping',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('taxonomy', sa.String(length=200), nullable=False),
+    sa.Column('code', sa.String(length=200), nullable=False),
+    sa.Column('name', sa.String(length=300), nullable=False),
+    sa.Column('service', sa.String(length=50), nullable=False),
+    sa.Column('updated_by_id', sa.Integer(), nullable=True),
+    sa.Column('updated_at', models.base.UtcDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['app_user.id'], name=op.f('fk_hsds_term_mapping_updated_by_id_app_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_hsds_term_mapping')),
+    sa.UniqueConstraint('taxonomy', 'code', name=op.f('uq_hsds_term_mapping_taxonomy'))
+    )
     op.create_table('notification',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -177,15 +191,22 @@ def upgrade() -> None:
     sa.Column('is_part2', sa.Boolean(), nullable=False),
     sa.Column('is_active', sa.Boolean(), nullable=False),
     sa.Column('mou_expires_on', sa.Date(), nullable=True),
+    sa.Column('hsds_id', sa.String(length=36), nullable=False),
+    sa.Column('hsds_location_id', sa.String(length=36), nullable=False),
+    sa.Column('hsds_source', sa.String(length=100), nullable=True),
     sa.Column('created_at', models.base.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', models.base.UtcDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['agency_id'], ['agency.id'], name=op.f('fk_program_agency_id_agency')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_program')),
-    sa.UniqueConstraint('agency_id', 'name', name=op.f('uq_program_agency_id'))
+    sa.UniqueConstraint('agency_id', 'name', name=op.f('uq_program_agency_id')),
+    sa.UniqueConstraint('hsds_id', name=op.f('uq_program_hsds_id'))
     )
     with op.batch_alter_table('program', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_program_agency_id'), ['agency_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_program_hsds_source'), ['hsds_source'], unique=False)
         batch_op.create_index(batch_op.f('ix_program_mou_expires_on'), ['mou_expires_on'], unique=False)
         batch_op.create_index(batch_op.f('ix_program_region'), ['region'], unique=False)
+        batch_op.create_index(batch_op.f('ix_program_updated_at'), ['updated_at'], unique=False)
 
     op.create_table('user_mou',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -892,8 +913,10 @@ def downgrade() -> None:
 
     op.drop_table('user_mou')
     with op.batch_alter_table('program', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_program_updated_at'))
         batch_op.drop_index(batch_op.f('ix_program_region'))
         batch_op.drop_index(batch_op.f('ix_program_mou_expires_on'))
+        batch_op.drop_index(batch_op.f('ix_program_hsds_source'))
         batch_op.drop_index(batch_op.f('ix_program_agency_id'))
 
     op.drop_table('program')
@@ -905,6 +928,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_notification_user_unread')
 
     op.drop_table('notification')
+    op.drop_table('hsds_term_mapping')
     op.drop_table('admin_region')
     with op.batch_alter_table('workflow_start', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_workflow_start_created_at'))
