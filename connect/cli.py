@@ -1,4 +1,4 @@
-"""The `connect` command: dev | api | worker | migrate | seed | setup-temporal."""
+"""The `connect` command: dev | api | worker | migrate | seed | setup-temporal | import-hsds."""
 
 from __future__ import annotations
 
@@ -18,6 +18,10 @@ def main(argv: list[str] | None = None) -> None:
     sub.add_parser("migrate", help="migrate the database to the latest schema")
     sub.add_parser("seed", help="load the Montana demo data into an empty database")
     sub.add_parser("setup-temporal", help="register CONNECT's search attributes on the cluster")
+    hsds = sub.add_parser("import-hsds", help="load an Open Referral HSDS 3.0 directory (JSON or CSV package)")
+    hsds.add_argument("path", help="a .json file, a .zip of the CSV package, or the package's folder")
+    hsds.add_argument("--source", default="hsds",
+                      help="name of the data set: a later import of the same source marks what it no longer has")
     args = parser.parse_args(argv)
 
     from connect.settings import load_settings
@@ -49,6 +53,12 @@ def main(argv: list[str] | None = None) -> None:
 
         added = asyncio.run(ensure_search_attributes(load_settings()))
         print("added:", ", ".join(added) or "nothing (all present)")
+    elif args.command == "import-hsds":
+        from pathlib import Path
+
+        from directory_import.cli import run_import
+
+        raise SystemExit(run_import(load_settings(), Path(args.path), args.source))
 
 
 if __name__ == "__main__":

@@ -68,3 +68,27 @@ def child_id(parent_id: str, role: str) -> str:
 
 
 _TERMS_BY_ID = {t.id: t for t in all_terms()}
+
+
+# A county a program serves is an HSDS service area named "<County> County, MT", described as
+# served in person or by telemedicine.
+IN_PERSON = "In person"
+TELEMEDICINE = "By telemedicine"
+_TELE_WORDS = ("telemedicine", "telehealth", "virtual", "remote")
+
+
+def county_area_name(county: str) -> str:
+    return f"{county} County, MT"
+
+
+def county_in_area_name(name: str) -> str:
+    """The county part of a service area's name: "Cascade County, MT" -> "Cascade"."""
+    text = " ".join((name or "").split())
+    for suffix in (", Montana", ", MT", " MT"):
+        if text.endswith(suffix):
+            text = text[: -len(suffix)]
+    return text.removesuffix(" County").removesuffix(" county").strip()
+
+
+def area_is_telemedicine(description: str) -> bool:
+    return any(w in (description or "").lower() for w in _TELE_WORDS)

@@ -7,21 +7,15 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timezone
 
-from domain.hsds_terms import INSURANCE_TAXONOMY, SERVICE_TAXONOMY, Taxonomy, Term, child_id
+from domain.hsds_terms import (
+    IN_PERSON, INSURANCE_TAXONOMY, SERVICE_TAXONOMY, TELEMEDICINE, Taxonomy, Term, child_id, county_area_name,
+)
 from domain.mou import is_mou_valid
 from domain.postal_address import parse_address
 from domain.taxonomy import label_of
 from models.org import Agency, Program
 
 from api.hsds import schemas as out
-
-TELEMEDICINE = "By telemedicine"
-IN_PERSON = "In person"
-
-
-def county_area_name(county: str) -> str:
-    return f"{county} County, MT"
-
 
 def service_status(program: Program, today: date) -> str:
     """Active while the program takes referrals in CONNECT; a lapsed or missing agency MOU, or a
