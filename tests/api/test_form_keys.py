@@ -7,7 +7,7 @@ import re
 
 from sqlalchemy import func, select
 
-from models.referrals import ReferralNote
+from models.referrals.tables import ReferralNote
 from tests.factories import login
 from tests.referral_network import COMPLETE_FORM, bearer, make_network
 
