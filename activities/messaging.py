@@ -7,12 +7,12 @@ import asyncio
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 
-from activities.contracts import DeliverMessage
+from workflows.outbox_contracts import DeliverMessage
 from connect.mailer import Email, EmailSender, outbox_message_key
 from connect.sms import SmsSender
 from models.base import utcnow
 from models.db import transaction
-from models.messages import OutboxMessage, claim_held_messages
+from models.messages.tables import OutboxMessage, claim_held_messages
 from workflows.outbox_contracts import SweepOutbox
 
 DONE = {"sent", "delivered"}

@@ -8,14 +8,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 
-from activities.notices import notify_users
+from models.messages.notices import notify_users
 from connect.settings import Settings
 from domain.errors import NotAllowed
 from models import audit
-from models.accounts import AdminRegion, Membership, User, UserMou
+from models.accounts.tables import AdminRegion, Membership, User, UserMou
 from models.audit import AuditEvent
 from models.db import transaction
-from models.org import AgencyMou, Program
+from models.agencies.tables import AgencyMou, Program
 from workflows.failures import business_failure
 from workflows.mou_contracts import MouKind, MouNotice, RecordMouSignature
 

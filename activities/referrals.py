@@ -17,7 +17,7 @@ from temporalio import activity
 from temporalio.service import RPCError, RPCStatusCode
 
 from activities.mou import gatekeeper_ids, region_admin_ids
-from activities.notices import notify_users
+from models.messages.notices import notify_users
 from connect.settings import Settings
 from domain.errors import DomainError, InvalidTransition
 from domain.referral_form import check_ready_to_send, clean_reason, clean_values
@@ -25,14 +25,14 @@ from domain.referral_permissions import check_assignee
 from domain.referral_status import ReferralAction, ReferralState, ServiceStatus
 from domain.webhooks import REFERRAL_ACTION_EVENTS, WebhookEvent
 from models import audit
-from models.accounts import User
+from models.accounts.tables import User
 from models.audit import AuditEvent
 from models.base import utcnow
 from models.db import transaction
-from models.messages import OutboxMessage
-from models.org import Program
-from models.directory import require_accepts_referrals
-from models.referral_queries import (
+from models.messages.tables import OutboxMessage
+from models.agencies.tables import Program
+from models.agencies.directory import require_accepts_referrals
+from models.referrals.queries import (
     alternative_programs,
     client_gaps,
     form_fields,
@@ -41,8 +41,8 @@ from models.referral_queries import (
     programs_named,
     require_valid_roi,
 )
-from models.referrals import Escalation, Referral, ReferralNote, ReferralProgress
-from models.roi import ReleaseOfInformation
+from models.referrals.tables import Escalation, Referral, ReferralNote, ReferralProgress
+from models.releases.tables import ReleaseOfInformation
 from models.webhooks import referral_event
 from workflows.failures import business_failure
 from workflows.ids import referral_workflow_id

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 
-from models.closed_loop_summary import refresh
+from models.reports.closed_loop_summary import refresh
 from workflows.summary_contracts import SummariseClosedLoop
 
 

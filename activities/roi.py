@@ -13,30 +13,30 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 
-from activities.notices import notify_users
-from connect.roi_document import DOB_FORMAT, DocumentProgram, render_roi
-from connect.security import keyed_hash
+from models.messages.notices import notify_users
+from documents.roi import DOB_FORMAT, DocumentProgram, render_roi
+from models.accounts.credentials import keyed_hash
 from connect.settings import Settings
 from domain.errors import InvalidTransition, NotFound, ValidationFailed
 from domain.roi import (
-    SMS_CODE_LENGTH,
     AuthorizerKind,
     RoiState,
     SignatureMethod,
     check_roi_transition,
     last_valid_day,
 )
+from domain.sms_code import SMS_CODE_LENGTH
 from domain.webhooks import WebhookEvent
 from models import audit
-from models.accounts import Membership
+from models.accounts.tables import Membership
 from models.audit import AuditEvent
 from models.base import utcnow
-from models.clients import Client, ClientPhone
+from models.clients.tables import Client, ClientPhone
 from models.db import transaction
-from models.messages import OutboxMessage
-from models.org import Program
-from models.releases import pending_referrals_under, roi_program_ids, roi_programs, sms_opted_out
-from models.roi import ReleaseOfInformation, RoiAttachment, RoiProgram, RoiSmsCode
+from models.messages.tables import OutboxMessage
+from models.agencies.tables import Program
+from models.releases.queries import pending_referrals_under, roi_program_ids, roi_programs, sms_opted_out
+from models.releases.tables import ReleaseOfInformation, RoiAttachment, RoiProgram, RoiSmsCode
 from models.webhooks import roi_event
 from workflows.failures import domain_rules
 from workflows.roi_contracts import (

@@ -17,7 +17,7 @@ from temporalio.service import RPCError
 
 from api import body_limit, errors, idempotency, openapi, security_headers, text_input
 from api.errors import ApiError
-from api.routes import routers_for
+from api.routers import routers_for
 from api.templating import make_templates
 from api.updates import UNAVAILABLE
 from connect.settings import Settings

@@ -20,15 +20,15 @@ from sqlalchemy.orm import Session, joinedload
 from api import idempotency
 from api.errors import ApiError, Forbidden
 from api.schema_types import Id
-from connect.security import constant_time_equal
+from models.accounts.credentials import constant_time_equal
 from connect.settings import Settings
 from domain.accounts import AdminScope
 from domain.mou import is_mou_valid
 from domain.api_clients import scope_allows
-from models.accounts import ApiToken, Membership, User, WebSession
-from models.api_clients import ApiClient, is_access_token, resolve_access_token
-from models.org import Program
-from models.sessions import SessionLimits, resolve_api_token, resolve_session
+from models.accounts.tables import ApiToken, Membership, User, WebSession
+from models.accounts.api_clients import ApiClient, is_access_token, resolve_access_token
+from models.agencies.tables import Program
+from models.accounts.sessions import SessionLimits, resolve_api_token, resolve_session
 
 SESSION_COOKIE = "connect_session"
 CSRF_HEADER = "x-csrf-token"

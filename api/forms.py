@@ -6,7 +6,7 @@ from fastapi import Request
 from pydantic import ValidationError
 
 from api.errors import ApiError, status_of
-from connect.security import constant_time_equal, new_token
+from models.accounts.credentials import constant_time_equal, new_token
 from domain.errors import DomainError
 
 ANON_CSRF_COOKIE = "connect_csrf"

@@ -10,10 +10,13 @@ from zoneinfo import ZoneInfo
 
 from fastapi.templating import Jinja2Templates
 
-from api import referral_display
+from api.referrals import display as referral_display
 from connect.settings import Settings
 
-TEMPLATES = Path(__file__).parent / "templates"
+API = Path(__file__).parent
+TEMPLATES = [API / "templates", *sorted(API.glob("*/templates"))]
+"""The shared templates (base, macros, error), then each feature's own `api/<feature>/templates/`,
+whose files sit in a folder named for the feature (`referrals/detail.html`), so no two clash."""
 LOCAL_TZ = ZoneInfo("America/Denver")
 
 

@@ -12,6 +12,7 @@ from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateRPCTimeou
 from temporalio.service import RPCError
 
 from api.errors import MAY_BE_APPLIED, ApiError
+from domain.errors import ValidationFailed
 from workflows.failures import domain_error
 
 T = TypeVar("T")

@@ -45,11 +45,11 @@ from bench.stack import Stack, start_stack
 from connect.temporal import connect_client
 from domain.referral_status import ReferralState, ServiceStatus
 from models.audit import AuditEvent
-from models.clients import Client
+from models.clients.tables import Client
 from models.db import make_engine, make_session_factory
-from models.messages import Notification, OutboxMessage
-from models.referrals import Referral
-from models.roi import ReleaseOfInformation
+from models.messages.tables import Notification, OutboxMessage
+from models.referrals.tables import Referral
+from models.releases.tables import ReleaseOfInformation
 from workflows.ids import referral_workflow_id
 from workflows.referral_contracts import ReferralWorkflowState
 

@@ -1,4 +1,4 @@
-"""Client search at state scale: time ``models.client_search`` on the benchmark's data set.
+"""Client search at state scale: time ``models.clients.search`` on the benchmark's data set.
 
     python -m bench.client_search generate --url URL --clients 1000000 [--referrals N]
                                            [--programs N] [--seed 7]
@@ -31,9 +31,9 @@ from bench.dataset import add_size_arguments, load, sizes_of
 from bench.stats import Timings, progress, table
 from domain.matching import fold, name_variants
 from domain.montana import TIMEZONE
-from models.clients import Client
+from models.clients.tables import Client
 from models.db import make_engine, make_session_factory
-from models.org import Program
+from models.agencies.tables import Program
 
 
 # --- the runner -----------------------------------------------------------------------------
@@ -103,8 +103,8 @@ def measure(url: str, count: int, seed: int, program_id: int | None = None) -> t
     quarter of them: (clients in the database, a row per kind of query, overall, and the
     duplicate check). Rows: bench.stats.Timings rows plus ``on_page`` and ``found``, the
     share of queries that show the very client they were drawn from on page 1 and at all."""
-    from models.client_records import find_duplicates, identity_of
-    from models.client_search import search_clients
+    from models.clients.records import find_duplicates, identity_of
+    from models.clients.search import search_clients
 
     engine = make_engine(url)
     factory = make_session_factory(engine)

@@ -56,7 +56,7 @@ from domain.montana import COUNTIES, counties_in_region
 from domain.referral_status import ServiceStatus as SS
 from domain.taxonomy import INSURANCE_TYPES, SERVICES, codes, label_of
 from models.base import Base
-from models.client_search import name_key_rows
+from models.clients.search import name_key_rows
 from models.db import make_engine, make_session_factory
 
 
@@ -688,7 +688,7 @@ def load(url: str, sizes: Sizes | None = None, seed: int = 7, *, now: datetime |
     """Fills the database at ``url`` with the network of ``sizes`` (``default_sizes``), reproducibly
     from ``seed`` and ``now``. ``fresh``: recreate the database first (else it must be migrated and empty,
     as the tests' is), and on PostgreSQL build the indexes after loading."""
-    from connect.security import hash_password
+    from models.accounts.credentials import hash_password
 
     sizes = sizes or default_sizes(url)
     if min(sizes.clients, sizes.programs) < 1 or sizes.referrals < 0:
@@ -753,7 +753,7 @@ def load(url: str, sizes: Sizes | None = None, seed: int = 7, *, now: datetime |
 def summarise(engine, now: datetime) -> None:
     """The closed-loop dashboard's monthly summary, as the worker's schedule would have kept it
     (bulk loading bypasses the ORM hook that marks the months a change touches)."""
-    from models.closed_loop_summary import refresh
+    from models.reports.closed_loop_summary import refresh
 
     t0 = time.perf_counter()
     with make_session_factory(engine)() as db:

@@ -1,7 +1,7 @@
 """Directory search at state scale: "Start new ROI(s)" looking for programs among thousands.
 
-Times ``models.directory.search_directory`` and the JSON the endpoint ``/api/v1/roi/directory``
-returns for each program found (``api.routes.roi_api.program_json``: services, insurance,
+Times ``models.agencies.directory.search_directory`` and the JSON the endpoint ``/api/v1/roi/directory``
+returns for each program found (``api.releases.routes.program_json``: services, insurance,
 counties), for a mix of the guide's four filters (Choose Counties, Choose Services, Choose
 Insurance Types, Select Agencies) drawn from the data, alone and combined.
 
@@ -22,8 +22,8 @@ from bench.stats import Timings, progress, table
 from domain.montana import COUNTIES
 from domain.taxonomy import INSURANCE_TYPES, SERVICES, codes
 from models.db import make_engine, make_session_factory
-from models.directory import DirectoryFilters, search_directory
-from models.org import Agency, Program
+from models.agencies.directory import DirectoryFilters, search_directory
+from models.agencies.tables import Agency, Program
 
 KINDS = ("no filter", "county", "service", "insurance", "agency name", "county + service",
          "county + service + insurance", "all four")
@@ -69,7 +69,7 @@ def measure(url: str, count: int, seed: int) -> tuple[int, list[dict]]:
     """Times ``count`` directory searches (after 20 warm-up ones), each searching as a program
     drawn from the data (left out of its own results, as the page does): (programs in the
     database, a row per kind of search and overall, with the mean number found)."""
-    from api.routes.roi_api import program_json
+    from api.releases.routes import program_json
 
     engine = make_engine(url)
     factory = make_session_factory(engine)

@@ -12,13 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
-from connect.security import hash_password
+from models.accounts.credentials import hash_password
 from domain.calendar import add_years
 from domain.montana import COUNTIES, region_of
-from models.accounts import Membership, User
+from models.accounts.tables import Membership, User
 from models.db import make_engine, make_session_factory, transaction
-from models.org import Agency, Program, ProgramCounty, ProgramInsurance, ProgramService
-from models.sessions import create_api_token
+from models.agencies.tables import Agency, Program, ProgramCounty, ProgramInsurance, ProgramService
+from models.accounts.sessions import create_api_token
 
 PASSWORD = "Bench-Journey-2026!"
 

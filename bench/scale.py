@@ -57,9 +57,9 @@ def _queries(args) -> int:
 
 
 async def run_search(url: str, args) -> list[dict]:
-    """Client search through ``models.client_search.search_clients`` (the query mix of
+    """Client search through ``models.clients.search.search_clients`` (the query mix of
     bench.client_search, and the duplicate check) and directory search through
-    ``models.directory.search_directory`` plus the endpoint's JSON (the four filters mixed):
+    ``models.agencies.directory.search_directory`` plus the endpoint's JSON (the four filters mixed):
     rows for bench.stats.table with ``SEARCH_COLUMNS``."""
     seed, count = getattr(args, "seed", 7), _queries(args)
 

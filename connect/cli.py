@@ -36,15 +36,18 @@ def main(argv: list[str] | None = None) -> None:
         uvicorn.run("api.main:build", factory=True, host=args.host, port=args.port,
                     workers=args.workers, **load_settings().proxy_options)
     elif args.command == "worker":
-        from worker import main as worker_main
+        # The worker is its own top-level program (worker.py): run it, as `connect dev` does,
+        # rather than import it into the platform package.
+        import os
+        import sys
 
-        worker_main()
+        os.execv(sys.executable, [sys.executable, "-m", "worker"])
     elif args.command == "migrate":
         from connect.migrate import migrate
 
         migrate(load_settings().database_url)
     elif args.command == "seed":
-        from connect.seed import seed_if_empty
+        from demo.seed import seed_if_empty
 
         for email, role, _ in seed_if_empty(load_settings()):
             print(email, role)

@@ -80,7 +80,7 @@ def run_dev() -> None:
     check_ports(settings)
 
     from connect.migrate import migrate
-    from connect.seed import seed_if_empty
+    from demo.seed import seed_if_empty
 
     print("• migrating the database …", flush=True)
     migrate(settings.database_url)
@@ -121,7 +121,7 @@ def run_dev() -> None:
         start([sys.executable, "-m", "uvicorn", "--factory", "api.main:build", "--host", "127.0.0.1",
                "--port", str(API_PORT), "--log-level", "warning",
                "--no-proxy-headers"])  # no proxy in front: X-Forwarded-For is never believed
-        from connect.seed import start_demo_workflows
+        from demo.seed import start_demo_workflows
 
         asyncio.run(start_demo_workflows(settings))
         print(banner(settings, logins), flush=True)

@@ -29,9 +29,9 @@ from connect.settings import Settings
 from connect.starters import start_roi_workflow
 from domain.referral_status import ReferralState
 from domain.roi import RoiState
-from models.referrals import Referral
-from models.releases import rois_awaiting_yes, texts_awaiting_pass_on
-from models.roi import ReleaseOfInformation
+from models.referrals.tables import Referral
+from models.releases.queries import rois_awaiting_yes, texts_awaiting_pass_on
+from models.releases.tables import ReleaseOfInformation
 from models.workflow_starts import ROI, WorkflowStart, owed_starts
 from workflows.ids import referral_workflow_id, roi_workflow_id
 from workflows.roi import RoiWorkflow

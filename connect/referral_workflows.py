@@ -15,7 +15,7 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes, Workfl
 from connect.settings import Settings
 from connect.starters import execute_update_with_start
 from domain.referral_status import ReferralState, ServiceStatus
-from models.referrals import Referral
+from models.referrals.tables import Referral
 from workflows import search_attributes as sa
 from workflows.ids import referral_workflow_id
 from workflows.policy import TimerPolicy

@@ -33,8 +33,8 @@ from domain.taxonomy import is_code, SERVICES
 from models import audit
 from models.base import utcnow
 from models.hsds import HsdsTermMapping
-from models.org import Agency, Program, ProgramCounty, ProgramInsurance, ProgramService
-from models.organizations import _snapshot as program_snapshot, _sync
+from models.agencies.tables import Agency, Program, ProgramCounty, ProgramInsurance, ProgramService
+from models.agencies.admin import _snapshot as program_snapshot, _sync
 
 DEFAULT_SOURCE = "hsds"
 MAX_SCHEMA_ERRORS = 50

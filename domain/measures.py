@@ -1,7 +1,7 @@
 """Closed-loop measures: what each figure on the reports and the dashboard means, in one place.
 
 Every figure is defined here on plain values (numbers, datetimes, strings), so a unit test can
-check it by hand. models/reports.py computes the same figures in SQL; on SQLite it calls these
+check it by hand. models/reports/queries.py computes the same figures in SQL; on SQLite it calls these
 functions, on PostgreSQL it asks the database (``percentile_cont``) for the same definitions.
 
 Definitions (for referrals *sent* in the period chosen):
@@ -200,7 +200,7 @@ def ack_bin_labels() -> list[str]:
 # --- duration histograms (the closed-loop summary) --------------------------------------------
 #
 # The statewide dashboard over long periods reads a summary of each settled Montana month
-# (models/closed_loop_summary.py) instead of sorting every duration: a duration is kept as a count
+# (models/reports/closed_loop_summary.py) instead of sorting every duration: a duration is kept as a count
 # and a sum in a logarithmic bucket, and the percentiles are read from the merged buckets.
 
 BUCKETS_PER_DOUBLING = 64

@@ -54,7 +54,7 @@ class FieldKind(StrEnum):
 
 @dataclass(frozen=True)
 class FormField:
-    """One field of a program's own tabs (models.org.ProgramFormField)."""
+    """One field of a program's own tabs (models.agencies.tables.ProgramFormField)."""
 
     key: str
     label: str

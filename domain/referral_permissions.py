@@ -4,7 +4,7 @@ One table answers for the API, the pages (which buttons to show) and the referra
 update validators. The caller states the facts (who is acting, as which program, in which
 roles; who sent the referral and who holds it); these functions only decide.
 
-Whether a person may *see* a referral is a query (models.referral_queries.visible_referrals):
+Whether a person may *see* a referral is a query (models.referrals.queries.visible_referrals):
 lists need it as SQL. What they may *do* once they see it is decided here.
 """
 

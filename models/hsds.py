@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, selectinload
 
 from domain.hsds_terms import INSURANCE_TAXONOMY, SERVICE_TAXONOMY, taxonomy_by_id, term_by_id
 from models.base import Base, utcnow
-from models.org import Agency, Program, ProgramCounty, ProgramInsurance, ProgramService
+from models.agencies.tables import Agency, Program, ProgramCounty, ProgramInsurance, ProgramService
 from models.paging import matches_text
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.accounts import User, UserMou
-from models.org import AgencyMou, Program
+from models.accounts.tables import User, UserMou
+from models.agencies.tables import AgencyMou, Program
 
 
 def user_mou_history(db: Session, user_id: int, limit: int = 10) -> list[UserMou]:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Mapped, Session, joinedload, mapped_column, relations
 
 from domain.webhooks import SECRET_PREFIX, WebhookEvent, event_body, event_id
 from models.base import Base, utcnow
-from models.org import Program
+from models.agencies.tables import Program
 
 QUEUED, DELIVERED, DEAD = "queued", "delivered", "dead"
 

@@ -6,11 +6,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from domain.workflow_owners import parse_workflow_id
-from models.accounts import Membership
-from models.messages import OutboxMessage
-from models.org import Program
-from models.referrals import Referral
-from models.roi import ReleaseOfInformation
+from models.accounts.tables import Membership
+from models.messages.tables import OutboxMessage
+from models.agencies.tables import Program
+from models.referrals.tables import Referral
+from models.releases.tables import ReleaseOfInformation
 from models.webhooks import WebhookDelivery, WebhookEndpoint
 
 

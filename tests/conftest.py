@@ -219,8 +219,8 @@ async def _end_roi_workflows(request):
     yield
     from temporalio.service import RPCError
 
-    from models.messages import OutboxMessage
-    from models.roi import ReleaseOfInformation
+    from models.messages.tables import OutboxMessage
+    from models.releases.tables import ReleaseOfInformation
     from workflows.ids import roi_workflow_id
 
     # A workflow terminated with a delivery in flight can leave the time-skipping server's clock

@@ -9,11 +9,11 @@ from datetime import date, timedelta
 import httpx
 from sqlalchemy.orm import Session
 
-from connect.security import hash_password
+from models.accounts.credentials import hash_password
 from domain.calendar import add_years
 from domain.montana import region_of
-from models.accounts import AdminRegion, Membership, User
-from models.org import Agency, Program, ProgramCounty, ProgramInsurance, ProgramService
+from models.accounts.tables import AdminRegion, Membership, User
+from models.agencies.tables import Agency, Program, ProgramCounty, ProgramInsurance, ProgramService
 
 PASSWORD = "Glacier-Trail-42!"
 
@@ -110,7 +110,7 @@ def make_client(
 ):
     """A client created by `program`, with its search keys."""
     from domain.matching import search_keys
-    from models.clients import Client, ClientPhone
+    from models.clients.tables import Client, ClientPhone
 
     client = Client(
         first_name=first_name, last_name=last_name, dob=dob, gender_identity="prefer_not_to_say",
@@ -122,7 +122,7 @@ def make_client(
         client.phones = [ClientPhone(e164=phone, label="mobile")]
     db.add(client)
     db.flush()
-    from models.client_search import remember_names
+    from models.clients.search import remember_names
 
     remember_names(db, client.first_folded, client.last_folded)
     return client
@@ -133,7 +133,7 @@ def make_signed_roi(db: Session, client, sending: Program, receiving: tuple[Prog
     """A signed ROI row (as the ROI workflow would project it), covering sender and receivers."""
     from datetime import datetime, timezone
 
-    from models.roi import ReleaseOfInformation, RoiProgram
+    from models.releases.tables import ReleaseOfInformation, RoiProgram
 
     signed_on = signed_on or montana_today()
     roi = ReleaseOfInformation(
@@ -203,7 +203,7 @@ def make_referral(
     unless ``client`` is given."""
     from datetime import datetime, timezone
 
-    from models.referrals import Referral
+    from models.referrals.tables import Referral
 
     if client is None:
         client = make_client(db, sending, sender, first_name=f"Client{next(_seq)}")

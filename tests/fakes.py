@@ -37,7 +37,7 @@ class UnreachableTemporal:
 
 def queue_test_email(db, to: str) -> int:
     """A committed, queued password-link email to ``to``; its outbox id."""
-    from activities.notices import queue_email
+    from models.messages.notices import queue_email
 
     outbox_id = queue_email(db, to=to, from_address="connect@example.org", template="password_reset",
                             context={"user": {"full_name": "Ada"}, "expires_in": "1 hour",

@@ -9,11 +9,11 @@ from datetime import datetime, timezone
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from models.accounts import User
-from models.clients import Client
-from models.org import Program, ProgramFormField
-from models.roi import ReleaseOfInformation
-from models.sessions import create_api_token
+from models.accounts.tables import User
+from models.clients.tables import Client
+from models.agencies.tables import Program, ProgramFormField
+from models.releases.tables import ReleaseOfInformation
+from models.accounts.sessions import create_api_token
 from tests.factories import (
     eventually,  # noqa: F401 (tests import it from here)
     make_client,

@@ -12,15 +12,15 @@ from sqlalchemy.orm import Session
 from temporalio.client import Client as TemporalClient
 from temporalio.client import WorkflowHandle
 
-from connect.security import keyed_hash
+from models.accounts.credentials import keyed_hash
 from connect.settings import Settings
 from connect.starters import start_roi_workflow
-from models.accounts import User
-from models.clients import Client
-from models.messages import OutboxMessage
-from models.org import Program
-from models.releases import create_roi_drafts
-from models.roi import ReleaseOfInformation
+from models.accounts.tables import User
+from models.clients.tables import Client
+from models.messages.tables import OutboxMessage
+from models.agencies.tables import Program
+from models.releases.queries import create_roi_drafts
+from models.releases.tables import ReleaseOfInformation
 from tests.factories import (
     eventually,  # noqa: F401 (tests import it from here)
     make_client,

@@ -6,11 +6,11 @@ from collections import Counter
 
 from sqlalchemy import select
 
-from connect.demo_referrals import start_referral_workflows
-from connect.seed import seed
-from models.accounts import User
-from models.messages import Notification
-from models.referrals import Escalation, Referral
+from demo.referrals import start_referral_workflows
+from demo.seed import seed
+from models.accounts.tables import User
+from models.messages.tables import Notification
+from models.referrals.tables import Escalation, Referral
 from tests.factories import montana_today
 from tests.referral_network import bearer, eventually, fresh_referral_ids
 from workflows import search_attributes as sa

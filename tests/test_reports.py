@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from models.org import Agency
+from models.agencies.tables import Agency
 from tests.factories import login, make_program, make_referral, make_user
 
 NOW = datetime(2025, 6, 16, 18, tzinfo=UTC)  # Monday 12:00 in Montana
@@ -342,7 +342,7 @@ async def test_the_partner_agencies_are_paged_with_the_totals_of_all(db, network
     """To Agency for Helena: r1 and r2 went to Billings (one closed successfully, one open), r6
     to Missoula (withdrawn); r7 was never sent."""
     from domain.reports import Direction, Period
-    from models import reports as q
+    from models.reports import queries as q
 
     helena = q.agency_scope(db, network["helena"].id)
     f = q.ReferralFilter(helena, Period(), Direction.SENT)
@@ -365,7 +365,7 @@ def test_outcome_groups_in_sql_follow_the_domain_rule(db):
 
     from domain.measures import OutcomeGroup, outcome_group
     from domain.referral_status import ReferralState, ServiceStatus
-    from models.reports import outcome_group_conditions
+    from models.reports.queries import outcome_group_conditions
 
     for state in ReferralState:
         for status in (None, *ServiceStatus):
@@ -504,7 +504,7 @@ async def test_dashboard_for_an_administrator_covers_their_regions(client, netwo
 
 
 async def test_dashboard_pages_its_programs_in_the_database(client, db, network):
-    from models import reports as q
+    from models.reports import queries as q
 
     pages = [q.programs_page(db, q.state_scope(), n, size=2) for n in (1, 2, 3)]
     assert [p.display_name for page in pages for p in page.rows] == [
@@ -593,7 +593,7 @@ async def test_every_report_page_renders_for_the_state_team(client, network):
 
 
 def test_charts_are_plain_svg_with_titles():
-    from api import charts
+    from api.reports import charts
 
     bars = charts.bar_chart([("Enrolled in Services", 3), ("Other <b>", 1)], "By status")
     assert bars.count('class="connect-chart__bar"') == 2
@@ -607,7 +607,7 @@ def test_charts_are_plain_svg_with_titles():
 
 
 def test_referral_rows_have_the_columns_their_readers_unpack():
-    from models.reports import (
+    from models.reports.queries import (
         REFERRAL_ROW_FIELDS,
         ReferralFilter,
         referral_rows_query,
@@ -619,7 +619,7 @@ def test_referral_rows_have_the_columns_their_readers_unpack():
 
 
 def test_read_ahead_hands_over_everything_and_raises_errors():
-    from api.report_tables import read_ahead
+    from api.reports.tables import read_ahead
 
     assert list(read_ahead(lambda: iter(range(10)), depth=2)) == list(range(10))
 
@@ -636,7 +636,7 @@ def test_read_ahead_hands_over_everything_and_raises_errors():
 def test_read_ahead_stops_its_producer_when_the_reader_stops():
     import threading
 
-    from api.report_tables import read_ahead
+    from api.reports.tables import read_ahead
 
     closed = threading.Event()
 
@@ -659,7 +659,7 @@ def test_read_ahead_stops_its_producer_when_the_reader_stops():
                                     datetime(2025, 7, 4, 3, 0, 1, tzinfo=UTC),  # MDT, previous day
                                     datetime(2025, 3, 9, 9, 0, tzinfo=UTC)])  # the day DST starts
 def test_local_time_is_iso_in_montana(moment):
-    from api.report_tables import local_time
+    from api.reports.tables import local_time
     from domain.business_days import LOCAL
 
     assert local_time(moment) == moment.astimezone(LOCAL).isoformat(timespec="minutes")

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from connect import demo_data as demo
-from connect.seed import seed
+from demo import data as demo
+from demo.seed import seed
 from domain.mou import MouStatus, mou_status_on
-from models.accounts import User
-from models.directory import visible_programs_query
-from models.org import Program
+from models.accounts.tables import User
+from models.agencies.directory import visible_programs_query
+from models.agencies.tables import Program
 from tests.factories import HTML, anon_csrf, montana_today
 
 

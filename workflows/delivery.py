@@ -9,7 +9,7 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
-    from activities.contracts import DeliverMessage
+    from workflows.outbox_contracts import DeliverMessage
     from workflows.failures import BUSINESS_TYPES
 
 # Timeouts: every activity heartbeats while it runs (activities.heartbeats), so a worker killed

@@ -1,8 +1,16 @@
-"""Inputs of the workflows that deliver messages queued outside a workflow (by the API)."""
+"""Inputs of message delivery: the activity that sends one outbox row, and the workflows that deliver
+messages queued outside a workflow (by the API)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+
+@dataclass
+class DeliverMessage:
+    """Send one outbox row (email or SMS); used by every workflow that tells someone something."""
+
+    outbox_id: int
 
 
 @dataclass

@@ -24,10 +24,9 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.contracts import DeliverMessage
+    from workflows.outbox_contracts import DeliverMessage
     from domain.errors import InvalidTransition, NotAllowed, NotFound, ValidationFailed
     from domain.roi import (
-        SMS_CODE_MAX_ATTEMPTS,
         RoiState,
         SignatureMethod,
         check_authorizer,
@@ -37,10 +36,9 @@ with workflow.unsafe.imports_passed_through():
         check_signable,
         check_signature_withdrawal,
         check_signer,
-        check_sms_code_live,
         roi_expires_on,
-        wrong_code_reason,
     )
+    from domain.sms_code import SMS_CODE_MAX_ATTEMPTS, check_sms_code_live, wrong_code_reason
     from workflows import search_attributes as sa
     from workflows.clock import local_date, local_instant, until
     from workflows.delivery import DB_ACTIVITY, MESSAGE_ACTIVITY

@@ -13,7 +13,7 @@ from domain.hsds_terms import (
 from domain.mou import is_mou_valid
 from domain.postal_address import parse_address
 from domain.taxonomy import label_of
-from models.org import Agency, Program
+from models.agencies.tables import Agency, Program
 
 from api.hsds import schemas as out
 

@@ -19,7 +19,7 @@ from directory_import.hsds_schema import HSDS_VERSION
 from domain.errors import ValidationFailed
 from domain.hsds_terms import TAXONOMIES, all_terms, taxonomy_by_id, term_by_id
 from models.hsds import FeedFilters, feed_agencies, feed_programs
-from models.org import Agency, Program
+from models.agencies.tables import Agency, Program
 from models.paging import MAX_PER_PAGE, Page, paginate
 
 router = APIRouter(prefix="/hsds", tags=["hsds"])

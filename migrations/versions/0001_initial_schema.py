@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-04 01:27:40.982220
+Create Date: 2026-12-04 01:38:52.588351
 """
 from alembic import op
 import sqlalchemy as sa

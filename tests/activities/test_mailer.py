@@ -25,13 +25,13 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from temporalio.testing import ActivityEnvironment
 
-from activities.contracts import DeliverMessage
+from workflows.outbox_contracts import DeliverMessage
 from activities.messaging import MessagingActivities
-from api.messages import deliver
+from api.accounts.messages import deliver
 from connect.mailer import Email, SmtpEmailSender
 from connect.settings import EmailBackend
 from connect.starters import ensure_outbox_sweep
-from models.messages import HELD, OutboxMessage
+from models.messages.tables import HELD, OutboxMessage
 from tests.factories import eventually
 from tests.fakes import RecordingSmsSender, UnreachableTemporal, queue_test_email
 from workflows.outbox_contracts import OUTBOX_SWEEP_SCHEDULE_ID

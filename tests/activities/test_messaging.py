@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from temporalio.testing import ActivityEnvironment
 
-from activities.contracts import DeliverMessage
+from workflows.outbox_contracts import DeliverMessage
 from activities.messaging import MessagingActivities
-from activities.notices import REDACTED, queue_email
-from models.messages import OutboxMessage
+from models.messages.notices import REDACTED, queue_email
+from models.messages.tables import OutboxMessage
 from tests.fakes import RecordingEmailSender, RecordingSmsSender
 
 

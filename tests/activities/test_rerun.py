@@ -144,6 +144,6 @@ async def test_referral_activities_have_one_effect(client, db, temporal_client, 
 
 
 def _all_sent(db) -> bool:
-    from models.messages import OutboxMessage
+    from models.messages.tables import OutboxMessage
 
     return db.scalar(select(OutboxMessage.id).where(OutboxMessage.status.in_(("queued", "sending"))).limit(1)) is None

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from models.audit import AuditEvent
-from models.org import Agency, Program, ProgramFormField
+from models.agencies.tables import Agency, Program, ProgramFormField
 from tests.factories import HTML, login, make_program, make_user, montana_today
 
 # Lewis and Clark is in region 4; Cascade in region 2.

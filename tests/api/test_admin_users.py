@@ -8,10 +8,10 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import func, select
 
-from models.accounts import ApiToken, Membership, PasswordResetToken, RoleInvitation, User, WebSession
+from models.accounts.tables import ApiToken, Membership, PasswordResetToken, RoleInvitation, User, WebSession
 from models.audit import AuditEvent
-from models.messages import Notification, OutboxMessage
-from models.referrals import Referral
+from models.messages.tables import Notification, OutboxMessage
+from models.referrals.tables import Referral
 from tests.factories import (
     HTML,
     anon_csrf,

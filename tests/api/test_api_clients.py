@@ -10,11 +10,11 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from domain.api_clients import ACCESS_TOKEN_TTL, ROTATION_OVERLAP
-from models.accounts import User
-from models.api_clients import ApiClient, ApiClientSecret
+from models.accounts.tables import User
+from models.accounts.api_clients import ApiClient, ApiClientSecret
 from models.audit import AuditEvent
 from models.base import utcnow
-from models.referrals import Referral
+from models.referrals.tables import Referral
 from tests.factories import HTML, login, make_program, make_user
 from tests.referral_network import COMPLETE_FORM, bearer, make_network
 

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 from temporalio.service import RPCError
 
-from models.referrals import Referral, ReferralProgress
+from models.referrals.tables import Referral, ReferralProgress
 from tests.factories import make_referral
 from tests.referral_network import COMPLETE_FORM, bearer, make_network
 from workflows.ids import referral_workflow_id

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from api.app import create_app
-from models.referrals import ReferralNote
+from models.referrals.tables import ReferralNote
 from tests.api.test_form_keys import _form_key
 from tests.factories import login
 from tests.referral_network import COMPLETE_FORM, bearer, make_network

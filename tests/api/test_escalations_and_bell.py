@@ -8,8 +8,8 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import select
 
 from models.audit import AuditEvent
-from models.messages import Notification
-from models.referrals import Escalation, Referral
+from models.messages.tables import Notification
+from models.referrals.tables import Escalation, Referral
 from tests.factories import make_program, make_user
 from tests.referral_network import bearer, make_network
 

@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from api.idempotency import request_fingerprint
 from models.base import utcnow
 from models.idempotency import IdempotencyRecord
-from models.referrals import Referral, ReferralNote
-from models.roi import ReleaseOfInformation
+from models.referrals.tables import Referral, ReferralNote
+from models.releases.tables import ReleaseOfInformation
 from tests.referral_network import COMPLETE_FORM, bearer, make_network
 
 REFERRALS = "/api/v1/referrals"

@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import select
 from temporalio.service import RPCError
 
-from connect.mou_documents import mou_document
+from documents.mou import mou_document
 from connect.starters import mou_workflow_id
-from models.accounts import User, UserMou
-from models.org import AgencyMou, Program
+from models.accounts.tables import User, UserMou
+from models.agencies.tables import AgencyMou, Program
 from tests.factories import HTML, PASSWORD, login, make_program, make_user, montana_today
 from workflows.mou import MouRenewalWorkflow
 from workflows.mou_contracts import MOU_VERSION, MouKind

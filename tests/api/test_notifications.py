@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from models.messages import Notification
+from models.messages.tables import Notification
 from tests.factories import HTML, login, make_user
 
 

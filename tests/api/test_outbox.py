@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from activities.notices import REDACTED
-from models.messages import OutboxMessage
+from models.messages.notices import REDACTED
+from models.messages.tables import OutboxMessage
 from tests.factories import HTML, eventually, login, make_program, make_user
 
 PHONE_A, PHONE_B, PHONE_X = "+14065550001", "+14065550002", "+14065550003"

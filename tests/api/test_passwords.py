@@ -8,10 +8,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from connect.security import token_hash, verify_password
-from models.accounts import PasswordResetToken, User, WebSession
+from models.accounts.credentials import token_hash, verify_password
+from models.accounts.tables import PasswordResetToken, User, WebSession
 from models.audit import AuditEvent
-from models.messages import OutboxMessage
+from models.messages.tables import OutboxMessage
 from tests.factories import (
     HTML,
     PASSWORD,

@@ -7,9 +7,9 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import update
 
-from models.clients import Client
-from models.messages import Notification
-from models.referrals import Referral
+from models.clients.tables import Client
+from models.messages.tables import Notification
+from models.referrals.tables import Referral
 from tests.factories import make_client, make_referral
 from tests.referral_network import bearer, make_network
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from models.accounts import WebSession
+from models.accounts.tables import WebSession
 from models.audit import AuditEvent
 from tests.factories import HTML, login, make_program, make_user
 

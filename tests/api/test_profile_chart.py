@@ -8,7 +8,7 @@ import re
 from sqlalchemy import select
 
 from domain.roi import RoiState
-from models.referrals import Referral
+from models.referrals.tables import Referral
 from tests.factories import login, make_client
 from tests.referral_network import make_network
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from domain.referral_status import SERVICE_STATUSES
 from models.audit import AuditEvent
-from models.referrals import Referral
+from models.referrals.tables import Referral
 from tests.factories import login
 from tests.referral_network import bearer, make_network
 
@@ -179,7 +179,7 @@ async def test_a_provider_who_reassigns_lands_on_their_list_told_what_happened(c
 
 async def test_the_no_phone_value_is_never_shown_as_a_number(client, db):
     from domain.phones import NO_PHONE
-    from models.clients import ClientPhone
+    from models.clients.tables import ClientPhone
 
     net = make_network(db, form_fields=False)
     net.client.phones.append(ClientPhone(e164=NO_PHONE, label="home", position=1))  # kept from before

@@ -10,8 +10,8 @@ from temporalio.client import Client, WorkflowExecutionStatus
 
 from domain.referral_status import ServiceStatus
 from models.audit import AuditEvent
-from models.messages import Notification
-from models.referrals import Referral, ReferralNote, ReferralProgress
+from models.messages.tables import Notification
+from models.referrals.tables import Referral, ReferralNote, ReferralProgress
 from tests.factories import make_signed_roi, montana_today
 from tests.referral_network import COMPLETE_FORM, bearer, eventually, make_network
 from workflows import search_attributes as sa

@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import func, select
 
 from api.app import create_app
-from models.referrals import Referral
-from models.roi import InboundSms, ReleaseOfInformation
+from models.referrals.tables import Referral
+from models.releases.tables import InboundSms, ReleaseOfInformation
 from models.workflow_starts import WorkflowStart
 from tests.referral_network import COMPLETE_FORM, bearer, make_network
 from tests.roi_support import awaiting_yes, codes_sent, eventually, make_scene, twilio_yes

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
-from models.accounts import ApiToken
-from models.sessions import create_api_token, resolve_api_token
+from models.accounts.tables import ApiToken
+from models.accounts.sessions import create_api_token, resolve_api_token
 from tests.factories import HTML, login, make_program, make_user
 
 

@@ -11,11 +11,11 @@ from sqlalchemy import func, select
 from bench.client_search import run as client_search_report
 from bench.dataset import SMOKE, load, people
 from bench.scale import run_reports, run_search
-from models.accounts import User
-from models.clients import Client
-from models.directory import DirectoryFilters, search_directory
-from models.org import Program
-from models.referrals import Referral
+from models.accounts.tables import User
+from models.clients.tables import Client
+from models.agencies.directory import DirectoryFilters, search_directory
+from models.agencies.tables import Program
+from models.referrals.tables import Referral
 from tests.factories import montana_today
 
 ARGS = argparse.Namespace(smoke=True, seed=5, queries=20, repeat=1)

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy.orm import Session
 
-from models.messages import Notification
-from models.referrals import Escalation
+from models.messages.tables import Notification
+from models.referrals.tables import Escalation
 from tests.browser.steps import sign_in
 from tests.factories import make_referral, make_signed_roi, make_user
 from tests.referral_network import Network, make_network

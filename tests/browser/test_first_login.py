@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from models.accounts import User, UserMou
+from models.accounts.tables import User, UserMou
 from tests.factories import PASSWORD, make_program, make_user, montana_today
 
 NEW = "Sleeping-Giant-Trail-9"

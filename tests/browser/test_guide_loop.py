@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from api.sms_inbound import handle_inbound_sms
+from api.releases.sms_inbound import handle_inbound_sms
 from models.base import utcnow
-from models.clients import Client
-from models.referrals import Referral
-from models.roi import ReleaseOfInformation
+from models.clients.tables import Client
+from models.referrals.tables import Referral
+from models.releases.tables import ReleaseOfInformation
 from tests.factories import PASSWORD, make_program, make_user
 from tests.roi_support import codes_sent, eventually, pdf_bytes
 

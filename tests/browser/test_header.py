@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from models.messages import Notification
+from models.messages.tables import Notification
 from tests.browser.steps import sign_in
 from tests.browser.page_checks import WIDTHS, screenshot, sideways_overflow
 from tests.factories import make_program, make_user

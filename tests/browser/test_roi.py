@@ -2,7 +2,7 @@
 
 from sqlalchemy import select
 
-from models.roi import ReleaseOfInformation
+from models.releases.tables import ReleaseOfInformation
 from tests.factories import PASSWORD, make_program
 from tests.roi_support import make_scene
 

@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 
 from connect.temporal import connect_client
 from models.audit import AuditEvent
-from models.clients import Client, ClientPhone
-from models.referrals import Referral
-from models.roi import ReleaseOfInformation, RoiProgram
+from models.clients.tables import Client, ClientPhone
+from models.referrals.tables import Referral
+from models.releases.tables import ReleaseOfInformation, RoiProgram
 from models.workflow_starts import WorkflowStart
 from bench.chaos import chaos_stack, check_exactly_once, journeys_under_kills
 from workflows.ids import referral_workflow_id, roi_workflow_id

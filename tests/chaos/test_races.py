@@ -12,7 +12,7 @@ import httpx
 from sqlalchemy import func, select
 
 from models.audit import AuditEvent
-from models.roi import InboundSms
+from models.releases.tables import InboundSms
 from tests.factories import make_client, make_signed_roi
 from tests.referral_network import COMPLETE_FORM, bearer, make_network
 from tests.roi_support import COMPLETE_BODY, awaiting_yes, codes_sent, eventually, make_scene, twilio_yes

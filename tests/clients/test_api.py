@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from domain.phones import NO_PHONE
 from models.audit import AuditEvent
-from models.clients import Client, ClientChange
+from models.clients.tables import Client, ClientChange
 from tests.clients.conftest import VALID
 from tests.factories import (
     login,
@@ -326,9 +326,9 @@ async def test_clients_need_sign_in(client, db):
 
 def test_every_client_route_is_behind_the_gate():
     """A new client route cannot forget the MOU/program gate (or the administrators' one)."""
-    from api.client_forms import merge_actor
+    from api.clients.forms import merge_actor
     from api.deps import mou_actor
-    from api.routes import ROUTERS
+    from api.routers import ROUTERS
 
     checked = 0
     for route in (r for router in ROUTERS for r in router.routes):

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from domain.client_profile import DUPLICATE_ANSWERS_FREE, HIDDEN_REASON
 from models.audit import AuditEvent
-from models.clients import Client
+from models.clients.tables import Client
 from tests.clients.conftest import VALID, page_form
 from tests.factories import make_client, make_program, make_user
 

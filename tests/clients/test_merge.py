@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy import select
 
 from models.audit import AuditEvent
-from models.clients import Client, ClientChange, ClientPhone
-from models.referrals import Referral
-from models.roi import ReleaseOfInformation
+from models.clients.tables import Client, ClientChange, ClientPhone
+from models.referrals.tables import Referral
+from models.releases.tables import ReleaseOfInformation
 from tests.clients.conftest import Session
 from tests.factories import (
     login,
@@ -68,7 +68,7 @@ async def test_merge_moves_everything_and_unmerge_puts_it_back(client, db, recor
 
     # the duplicate is kept, not searchable, and its programs now reach the survivor
     helena, butte, bozeman = records["programs"]
-    from models.client_access import can_see_client
+    from models.clients.access import can_see_client
 
     assert can_see_client(db, butte.id, survivor, montana_today())
     assert can_see_client(db, bozeman.id, survivor, montana_today())

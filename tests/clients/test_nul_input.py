@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from models.clients import Client
+from models.clients.tables import Client
 from tests.clients.conftest import VALID, page_form
 
 

@@ -5,7 +5,7 @@ import re
 
 from sqlalchemy import func, select
 
-from models.clients import Client
+from models.clients.tables import Client
 from tests.clients.conftest import page_form
 from tests.factories import make_client, make_program, make_user
 

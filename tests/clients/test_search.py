@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from models.client_search import MAX_RESULTS, search_clients
+from models.clients.search import MAX_RESULTS, search_clients
 from tests.factories import (
     make_client,
     make_program,

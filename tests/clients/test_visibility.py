@@ -6,9 +6,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from models.client_access import can_see_client, visible_to
-from models.clients import Client
-from models.referrals import Referral
+from models.clients.access import can_see_client, visible_to
+from models.clients.tables import Client
+from models.referrals.tables import Referral
 from tests.factories import (
     make_client,
     make_program,

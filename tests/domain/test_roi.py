@@ -5,8 +5,6 @@ import pytest
 from domain.errors import InvalidTransition, NotAllowed, ValidationFailed
 from domain.roi import (
     ROI_TRANSITIONS,
-    SMS_CODE_LENGTH,
-    SMS_CODE_MAX_ATTEMPTS,
     AuthorizerKind,
     InformationType,
     RoiState,
@@ -21,6 +19,7 @@ from domain.roi import (
     roi_expires_on,
     signature_methods_for,
 )
+from domain.sms_code import SMS_CODE_LENGTH, SMS_CODE_MAX_ATTEMPTS
 
 R = RoiState
 

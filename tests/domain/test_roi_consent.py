@@ -6,16 +6,18 @@ import pytest
 
 from domain.errors import InvalidTransition, ValidationFailed
 from domain.roi import (
-    SMS_CODE_MAX_ATTEMPTS,
     InformationType,
     RoiState,
     SignatureMethod,
     check_information_types,
     check_purpose,
     check_signature_withdrawal,
+    part2_programs_exposed,
+)
+from domain.sms_code import (
+    SMS_CODE_MAX_ATTEMPTS,
     check_sms_code_live,
     normalize_sms_code,
-    part2_programs_exposed,
     wrong_code_reason,
 )
 from domain.sms_replies import SmsKeyword, classify_reply, opts_in

@@ -9,7 +9,7 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from connect.seed import seed
+from demo.seed import seed
 from domain.montana import region_of
 from directory_import.cli import run_import
 from directory_import.importer import ImportRejected, import_directory
@@ -17,7 +17,7 @@ from directory_import.sources import read_bytes
 from directory_import.tabular import write_tables
 from models.audit import AuditEvent
 from models.hsds import HsdsTermMapping
-from models.org import Agency, Program
+from models.agencies.tables import Agency, Program
 from tests.conftest import _empty_tables
 from tests.factories import montana_today
 from tests.hsds.support import get_hsds

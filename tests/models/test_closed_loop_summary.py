@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 
 from domain.measures import BUCKET_RELATIVE_ERROR
 from domain.reports import Period
-from models import reports as q
-from models.closed_loop_summary import ClosedLoopStale, ClosedLoopSummarised, refresh
-from models.referrals import Referral
+from models.reports import queries as q
+from models.reports.closed_loop_summary import ClosedLoopStale, ClosedLoopSummarised, refresh
+from models.referrals.tables import Referral
 from tests.factories import make_program, make_referral, make_user
 
 NOW = datetime(2025, 5, 10, 18, tzinfo=UTC)

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 
 from domain.errors import NotAllowed
-from models.directory import (
+from models.agencies.directory import (
     accepts_referrals,
     require_accepts_referrals,
     visible_programs_query,
@@ -60,7 +60,7 @@ def test_referrals_need_a_valid_mou(programs, key, accepts, reason):
 
 
 def test_directory_query_composes_with_filters(db, programs):
-    from models.org import Program
+    from models.agencies.tables import Program
 
     stmt = visible_programs_query(TODAY).where(Program.name.like("V%"))
     assert [p.name for p in db.scalars(stmt)] == ["Valid"]

@@ -7,8 +7,8 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 
 from models.audit import AuditEvent
-from models.messages import Notification, OutboxMessage
-from models.roi import InboundSms, ReleaseOfInformation, RoiAttachment
+from models.messages.tables import Notification, OutboxMessage
+from models.releases.tables import InboundSms, ReleaseOfInformation, RoiAttachment
 from tests.roi_support import (
     COMPLETE_BODY,
     codes_sent,

@@ -83,7 +83,7 @@ async def test_a_program_that_cannot_see_the_client_cannot_text_a_number_it_type
     """Issue: the outsider typed its own number, replied YES and signed its own way to the record."""
     from sqlalchemy import select
 
-    from models.clients import ClientChange, ClientPhone
+    from models.clients.tables import ClientChange, ClientPhone
     from tests.roi_support import eventually, texts_to
 
     roi_id, headers, completed = await _outsider_draft(client, db)
@@ -123,7 +123,7 @@ async def test_a_program_that_sees_the_client_may_still_type_a_new_number_from_t
     from sqlalchemy import select
 
     from models.audit import AuditEvent
-    from models.clients import ClientPhone
+    from models.clients.tables import ClientPhone
     from tests.roi_support import eventually, texts_to
 
     scene, roi_id, headers, _ = await _creators_draft(client, db)

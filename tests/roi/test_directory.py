@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 
-from models.directory import (
+from models.agencies.directory import (
     DirectoryFilters,
     directory_programs_in_regions,
     search_directory,
 )
-from models.org import Agency
+from models.agencies.tables import Agency
 from tests.factories import make_program, montana_today
 from tests.roi_support import make_scene, signed_in
 

@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from models.audit import AuditEvent
-from models.releases import create_roi_drafts, rois_started_with
-from models.roi import ReleaseOfInformation, RoiAttachment
+from models.releases.queries import create_roi_drafts, rois_started_with
+from models.releases.tables import ReleaseOfInformation, RoiAttachment
 from tests.api.test_form_keys import _form_key
 from tests.roi.test_pages import _complete_form
 from tests.roi_support import make_scene, pdf_bytes, signed_in, texts_to

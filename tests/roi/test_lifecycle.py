@@ -9,10 +9,10 @@ from temporalio.client import Client
 
 from domain.errors import NotAllowed
 from models.audit import AuditEvent
-from models.messages import Notification
-from models.referrals import Referral
-from models.referral_queries import require_valid_roi
-from models.roi import ReleaseOfInformation
+from models.messages.tables import Notification
+from models.referrals.tables import Referral
+from models.referrals.queries import require_valid_roi
+from models.releases.tables import ReleaseOfInformation
 from tests.factories import login, make_program, make_user, montana_today
 from tests.roi_support import (
     COMPLETE_BODY,
@@ -213,7 +213,7 @@ async def test_history_holds_no_client_data(client, db, temporal_client, setting
     await client.post(f"/api/v1/roi/{roi_id}/complete",
                       json={**COMPLETE_BODY, "purpose": "Housing help for Marisol"}, headers=headers)
     await client.post(f"/api/v1/roi/{roi_id}/sign/sms", json={}, headers=headers)
-    from api.sms_inbound import handle_inbound_sms
+    from api.releases.sms_inbound import handle_inbound_sms
 
     await handle_inbound_sms(db, temporal_client, message_sid="SMhistory", from_number="+14065551234",
                              to_number="+14065550100", body="YES", now=__import__("models.base").base.utcnow())
@@ -233,7 +233,7 @@ async def test_history_holds_no_client_data(client, db, temporal_client, setting
 
 async def test_a_draft_whose_workflow_never_started_is_not_lost(client, db):
     """Temporal was down when the draft was saved: the next action starts its workflow."""
-    from models.releases import create_roi_drafts
+    from models.releases.queries import create_roi_drafts
 
     scene = make_scene(db)
     [roi] = create_roi_drafts(db, client=scene.client, sending_program_id=scene.sender.id, user_id=scene.user.id,

@@ -10,10 +10,11 @@ from fastapi.routing import APIRoute
 from sqlalchemy import select
 
 from api.deps import mou_actor
-from api.routes import roi_api, roi_pages
+from api.releases import routes as roi_api
+from api.releases import pages as roi_pages
 from models.audit import AuditEvent
-from models.clients import ClientChange
-from models.roi import ReleaseOfInformation, RoiSmsCode
+from models.clients.tables import ClientChange
+from models.releases.tables import ReleaseOfInformation, RoiSmsCode
 from tests.roi_support import codes_sent, eventually, make_scene, pdf_bytes, signed_in
 
 HTML = {"accept": "text/html"}
@@ -76,7 +77,7 @@ async def test_complete_form_refusal_keeps_the_input_and_writes_nothing(client, 
 
 
 async def test_text_message_from_the_page(client, db, temporal_client):
-    from api.sms_inbound import handle_inbound_sms
+    from api.releases.sms_inbound import handle_inbound_sms
     from models.base import utcnow
 
     scene = make_scene(db)

@@ -11,8 +11,8 @@ from twilio.http import HttpClient
 from twilio.http.response import Response
 
 from connect.sms import TwilioSmsSender
-from models.messages import OutboxMessage
-from models.roi import InboundSms
+from models.messages.tables import OutboxMessage
+from models.releases.tables import InboundSms
 from tests.roi_support import (
     COMPLETE_BODY,
     codes_sent,
@@ -137,7 +137,7 @@ async def test_a_code_sent_through_twilio_is_not_kept_in_the_outbox(db, session_
     """With a real provider the row keeps the text without the code (the dev outbox keeps it all)."""
     from temporalio.testing import ActivityEnvironment
 
-    from activities.contracts import DeliverMessage
+    from workflows.outbox_contracts import DeliverMessage
     from activities.messaging import MessagingActivities
     from tests.fakes import RecordingEmailSender
 

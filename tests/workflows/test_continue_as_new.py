@@ -15,9 +15,9 @@ from temporalio.testing import WorkflowEnvironment
 from api.app import create_app
 from connect.starters import mou_workflow_id, sign_mou
 from connect.temporal import data_converter
-from models.accounts import User, UserMou
+from models.accounts.tables import User, UserMou
 from models.audit import AuditEvent
-from models.referrals import Referral, ReferralNote
+from models.referrals.tables import Referral, ReferralNote
 from tests.factories import make_user
 from tests.referral_network import COMPLETE_FORM, bearer, make_network
 from workflows import search_attributes as sa

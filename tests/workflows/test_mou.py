@@ -11,9 +11,9 @@ from sqlalchemy import select
 from temporalio.client import Client
 
 from connect.starters import mou_workflow_id, sign_mou
-from models.accounts import User, UserMou
-from models.messages import Notification
-from models.org import AgencyMou, Program
+from models.accounts.tables import User, UserMou
+from models.messages.tables import Notification
+from models.agencies.tables import AgencyMou, Program
 from tests.factories import eventually as _eventually
 from tests.factories import make_program, make_user, montana_today
 from workflows import search_attributes as sa

@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from connect.starters import ensure_mou_workflow, mou_workflow_id
-from models.messages import Notification
+from models.messages.tables import Notification
 from tests.factories import eventually, make_program, make_user
 from workflows.clock import local_date
 from workflows.mou import MouRenewalWorkflow

@@ -19,8 +19,8 @@ import connect.temporal
 from connect.referral_workflows import update_referral
 from domain.business_days import LOCAL, is_business_day
 from domain.referral_status import ContactMethod, ContactOutcome, ServiceStatus
-from models.messages import Notification
-from models.referrals import Escalation, Referral
+from models.messages.tables import Notification
+from models.referrals.tables import Escalation, Referral
 from tests.factories import make_program, make_signed_roi, make_user
 from tests.referral_network import eventually, make_network
 from worker import PASSTHROUGH

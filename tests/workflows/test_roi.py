@@ -7,7 +7,7 @@ from sqlalchemy import select
 from temporalio.client import WorkflowUpdateFailedError
 
 from domain.roi import RoiState
-from models.roi import ReleaseOfInformation, RoiSmsCode
+from models.releases.tables import ReleaseOfInformation, RoiSmsCode
 from tests.roi_support import (
     code_hmac,
     code_texted,

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from temporalio.client import WorkflowUpdateFailedError
 
 from domain.roi import RoiState, roi_expires_on
-from models.messages import Notification
-from models.roi import ReleaseOfInformation, RoiSmsCode
+from models.messages.tables import Notification
+from models.releases.tables import ReleaseOfInformation, RoiSmsCode
 from tests.factories import advance
 from tests.roi_support import (
     all_delivered,

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from models.closed_loop_summary import ClosedLoopSummarised
+from models.reports.closed_loop_summary import ClosedLoopSummarised
 from tests.factories import make_program, make_referral, make_user
 from workflows.summary import SummariseClosedLoopWorkflow
 from workflows.summary_contracts import SummariseClosedLoop

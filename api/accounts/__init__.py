@@ -1,0 +1,1 @@
+"""A person's own account: sign in, passwords, the agency profile (acting program), the bell, and first-login steps."""

@@ -1,0 +1,1 @@
+"""Administration: agencies, programs and their referral forms, people and their roles."""

@@ -1,0 +1,1 @@
+"""What integrators use: machine clients (OAuth 2.0), personal API tokens, and webhooks."""

@@ -1,0 +1,1 @@
+"""Agencies and programs: their tables, the administrators' commands, and the directory other programs search."""

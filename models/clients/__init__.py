@@ -1,0 +1,1 @@
+"""Clients ("Subjects"): their tables, records (create, edit, merge), who may see one, contact changes and search."""
