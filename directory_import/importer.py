@@ -111,12 +111,16 @@ def check_schema(services: list) -> None:
 
 
 def import_directory(db: Session, services: list, *, source: str = DEFAULT_SOURCE, by: int | None = None,
-                     progress: Progress | None = None) -> ImportReport:
+                     progress: Progress | None = None,
+                     require_region: Callable[[int], None] | None = None) -> ImportReport:
     """Creates or updates a program for every service, and marks the source's programs that the
-    data set no longer has as inactive. See the module docstring for the mapping."""
+    data set no longer has as inactive. See the module docstring for the mapping.
+
+    ``require_region`` (an administrator's scope) raises for a program it may not change; the
+    caller then rolls the whole import back."""
     check_schema(services)
     report = ImportReport(source=source)
-    state = _State.load(db)
+    state = _State.load(db, require_region)
     seen: set[str] = set()
     for n, item in enumerate(services, 1):
         _import_one(db, state, item, source, by, seen, report)
@@ -125,6 +129,7 @@ def import_directory(db: Session, services: list, *, source: str = DEFAULT_SOURC
     for program in db.scalars(select(Program).where(Program.hsds_source == source, Program.is_active)
                               .options(selectinload(Program.agency))):
         if program.hsds_id not in seen:
+            state.require_region(program.region)
             program.is_active = False
             report.removed.append(Outcome(program.hsds_id, program.display_name,
                                           "no longer in the data set: marked inactive"))
@@ -142,9 +147,10 @@ class _State:
     agencies_by_id: dict[str, Agency]
     agencies_by_name: dict[str, Agency]
     mappings: dict[tuple[str, str], HsdsTermMapping]
+    require_region: Callable[[int], None]
 
     @classmethod
-    def load(cls, db: Session) -> "_State":
+    def load(cls, db: Session, require_region: Callable[[int], None] | None) -> "_State":
         programs = db.scalars(select(Program).options(
             selectinload(Program.agency), selectinload(Program.services), selectinload(Program.insurances),
             selectinload(Program.counties))).all()
@@ -152,7 +158,8 @@ class _State:
         return cls(programs={p.hsds_id: p for p in programs},
                    agencies_by_id={a.hsds_id: a for a in agencies},
                    agencies_by_name={a.name.lower(): a for a in agencies},
-                   mappings={(m.taxonomy, m.code): m for m in db.scalars(select(HsdsTermMapping))})
+                   mappings={(m.taxonomy, m.code): m for m in db.scalars(select(HsdsTermMapping))},
+                   require_region=require_region or (lambda _region: None))
 
 
 def _import_one(db: Session, state: _State, item: dict, source: str, by: int | None, seen: set[str],
@@ -176,6 +183,7 @@ def _import_one(db: Session, state: _State, item: dict, source: str, by: int | N
     if program is None:
         program = Program(agency=agency, hsds_id=service_id, hsds_source=source, name=wanted.name, region=0)
         _apply(program, wanted)
+        state.require_region(program.region)
         db.add(program)
         db.flush()
         state.programs[service_id] = program
@@ -183,6 +191,7 @@ def _import_one(db: Session, state: _State, item: dict, source: str, by: int | N
         audit.record(db, action="program.imported", entity_type="program", entity_id=program.id, user_id=by,
                      region=program.region, source=source)
         return
+    state.require_region(program.region)
     before = _snapshot(program)
     if program.agency is not agency:
         program.agency = agency
@@ -190,6 +199,7 @@ def _import_one(db: Session, state: _State, item: dict, source: str, by: int | N
     program.hsds_source = program.hsds_source or source
     changed = sorted(k for k, v in _snapshot(program).items() if before[k] != v)
     if changed:
+        state.require_region(program.region)
         program.updated_at = utcnow()
         report.updated.append(Outcome(service_id, program.display_name, "changed: " + ", ".join(changed)))
         audit.record(db, action="program.import_updated", entity_type="program", entity_id=program.id,

@@ -110,20 +110,22 @@ def write_tables(services: list[dict]) -> dict[str, str]:
             tables[name].setdefault(obj["id"], obj)
 
     for service in services:
+        sid = service.get("id")
         put("services.csv", service)
         put("organizations.csv", service.get("organization"))
+        # In the nested form a child's link to its parent is where it sits; in a table it is a column.
         for phone in service.get("phones", []):
-            put("phones.csv", phone)
+            put("phones.csv", {"service_id": sid, **phone})
         for area in service.get("service_areas", []):
-            put("service_areas.csv", area)
+            put("service_areas.csv", {"service_id": sid, **area})
         for sal in service.get("service_at_locations", []):
-            put("service_at_location.csv", sal)
             location = sal.get("location")
+            put("service_at_location.csv", {"service_id": sid, "location_id": (location or {}).get("id"), **sal})
             put("locations.csv", location)
             for address in (location or {}).get("addresses", []):
-                put("addresses.csv", address)
+                put("addresses.csv", {"location_id": location["id"], **address})
         for attribute in service.get("attributes", []):
-            put("attributes.csv", attribute)
+            put("attributes.csv", {"link_id": sid, "link_entity": "service", **attribute})
             term = attribute.get("taxonomy_term")
             put("taxonomy_terms.csv", term)
             put("taxonomies.csv", (term or {}).get("taxonomy_detail"))

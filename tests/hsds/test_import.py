@@ -20,7 +20,7 @@ from models.hsds import HsdsTermMapping
 from models.agencies.tables import Agency, Program
 from tests.conftest import _empty_tables
 from tests.factories import montana_today
-from tests.hsds.support import get_hsds
+from tests.hsds.support import get_hsds, hsds_service, zip_package
 
 VOLATILE = ("status", "last_modified")  # an imported program has no agency MOU yet: inactive
 
@@ -66,7 +66,7 @@ async def test_demo_directory_round_trip(client, db, engine, form):
     if form == "json":
         data = read_bytes("demo.json", json.dumps({"services": services}).encode())
     else:
-        data = read_bytes("demo.zip", _zip(write_tables(services)))
+        data = read_bytes("demo.zip", zip_package(write_tables(services)))
     _empty_tables(engine)
     db.expire_all()
 
@@ -83,37 +83,6 @@ async def test_demo_directory_round_trip(client, db, engine, form):
     assert _count(db, Program) == 25 and _count(db, Agency) == 22
 
 
-def _zip(files: dict[str, str]) -> bytes:
-    import io
-    import zipfile
-
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, text in files.items():
-            archive.writestr(f"package/{name}", text)
-    return buffer.getvalue()
-
-
-def _service(n: int, *, name: str | None = None, county: str = "Cascade County, MT",
-             term: dict | None = None) -> dict:
-    sid = f"00000000-0000-4000-8000-{n:012d}"
-    oid = "11111111-0000-4000-8000-000000000001"
-    term = term or {"id": "22222222-0000-4000-8000-000000000001", "code": "BD-1800.2000",
-                    "name": "Food Pantries", "description": "Food Pantries", "taxonomy": "AIRS"}
-    return {
-        "id": sid, "name": name or f"Pantry {n}", "status": "active", "description": "Food boxes.",
-        "organization": {"id": oid, "name": "Great Falls Food Network", "description": "Food."},
-        "organization_id": oid,
-        "phones": [{"id": f"33333333-0000-4000-8000-{n:012d}", "number": "406-555-01" + f"{n:02d}"}],
-        "service_areas": [{"id": f"44444444-0000-4000-8000-{n:012d}", "name": county}],
-        "service_at_locations": [{"id": f"55555555-0000-4000-8000-{n:012d}", "location": {
-            "id": f"66666666-0000-4000-8000-{n:012d}", "location_type": "physical", "addresses": [{
-                "id": f"77777777-0000-4000-8000-{n:012d}", "address_1": f"{n} Central Ave", "city": "Great Falls",
-                "state_province": "MT", "postal_code": "59401", "country": "US", "address_type": "physical"}]}}],
-        "attributes": [{"id": f"88888888-0000-4000-8000-{n:012d}", "taxonomy_term_id": term["id"], "taxonomy_term": term}],
-    }
-
-
 def _map(db, code: str, service: str) -> None:
     row = db.scalar(select(HsdsTermMapping).where(HsdsTermMapping.code == code))
     row.service = service
@@ -121,12 +90,12 @@ def _map(db, code: str, service: str) -> None:
 
 
 async def test_unmapped_terms_skip_until_an_administrator_maps_them(client, db):
-    first = import_directory(db, [_service(1)], source="211")
+    first = import_directory(db, [hsds_service(1)], source="211")
     db.commit()
     assert first.counts()["skipped"] == 1 and "maps to a CONNECT service" in first.skipped[0].reason
     assert first.unmapped_terms == {("AIRS", "BD-1800.2000")}
     _map(db, "BD-1800.2000", "food_nutrition")
-    second = import_directory(db, [_service(1)], source="211")
+    second = import_directory(db, [hsds_service(1)], source="211")
     db.commit()
     assert second.counts()["created"] == 1 and not second.unmapped_terms
     program = db.scalar(select(Program))
@@ -139,17 +108,17 @@ async def test_unmapped_terms_skip_until_an_administrator_maps_them(client, db):
 
 
 async def test_second_run_updates_marks_removed_and_never_duplicates(client, db):
-    import_directory(db, [_service(1)], source="211")  # makes the mapping row
+    import_directory(db, [hsds_service(1)], source="211")  # makes the mapping row
     _map(db, "BD-1800.2000", "food_nutrition")
-    first = import_directory(db, [_service(1), _service(2), _service(3, county="Atlantis")], source="211")
+    first = import_directory(db, [hsds_service(1), hsds_service(2), hsds_service(3, county="Atlantis")], source="211")
     db.commit()
     assert first.counts() == {"created": 2, "updated": 0, "unchanged": 0, "skipped": 1, "removed": 0}
     assert "no Montana county" in first.skipped[0].reason and "Atlantis" in first.skipped[0].reason
-    other = import_directory(db, [_service(9)], source="other-211")
+    other = import_directory(db, [hsds_service(9)], source="other-211")
     db.commit()
     assert other.counts()["created"] == 1
 
-    renamed = _service(1, name="Pantry One", county="Teton County")
+    renamed = hsds_service(1, name="Pantry One", county="Teton County")
     second = import_directory(db, [renamed, renamed], source="211")
     db.commit()
     assert second.counts() == {"created": 0, "updated": 1, "unchanged": 0, "skipped": 1, "removed": 1}
@@ -164,8 +133,8 @@ async def test_second_run_updates_marks_removed_and_never_duplicates(client, db)
 
 
 async def test_a_bad_file_is_rejected_whole_with_the_reason(db, settings, tmp_path, capsys):
-    good = _service(1, term={"id": "9b6a5e0c-0000-4000-8000-000000000000", "code": "x", "name": "x", "description": "x"})
-    bad = _service(2)
+    good = hsds_service(1, term={"id": "9b6a5e0c-0000-4000-8000-000000000000", "code": "x", "name": "x", "description": "x"})
+    bad = hsds_service(2)
     del bad["status"]
     bad["phones"][0]["number"] = 4065550102
     path = tmp_path / "directory.json"
@@ -178,14 +147,14 @@ async def test_a_bad_file_is_rejected_whole_with_the_reason(db, settings, tmp_pa
     with pytest.raises(ImportRejected):
         read_bytes("broken.json", b"{not json")
     with pytest.raises(ImportRejected, match="no services.csv"):
-        read_bytes("empty.zip", _zip({"organizations.csv": "id,name\n"}))
+        read_bytes("empty.zip", zip_package({"organizations.csv": "id,name\n"}))
 
 
 async def test_the_command_imports_and_reports(db, settings, tmp_path, capsys):
-    import_directory(db, [_service(1)], source="211")
+    import_directory(db, [hsds_service(1)], source="211")
     _map(db, "BD-1800.2000", "food_nutrition")
     path = tmp_path / "directory.json"
-    path.write_text(json.dumps({"contents": [_service(1), _service(2)]}))
+    path.write_text(json.dumps({"contents": [hsds_service(1), hsds_service(2)]}))
     assert run_import(settings, path, "211") == 0
     out = capsys.readouterr().out
     assert "2 services" in out and "2 created, 0 updated, 0 unchanged, 0 skipped, 0 removed" in out
