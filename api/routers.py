@@ -9,6 +9,7 @@ from api.clients import pages as client_pages
 from api.clients import routes as client_routes
 from api.hsds import admin as hsds_admin
 from api.hsds import routes as hsds
+from api.program_status import routes as program_status
 from api.integrations import api_clients, oauth, tokens, webhooks
 from api.mous import pages as mou_pages
 from api.referrals import escalations
@@ -27,7 +28,7 @@ ROUTERS = [health.router, codec.router, sign_in.router, home.router, passwords.r
 ROUTERS += [referral_routes.router, referral_pages.router, escalations.api, escalations.pages]
 ROUTERS += [roi_routes.router, roi_pages.router, twilio_webhook.router, blank_form.router]
 ROUTERS += [client_pages.router, client_routes.router, client_merge.router]
-ROUTERS += [report_routes.router, vocabularies.router, webhooks.router, hsds.router, hsds_admin.router]
+ROUTERS += [report_routes.router, vocabularies.router, webhooks.router, hsds.router, hsds_admin.router, program_status.router]
 
 
 DEVELOPMENT_ROUTERS = [outbox.router]

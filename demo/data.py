@@ -84,6 +84,13 @@ TOWNS = {
     "Dawson": ("Glendive", "59330"), "Glacier": ("Browning", "59417"),
 }
 
+# Programs not "accepting" new clients (domain.program_status.Capacity).
+CAPACITY = {
+    "PureView Health Center — Behavioral Health": "waitlist",
+    "Gateway Recovery Center — Outpatient Recovery": "assessment_required",
+    "Rocky Mountain Development Council — Housing Services": "not_accepting",
+}
+
 # Programs whose agency MOU the demo shows as due soon and as lapsed.
 MOU_DUE_SOON = "Glendive Medical Center — Diabetes Prevention"
 MOU_LAPSED = "Hi-Line Help for Abused Spouses"

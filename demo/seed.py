@@ -106,6 +106,9 @@ def seed(db: Session, today: date) -> list[Login]:
         else:
             signed_on = today - timedelta(days=60)
         _sign_program_mou(db, program, signer, signed_on)
+        # The gatekeeper confirmed the details when signing (the lapsed one: over a year ago).
+        program.assured_on, program.assured_by_id, program.assurer_email = signed_on, signer.id, signer.email
+        program.capacity = demo.CAPACITY.get(display, "accepting")
     seed_referrals(db, today, programs, users)
     _clients(db, programs, users, today)
     return logins

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
@@ -29,6 +30,7 @@ from domain.hsds_terms import (
 from domain.montana import canonical_county, region_of
 from domain.phones import format_phone, normalize_phone
 from domain.postal_address import PostalAddress
+from domain.program_status import Capacity
 from domain.taxonomy import is_code, SERVICES
 from models import audit
 from models.base import utcnow
@@ -93,6 +95,9 @@ class _Wanted:
     counties: dict[str, bool]
     services: list[str]
     insurances: list[str]
+    capacity: str | None  # None: the data set does not say (what CONNECT has stays)
+    assured_on: date | None
+    assurer_email: str
 
 
 def check_schema(services: list) -> None:
@@ -248,7 +253,16 @@ def _wanted(db: Session, state: _State, item: dict, report: ImportReport) -> _Wa
         email=(item.get("email") or "").strip().lower()[:254], website=(item.get("url") or "").strip()[:300],
         phone=_phone(item.get("phones") or []), address=_address(location)[:300],
         is_active=item.get("status") == "active", counties=counties, services=services, insurances=insurances,
+        capacity=item.get("connect_capacity") if item.get("connect_capacity") in set(Capacity) else None,
+        assured_on=_date(item.get("assured_date")), assurer_email=(item.get("assurer_email") or "")[:254],
     )
+
+
+def _date(text) -> date | None:
+    try:
+        return date.fromisoformat(str(text)[:10]) if text else None
+    except ValueError:
+        return None
 
 
 def _counties(areas: list[dict]) -> dict[str, bool]:
@@ -328,6 +342,10 @@ def _apply(program: Program, w: _Wanted) -> None:
     program.is_active = w.is_active
     if w.location_id:
         program.hsds_location_id = w.location_id
+    if w.capacity is not None:
+        program.capacity = w.capacity
+    if w.assured_on is not None and (program.assured_on is None or w.assured_on > program.assured_on):
+        program.assured_on, program.assured_by_id, program.assurer_email = w.assured_on, None, w.assurer_email
     first_in_person = next((c for c, tele in w.counties.items() if not tele), next(iter(w.counties)))
     program.region = region_of(first_in_person)
     _sync(program.services, w.services, lambda s: s.service, lambda c: ProgramService(service=c))
@@ -345,4 +363,5 @@ def unmapped_terms(db: Session) -> list[HsdsTermMapping]:
 
 
 def _snapshot(p: Program) -> dict:
-    return program_snapshot(p) | {"agency": p.agency.hsds_id, "location": p.hsds_location_id}
+    return program_snapshot(p) | {"agency": p.agency.hsds_id, "location": p.hsds_location_id,
+                                  "capacity": p.capacity, "assured_on": p.assured_on}

@@ -26,6 +26,9 @@ TABLES = {
     "taxonomy_terms.csv": "taxonomy_term", "taxonomies.csv": "taxonomy",
 }
 
+# CONNECT's own columns beside the spec's (docs/hsds.md); a reader keeps any extra column as text.
+EXTENSIONS = {"services.csv": ["connect_capacity"]}
+
 
 @cache
 def _scalars(kind: str) -> dict[str, str]:
@@ -131,7 +134,7 @@ def write_tables(services: list[dict]) -> dict[str, str]:
             put("taxonomies.csv", (term or {}).get("taxonomy_detail"))
     out = {}
     for name, kind in TABLES.items():
-        columns = list(_scalars(kind))
+        columns = list(_scalars(kind)) + EXTENSIONS.get(name, [])
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, columns, extrasaction="ignore", lineterminator="\n")
         writer.writeheader()

@@ -108,6 +108,8 @@ def service(program: Program, today: date, *, full: bool) -> out.Service:
         description=program.description or None, url=program.website or None,
         email=program.email or None, status=service_status(program, today),
         eligibility_description=_eligibility(program),
+        assured_date=program.assured_on.isoformat() if program.assured_on else None,
+        assurer_email=program.assurer_email or None, connect_capacity=program.capacity or None,
         last_modified=last_modified(program, today).isoformat(timespec="seconds"),
     )
     if not full:

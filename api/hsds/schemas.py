@@ -110,6 +110,8 @@ class ServiceFields(BaseModel):
     assured_date: str | None = None
     assurer_email: str | None = None
     last_modified: str | None = None
+    # CONNECT's extension (docs/hsds.md): accepting, waitlist, not_accepting, assessment_required.
+    connect_capacity: str | None = Field(None, description="CONNECT extension: the program's capacity status.")
 
 
 class Service(ServiceFields):

@@ -33,6 +33,7 @@ from domain.taxonomy import INSURANCE_TYPES, SERVICES
 from models.clients.access import can_see_client
 from models.clients.contact import ContactChanges, client_mobile, textable_phones
 from models.clients.tables import Client
+from api.program_status.display import directory_status
 from models.agencies.directory import DirectoryFilters, directory_programs_by_id, search_directory
 from models.releases.queries import (
     client_rois,
@@ -108,6 +109,7 @@ def _choose_context(db: Session, actor: Actor, client: Client, moment: datetime,
         "part2_exposed": [selected_map[i].display_name for i in exposed],
         "one_per_program": bool(params.get("one_per_program")),
         "service_labels": dict(SERVICES),
+        "program_status": lambda p: directory_status(p, today),
     }
 
 

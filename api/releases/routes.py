@@ -3,7 +3,7 @@ resend, upload, revoke, read). Refusals come back as 4xx with the workflow's rea
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Request, UploadFile
@@ -102,6 +102,8 @@ class ProgramOut(BaseModel):
     services: list[str]
     insurance: list[str]
     counties: list[str]
+    capacity: str = Field("", description="accepting, waitlist, not_accepting, assessment_required (empty: not said).")
+    assured_on: date | None = Field(None, description="When a gatekeeper last confirmed the details.")
 
 
 class DirectoryPage(BaseModel):
@@ -190,7 +192,8 @@ def program_json(program: Program) -> dict:
             "region": program.region, "is_part2": program.is_part2,
             "services": sorted(s.service for s in program.services),
             "insurance": sorted(i.insurance for i in program.insurances),
-            "counties": sorted(c.county for c in program.counties)}
+            "counties": sorted(c.county for c in program.counties),
+            "capacity": program.capacity, "assured_on": program.assured_on}
 
 
 def roi_json(db: Session, roi: ReleaseOfInformation, actor: Actor, moment: datetime) -> dict:

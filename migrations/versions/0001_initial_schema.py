@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-04 01:38:52.588351
+Create Date: 2026-12-04 01:51:10.895118
 """
 from alembic import op
 import sqlalchemy as sa
@@ -194,15 +194,21 @@ def upgrade() -> None:
     sa.Column('hsds_id', sa.String(length=36), nullable=False),
     sa.Column('hsds_location_id', sa.String(length=36), nullable=False),
     sa.Column('hsds_source', sa.String(length=100), nullable=True),
+    sa.Column('capacity', sa.String(length=30), nullable=False),
+    sa.Column('assured_on', sa.Date(), nullable=True),
+    sa.Column('assured_by_id', sa.Integer(), nullable=True),
+    sa.Column('assurer_email', sa.String(length=254), nullable=False),
     sa.Column('created_at', models.base.UtcDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', models.base.UtcDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['agency_id'], ['agency.id'], name=op.f('fk_program_agency_id_agency')),
+    sa.ForeignKeyConstraint(['assured_by_id'], ['app_user.id'], name=op.f('fk_program_assured_by_id_app_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_program')),
     sa.UniqueConstraint('agency_id', 'name', name=op.f('uq_program_agency_id')),
     sa.UniqueConstraint('hsds_id', name=op.f('uq_program_hsds_id'))
     )
     with op.batch_alter_table('program', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_program_agency_id'), ['agency_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_program_assured_on'), ['assured_on'], unique=False)
         batch_op.create_index(batch_op.f('ix_program_hsds_source'), ['hsds_source'], unique=False)
         batch_op.create_index(batch_op.f('ix_program_mou_expires_on'), ['mou_expires_on'], unique=False)
         batch_op.create_index(batch_op.f('ix_program_region'), ['region'], unique=False)
@@ -917,6 +923,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_program_region'))
         batch_op.drop_index(batch_op.f('ix_program_mou_expires_on'))
         batch_op.drop_index(batch_op.f('ix_program_hsds_source'))
+        batch_op.drop_index(batch_op.f('ix_program_assured_on'))
         batch_op.drop_index(batch_op.f('ix_program_agency_id'))
 
     op.drop_table('program')

@@ -54,6 +54,12 @@ class Program(Base):
     hsds_id: Mapped[str] = mapped_column(String(36), unique=True, default=new_hsds_id)
     hsds_location_id: Mapped[str] = mapped_column(String(36), default=new_hsds_id)
     hsds_source: Mapped[str | None] = mapped_column(String(100), index=True)
+    # Capacity (domain.program_status.Capacity; "" not said) and when its gatekeeper last confirmed
+    # its details (by whom; an imported program keeps the source's assurer email).
+    capacity: Mapped[str] = mapped_column(String(30), default="")
+    assured_on: Mapped[date | None] = mapped_column(index=True)
+    assured_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    assurer_email: Mapped[str] = mapped_column(String(254), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, index=True)
 

@@ -1,0 +1,1 @@
+"""Gatekeepers keep their program's directory entry current: capacity and one-click confirmation."""
