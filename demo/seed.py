@@ -76,7 +76,7 @@ def seed(db: Session, today: date) -> list[Login]:
     covered = {p for (_e, _n, _r, ms, _a, _s) in people for (p, gk, _pv) in ms if gk}
     for display in programs:
         if display not in covered:
-            people.append((f"gk.{_slug(display)[:40]}@connect.demo", f"Gatekeeper of {display}"[:200],
+            people.append((f"gk.{_slug(display)[:40].rstrip('.')}@connect.demo", f"Gatekeeper of {display}"[:200],
                            f"gatekeeper, {display}", [(display, True, True)], [], False))
     for email, name, role, memberships, regions, state in people:
         first_login = email == demo.FIRST_LOGIN_USER

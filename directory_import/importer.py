@@ -22,7 +22,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from directory_import.hsds_schema import errors_in
+from directory_import.hsds_schema import fast_errors_in
 from domain.errors import DomainError, ValidationFailed
 from domain.hsds_terms import (
     INSURANCE_TAXONOMY, SERVICE_TAXONOMY, area_is_telemedicine, county_in_area_name, term_by_id,
@@ -107,7 +107,7 @@ def check_schema(services: list) -> None:
     problems: list[str] = []
     for n, item in enumerate(services):
         name = item.get("name", "") if isinstance(item, dict) else ""
-        problems += [f"service {n + 1} {name!r}: {p}" for p in errors_in("service", item)]
+        problems += [f"service {n + 1} {name!r}: {p}" for p in fast_errors_in("service", item)]
         if len(problems) >= MAX_SCHEMA_ERRORS:
             break
     if problems:
@@ -127,10 +127,11 @@ def import_directory(db: Session, services: list, *, source: str = DEFAULT_SOURC
     report = ImportReport(source=source)
     state = _State.load(db, require_region)
     seen: set[str] = set()
-    for n, item in enumerate(services, 1):
-        _import_one(db, state, item, source, by, seen, report)
-        if progress is not None and (n % 500 == 0 or n == len(services)):
-            progress(n, len(services))
+    with db.no_autoflush:  # everything is in hand (_State): one flush at the end
+        for n, item in enumerate(services, 1):
+            _import_one(db, state, item, source, by, seen, report)
+            if progress is not None and (n % 500 == 0 or n == len(services)):
+                progress(n, len(services))
     for program in db.scalars(select(Program).where(Program.hsds_source == source, Program.is_active)
                               .options(selectinload(Program.agency))):
         if program.hsds_id not in seen:
@@ -141,6 +142,9 @@ def import_directory(db: Session, services: list, *, source: str = DEFAULT_SOURC
             audit.record(db, action="program.import_removed", entity_type="program", entity_id=program.id,
                          user_id=by, source=source)
     db.flush()
+    for program in state.created:
+        audit.record(db, action="program.imported", entity_type="program", entity_id=program.id, user_id=by,
+                     region=program.region, source=source)
     audit.record(db, action="hsds.imported", entity_type="hsds_import", entity_id=source, user_id=by,
                  **report.counts())
     return report
@@ -153,13 +157,14 @@ class _State:
     agencies_by_name: dict[str, Agency]
     mappings: dict[tuple[str, str], HsdsTermMapping]
     require_region: Callable[[int], None]
+    created: list[Program] = field(default_factory=list)
 
     @classmethod
     def load(cls, db: Session, require_region: Callable[[int], None] | None) -> "_State":
         programs = db.scalars(select(Program).options(
             selectinload(Program.agency), selectinload(Program.services), selectinload(Program.insurances),
             selectinload(Program.counties))).all()
-        agencies = db.scalars(select(Agency)).all()
+        agencies = db.scalars(select(Agency).options(selectinload(Agency.programs))).all()
         return cls(programs={p.hsds_id: p for p in programs},
                    agencies_by_id={a.hsds_id: a for a in agencies},
                    agencies_by_name={a.name.lower(): a for a in agencies},
@@ -190,11 +195,9 @@ def _import_one(db: Session, state: _State, item: dict, source: str, by: int | N
         _apply(program, wanted)
         state.require_region(program.region)
         db.add(program)
-        db.flush()
         state.programs[service_id] = program
+        state.created.append(program)  # audited after one flush gives them ids
         report.created.append(Outcome(service_id, program.display_name))
-        audit.record(db, action="program.imported", entity_type="program", entity_id=program.id, user_id=by,
-                     region=program.region, source=source)
         return
     state.require_region(program.region)
     before = _snapshot(program)
@@ -228,7 +231,6 @@ def _agency(db: Session, state: _State, item: dict) -> Agency:
         return found
     agency = Agency(name=(name or f"Organization {org_id}")[:200], hsds_id=org_id)
     db.add(agency)
-    db.flush()
     state.agencies_by_id[agency.hsds_id] = agency
     state.agencies_by_name[agency.name.lower()] = agency
     return agency

@@ -175,10 +175,7 @@ async def taxonomies(search: Search = "", page: PageNumber = 1, per_page: PerPag
 
 @router.get("/taxonomies/{id}", summary="HSDS: one taxonomy", response_model_exclude_none=True)
 async def taxonomy(id: HsdsId) -> out.Taxonomy:
-    found = taxonomy_by_id(id)
-    if found is None:
-        raise NotFound("That taxonomy")
-    return mapping.taxonomy(found)
+    return mapping.taxonomy(_known(taxonomy_by_id(id), "That taxonomy"))
 
 
 @router.get("/taxonomy_terms", summary="HSDS: the terms of CONNECT's taxonomies", response_model_exclude_none=True)
@@ -195,7 +192,10 @@ async def taxonomy_terms(search: Search = "", page: PageNumber = 1, per_page: Pe
 
 @router.get("/taxonomy_terms/{id}", summary="HSDS: one taxonomy term", response_model_exclude_none=True)
 async def taxonomy_term(id: HsdsId) -> out.TaxonomyTerm:
-    found = term_by_id(id)
+    return mapping.taxonomy_term(_known(term_by_id(id), "That taxonomy term"), nested=True)
+
+
+def _known(found, what: str):
     if found is None:
-        raise NotFound("That taxonomy term")
-    return mapping.taxonomy_term(found, nested=True)
+        raise NotFound(what)
+    return found

@@ -57,7 +57,7 @@ async def test_a_bad_file_shows_why_and_writes_nothing(client, db):
     broken["status"] = "open"
     answer = await client.post("/admin/hsds/import", headers=HTML, **_upload(csrf, [broken]))
     assert answer.status_code == 422 and "not valid HSDS 3.0" in answer.text
-    assert "status: &#39;open&#39; is not one of" in answer.text
+    assert "status: &#34;open&#34; is not one of" in answer.text
     assert _programs(db) == 0 and db.scalar(select(func.count()).select_from(HsdsTermMapping)) == 0
     missing = await client.post("/admin/hsds/import", headers=HTML, data={"csrf_token": csrf})
     assert missing.status_code == 422 and "Choose the HSDS file" in missing.text

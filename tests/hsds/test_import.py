@@ -141,8 +141,8 @@ async def test_a_bad_file_is_rejected_whole_with_the_reason(db, settings, tmp_pa
     path.write_text(json.dumps([good, bad]))
     assert run_import(settings, path, "211") == 1
     err = capsys.readouterr().err
-    assert "not valid HSDS 3.0" in err and "'status' is a required property" in err
-    assert "phones/0/number: 4065550102 is not of type 'string'" in err
+    assert "not valid HSDS 3.0" in err and "'Pantry 2': (top): \"status\" is a required property" in err
+    assert "phones/0/number: 4065550102 is not of type \"string\"" in err
     assert _count(db, Program) == 0 and _count(db, Agency) == 0 and _count(db, HsdsTermMapping) == 0
     with pytest.raises(ImportRejected):
         read_bytes("broken.json", b"{not json")
