@@ -54,12 +54,17 @@ def errors_in(kind: str, obj: object) -> list[str]:
 
 
 @cache
+def _fast_registry() -> jsonschema_rs.Registry:
+    # Kept for the life of the process, as the validators built on it are.
+    resources = [(BASE_URI + p.name, json.loads(p.read_text(encoding="utf-8"))) for p in sorted(SCHEMA_DIR.glob("*.json"))]
+    return jsonschema_rs.Registry(resources, draft=jsonschema_rs.Draft202012)
+
+
+@cache
 def _fast(kind: str) -> jsonschema_rs.Draft202012Validator:
     if kind not in kinds():
         raise KeyError(f"HSDS 3.0 has no schema named {kind!r}")
-    resources = [(BASE_URI + p.name, json.loads(p.read_text(encoding="utf-8"))) for p in sorted(SCHEMA_DIR.glob("*.json"))]
-    registry = jsonschema_rs.Registry(resources, draft=jsonschema_rs.Draft202012)
-    return jsonschema_rs.Draft202012Validator({"$ref": BASE_URI + f"{kind}.json"}, registry=registry,
+    return jsonschema_rs.Draft202012Validator({"$ref": BASE_URI + f"{kind}.json"}, registry=_fast_registry(),
                                               validate_formats=True)
 
 
