@@ -26,6 +26,7 @@ from domain.program_forms import FieldKind
 from domain.taxonomy import INSURANCE_TYPES, SERVICES
 from models.agencies import admin as orgs
 from models.accounts.tables import Membership, User
+from models.agencies.program_status import needing_verification
 from models.agencies.tables import Agency, Program, ProgramFormField
 from models.paging import PER_PAGE, paginate
 
@@ -285,10 +286,13 @@ async def add_program_page(request: Request, agency_id: Id, scope: Scope, db: Db
 
 @router.get("/admin/programs", include_in_schema=False)
 async def programs_page(request: Request, scope: Scope, db: DbSession, moment: Now, q: str = "",
-                        region: int | None = None, page: int = 1):
-    listing = paginate(db, orgs.programs_query(scope, q, region=region), page)
+                        region: int | None = None, page: int = 1, unverified: bool = False):
+    query = orgs.programs_query(scope, q, region=region)
+    if unverified:  # not verified for a year, the oldest first
+        query = needing_verification(query, today_local(moment))
+    listing = paginate(db, query, page)
     return render(request, "admin/programs.html", {
-        "page": listing, "q": q, "region": region, "status_of": _status_of(moment),
+        "page": listing, "q": q, "region": region, "unverified": unverified, "status_of": _status_of(moment),
         "regions": [(r, f"{r} — {REGIONS[r]}") for r in scope.region_numbers]})
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy import Select, or_
 from sqlalchemy.orm import Session
 
+from domain.calendar import add_years
 from domain.errors import NotAllowed, ValidationFailed
 from domain.program_status import Capacity
 from models import audit
@@ -42,3 +44,10 @@ def confirm_details(db: Session, program: Program, user: User, today: date) -> N
     program.updated_at = utcnow()
     audit.record(db, action="program.details_confirmed", entity_type="program", entity_id=program.id,
                  user_id=user.id, program_id=program.id, assured_on=today.isoformat())
+
+
+def needing_verification(stmt: Select, today: date) -> Select:
+    """``stmt``'s programs never confirmed or last confirmed a year ago or more, the oldest first
+    (domain.program_status.needs_verification, in SQL)."""
+    return (stmt.where(or_(Program.assured_on.is_(None), Program.assured_on <= add_years(today, -1)))
+            .order_by(None).order_by(Program.assured_on.is_not(None), Program.assured_on, Program.name))

@@ -82,3 +82,23 @@ async def test_one_click_confirmation_from_the_mou_renewal(client, db):
     assert again.headers["location"] == f"/agency/programs/{program.id}?done=confirmed"
     via_api = await client.post(f"/api/v1/agency/programs/{program.id}/assurance", headers={"x-csrf-token": csrf})
     assert via_api.status_code == 200 and via_api.json()["assured_on"] == montana_today().isoformat()
+
+
+async def test_administrators_list_programs_not_verified_for_a_year_oldest_first(client, db):
+    today = montana_today()
+    fresh = make_program(db, "Fresh Program")
+    fresh.assured_on = today - timedelta(days=10)
+    old = make_program(db, "Old Program")
+    old.assured_on = today - timedelta(days=700)
+    older = make_program(db, "Older Program")
+    older.assured_on = today - timedelta(days=900)
+    make_program(db, "Never Program")
+    admin = make_user(db, state_team=True)
+    db.commit()
+    await login(client, admin.email)
+    page = await client.get("/admin/programs?unverified=true", headers=HTML)
+    names = [n for n in ("Never Program", "Older Program", "Old Program", "Fresh Program") if n in page.text]
+    assert names == ["Never Program", "Older Program", "Old Program"]
+    assert page.text.index("Never Program") < page.text.index("Older Program") < page.text.index("Old Program")
+    everything = await client.get("/admin/programs", headers=HTML)
+    assert "Fresh Program" in everything.text and 'data-testid="verified">never<' in everything.text
