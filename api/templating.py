@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi.templating import Jinja2Templates
 
+from api.deps import today_local, user_mou_current
 from api.referrals import display as referral_display
 from connect.settings import Settings
 
@@ -22,7 +23,11 @@ LOCAL_TZ = ZoneInfo("America/Denver")
 
 def _context(request) -> dict:
     actor = getattr(request.state, "actor", None)
-    return {"actor": actor, "csrf_token": actor.session.csrf_token if actor and actor.session else ""}
+    # The header offers clients and referrals only to a person whose User MOU holds today: until
+    # then those pages answer "Not allowed" (api.deps.user_mou_actor).
+    mou_signed = bool(actor) and user_mou_current(actor.user, today_local(request.app.state.clock()))
+    return {"actor": actor, "csrf_token": actor.session.csrf_token if actor and actor.session else "",
+            "user_mou_signed": mou_signed}
 
 
 def localtime(moment: datetime | None) -> str:
