@@ -38,11 +38,14 @@ LOCAL_TZ = ZoneInfo("America/Denver")
 PROTECTED_PREFIXES = (
     "/clients", "/roi", "/referrals", "/agency/referrals",
     "/api/v1/clients", "/api/v1/roi", "/api/v1/referrals", "/api/v1/agency/referrals",
+    *(f"/fhir/{kind}" for kind in ("Patient", "Task", "ServiceRequest", "Consent", "Procedure", "Observation",
+                                   "HealthcareService", "Organization", "Location")),
 )
 """Paths that reach clients, ROIs or referrals: every route under them depends on `mou_actor`."""
 
 MACHINE_PREFIXES = (
     "/api/v1/clients", "/api/v1/roi", "/api/v1/referrals", "/api/v1/agency/referrals", "/api/v1/reports",
+    "/fhir",
 )
 """What a machine client reaches: its program's clients, ROIs, referrals and reports. Not a person's
 own pages (password, profile, tokens, MOUs, bell) nor administration."""
