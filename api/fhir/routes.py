@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import func, select
 
-from api.deps import DbSession, MouActor, Now, SettingsDep, today_local
+from api.deps import Actor, DbSession, Now, SettingsDep, today_local
 from api.errors import NotFound
 from api.fhir import mapping
 from api.fhir.capability import capability_statement
@@ -22,6 +22,7 @@ from api.fhir.models import JSON_TYPE, build, to_json
 from api.fhir.outcome import PREFIX
 from api.fhir.resources import RESOURCES, Reader, ResourceType
 from api.fhir.search import Search, page_links, parse_search
+from api.fhir.smart import requires
 from connect.settings import Settings
 
 router = APIRouter(prefix=PREFIX, tags=["fhir"], include_in_schema=False)
@@ -90,16 +91,16 @@ def _included(reader: Reader, spec: ResourceType, rows: list, includes: list[str
 def _make_routes(spec: ResourceType) -> None:
     kind = spec.kind
 
-    async def read(resource_id: str, request: Request, db: DbSession, actor: MouActor, moment: Now,
-                   settings: SettingsDep) -> JSONResponse:
+    async def read(resource_id: str, request: Request, db: DbSession, moment: Now, settings: SettingsDep,
+                   actor: Actor = requires(kind, "r")) -> JSONResponse:
         reader = _reader(db, actor, moment, settings)
         row = read_one(reader, spec, resource_id)
         body = to_json(spec.to_resource(reader, row))
         _audit_views(reader, spec, [row], f"fhir:{kind}/{resource_id}")
         return fhir_json(body)
 
-    async def search(request: Request, db: DbSession, actor: MouActor, moment: Now,
-                     settings: SettingsDep) -> JSONResponse:
+    async def search(request: Request, db: DbSession, moment: Now, settings: SettingsDep,
+                     actor: Actor = requires(kind, "s")) -> JSONResponse:
         reader = _reader(db, actor, moment, settings)
         query = parse_search(list(request.query_params.multi_items()), spec.all_params(reader.systems), kind,
                              spec.includes)

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from api.fhir import routes as fhir_routes
+from api.fhir import registration as fhir_registration, routes as fhir_routes, smart as fhir_smart
 from connect.settings import Environment, Settings
 
 from api.routes import (
@@ -42,7 +42,7 @@ ROUTERS += [referrals.router, referral_pages.router, escalations.api, escalation
 ROUTERS += [roi_api.router, roi_pages.router, twilio_sms.router, blank_roi.router]
 ROUTERS += [clients.router, clients_api.router, client_merge.router]
 ROUTERS += [reports.router, vocabularies.router, webhooks.router]
-ROUTERS += [fhir_routes.router]
+ROUTERS += [fhir_routes.router, fhir_smart.router, fhir_registration.router]
 
 
 DEVELOPMENT_ROUTERS = [outbox.router]

@@ -10,6 +10,9 @@ from fhir.resources.R4B import get_fhir_model_class
 
 from api.fhir.models import R4B_ADDITIONS
 
+NOT_RESOURCES = ("/fhir/.well-known/", "/fhir/auth/")
+"""SMART's discovery document and token endpoint answer OAuth's JSON, not FHIR resources."""
+
 VALIDATED: list[str] = []
 """The resource types validated, one per answer (the suite's count of what it checked)."""
 
@@ -23,7 +26,8 @@ def _types_in(resource) -> list[str]:
 
 
 async def validated(response: httpx.Response) -> None:
-    if not response.request.url.path.startswith("/fhir"):
+    path = response.request.url.path
+    if not path.startswith("/fhir") or path.startswith(NOT_RESOURCES):
         return
     await response.aread()
     assert response.status_code < 500, (response.status_code, response.text)
