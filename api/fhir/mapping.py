@@ -77,6 +77,11 @@ class Systems:
     def service(self) -> str:
         return f"{self.base}/CodeSystem/service"
 
+    @property
+    def assigned_provider(self) -> str:
+        """Task extension: the provider the receiving program assigned the referral to."""
+        return f"{self.base}/StructureDefinition/assigned-provider"
+
     def identifier(self, kind: str) -> str:
         return f"{self.base}/sid/{kind}"
 
@@ -389,6 +394,9 @@ def task(referral: Referral, systems: Systems, part_of: list[str] | None = None)
     }
     if part_of:
         data["partOf"] = [{"reference": r} for r in part_of]
+    if referral.assigned_provider_id is not None:  # the person the receiving program assigned it to
+        data["extension"] = [{"url": systems.assigned_provider, "valueReference": ref(
+            "Practitioner", referral.assigned_provider_id, referral.assignee.full_name if referral.assignee else None)}]
     if reason := _status_reason(referral, state):
         data["statusReason"] = {"text": reason}
     period = {k: v for k, v in (("start", _instant(referral.acknowledged_at)), ("end", _instant(

@@ -15,13 +15,13 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import func, select
 
 from api.deps import Actor, DbSession, Now, SettingsDep, today_local
-from api.errors import NotFound
+from api.errors import ApiError, NotFound
 from api.fhir import mapping
 from api.fhir.capability import capability_statement
 from api.fhir.models import JSON_TYPE, build, to_json
 from api.fhir.outcome import PREFIX
 from api.fhir.resources import RESOURCES, Reader, ResourceType
-from api.fhir.search import Search, page_links, parse_search
+from api.fhir.search import Search, int_id, page_links, parse_search
 from api.fhir.smart import requires
 from connect.settings import Settings
 
@@ -42,10 +42,14 @@ def fhir_json(body: dict, status: int = 200) -> JSONResponse:
     return JSONResponse(body, status_code=status, media_type=JSON_TYPE)
 
 
+WRITES = {"Task": ("update",)}
+"""The interactions beyond read and search, as mounted below."""
+
+
 @router.get("/metadata")
 async def metadata(settings: SettingsDep) -> JSONResponse:
     """The CapabilityStatement: what this server supports (no sign-in needed, as FHIR expects)."""
-    return fhir_json(to_json(capability_statement(systems_of(settings), STARTED)))
+    return fhir_json(to_json(capability_statement(systems_of(settings), STARTED, WRITES)))
 
 
 def _reader(db, actor, moment, settings) -> Reader:
@@ -127,3 +131,25 @@ def _make_routes(spec: ResourceType) -> None:
 
 for _spec in RESOURCES.values():
     _make_routes(_spec)
+
+
+@router.put("/Task/{resource_id}")
+async def update_task(resource_id: str, request: Request, db: DbSession, moment: Now, settings: SettingsDep,
+                      actor: Actor = requires("Task", "u")) -> JSONResponse:
+    """A program's system moves its referral on by updating its Task (api.fhir.task_updates)."""
+    from api.fhir.task_updates import apply_task, parse_task
+    from api.referral_actions import ReferralSteps
+
+    try:
+        body = await request.json()
+    except ValueError:
+        raise ApiError(400, "The body is not JSON (a FHIR Task).", code="invalid_json") from None
+    task = parse_task(body, resource_id)
+    steps = ReferralSteps(request, db, actor, moment)
+    number = int_id(resource_id)
+    if number is None:
+        raise NotFound(f"Task/{resource_id}")
+    referral = await apply_task(steps, steps.get(number), task, systems_of(settings))
+    reader = _reader(db, actor, moment, settings)
+    return fhir_json(to_json(RESOURCES["Task"].to_resource(reader, read_one(reader, RESOURCES["Task"],
+                                                                              str(referral.id)))))
