@@ -192,7 +192,7 @@ def _machine_actor(request: Request, db: Session, presented: str, moment: dateti
     if not any(path == p or path.startswith(p + "/") for p in MACHINE_PREFIXES):
         raise Forbidden("API clients reach clients, ROIs, referrals and reports only.", code="not_for_clients")
     # The FHIR API checks the SMART scopes of its tokens itself (api.fhir.smart.requires).
-    if not path.startswith("/fhir/") and not scope_allows(token.scope, request.method):
+    if not (path == "/fhir" or path.startswith("/fhir/")) and not scope_allows(token.scope, request.method):
         raise Forbidden("This access token has the read scope only; ask for a token with the write scope.",
                         code="insufficient_scope",
                         headers={"WWW-Authenticate": 'Bearer error="insufficient_scope", scope="write"'})

@@ -82,6 +82,12 @@ class Systems:
         """Task extension: the provider the receiving program assigned the referral to."""
         return f"{self.base}/StructureDefinition/assigned-provider"
 
+    @property
+    def insurance_confirmed(self) -> str:
+        """ServiceRequest extension (valueBoolean): the referrer confirmed that insurance will not
+        be a barrier at the receiving program, as a person confirms it before sending."""
+        return f"{self.base}/StructureDefinition/insurance-confirmed"
+
     def identifier(self, kind: str) -> str:
         return f"{self.base}/sid/{kind}"
 

@@ -42,7 +42,8 @@ def fhir_json(body: dict, status: int = 200) -> JSONResponse:
     return JSONResponse(body, status_code=status, media_type=JSON_TYPE)
 
 
-WRITES = {"Task": ("update",)}
+WRITES = {"Task": ("create", "update"), "Patient": ("create",), "Consent": ("create",),
+          "ServiceRequest": ("create",)}
 """The interactions beyond read and search, as mounted below."""
 
 
@@ -153,3 +154,18 @@ async def update_task(resource_id: str, request: Request, db: DbSession, moment:
     reader = _reader(db, actor, moment, settings)
     return fhir_json(to_json(RESOURCES["Task"].to_resource(reader, read_one(reader, RESOURCES["Task"],
                                                                               str(referral.id)))))
+
+
+@router.post("")
+async def transaction(request: Request, db: DbSession, moment: Now, settings: SettingsDep,
+                      actor: Actor = requires("Task", "c", ("Patient", "c"), ("Consent", "c"),
+                                              ("ServiceRequest", "c"))) -> JSONResponse:
+    """An inbound referral: a transaction Bundle of Patient, Consent, ServiceRequest and Task
+    (api.fhir.inbound)."""
+    from api.fhir.inbound import receive
+
+    try:
+        body = await request.json()
+    except ValueError:
+        raise ApiError(400, "The body is not JSON (a FHIR transaction Bundle).", code="invalid_json") from None
+    return fhir_json(await receive(request, db, actor, moment, body, systems_of(settings)))

@@ -159,10 +159,11 @@ async def smart_configuration(settings: SettingsDep) -> JSONResponse:
     })
 
 
-def requires(kind: str, action: str):
-    """The dependency of a FHIR route doing ``action`` (a letter of c r u d s) on ``kind``: the
-    actor of the JSON API (user MOU, program), and for a machine client a SMART token whose
-    scopes allow it. A person is authorised by role, program and ROI, as everywhere."""
+def requires(kind: str, action: str, *more: tuple[str, str]):
+    """The dependency of a FHIR route doing ``action`` (a letter of c r u d s) on ``kind`` (and
+    each of ``more``, pairs of the same): the actor of the JSON API (user MOU, program), and for a
+    machine client a SMART token whose scopes allow it. A person is authorised by role, program
+    and ROI, as everywhere."""
 
     async def check(request: Request, actor: MouActor, db: DbSession, moment: Now) -> Actor:
         if actor.client is None:
@@ -170,13 +171,15 @@ def requires(kind: str, action: str):
         presented = request.headers.get("authorization", "")[7:].strip()
         token = resolve_access_token(db, presented, moment) if is_access_token(presented) else None
         grant = grant_of(db, token) if token is not None else None
-        needed = f"system/{kind}.{action}"
+        needed = " ".join(f"system/{k}.{a}" for k, a in ((kind, action), *more))
         if grant is None:
             raise Forbidden(f"The FHIR API takes SMART Backend Services tokens ({TOKEN_PATH}); this token was "
                             "issued for CONNECT's JSON API.", code="insufficient_scope",
                             headers={"WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{needed}"'})
-        if not allows(grant.scopes, kind, action):
-            raise Forbidden(f"This token's scopes do not allow {ACTIONS[action]} of {kind}: ask for {needed}.",
+        lacking = [(k, a) for k, a in ((kind, action), *more) if not allows(grant.scopes, k, a)]
+        if lacking:
+            k, a = lacking[0]
+            raise Forbidden(f"This token's scopes do not allow {ACTIONS[a]} of {k}: ask for system/{k}.{a}.",
                             code="insufficient_scope",
                             headers={"WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{needed}"'})
         return actor
