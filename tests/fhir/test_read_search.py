@@ -35,7 +35,9 @@ async def test_metadata_says_what_the_server_does(fhir):
     task_params = {p["name"] for p in by_type["Task"]["searchParam"]}
     assert {"_id", "_lastUpdated", "code", "patient", "requester", "status", "focus", "owner"} <= task_params
     assert {"Task:focus", "Task:patient"} == set(by_type["Task"]["searchInclude"])
-    assert {i["code"] for i in by_type["Patient"]["interaction"]} == {"read", "search-type"}
+    assert {i["code"] for i in by_type["Patient"]["interaction"]} == {"create", "read", "search-type"}
+    assert {i["code"] for i in by_type["Task"]["interaction"]} == {"create", "update", "read", "search-type"}
+    assert {i["code"] for i in by_type["Organization"]["interaction"]} == {"read", "search-type"}
 
 
 async def test_refusals_are_operation_outcomes(fhir, db):

@@ -1,0 +1,70 @@
+"""Issue #15's closed loop, played by an EHR over HTTP: its referral Bundle comes in, the
+receiving program's people work it in CONNECT (gatekeeper assigns, provider updates, closes),
+and the EHR's polling searches read the final Task, its outputs and what they point to."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from tests.factories import make_program
+from tests.fhir.ehr_bundle import referral_bundle
+from tests.fhir.smart_support import register_smart
+from tests.referral_network import bearer, make_network
+
+EHR_SCOPES = ["system/Patient.crs", "system/Consent.crs", "system/ServiceRequest.crs", "system/Task.crus",
+              "system/Procedure.rs", "system/Observation.rs"]
+
+
+async def test_an_ehr_sees_its_referral_close(fhir, db):
+    net = make_network(db, form_fields=False)
+    clinic = make_program(db, "Helena Family Clinic", services=("primary_care",))
+    db.commit()
+    ehr, _ = await register_smart(fhir, db, clinic, EHR_SCOPES, name="Clinic EHR")
+    ehr_headers = await ehr.headers(fhir, " ".join(EHR_SCOPES))
+    started = datetime.now(timezone.utc) - timedelta(seconds=2)
+
+    sent = await fhir.post("/fhir", headers=ehr_headers, json=referral_bundle(
+        net.receiving.id, family="Okafor", given="Nia", birth_date="1984-07-09", phone="+14065550177"))
+    assert sent.status_code == 200, sent.text
+    rid = int(next(e["response"]["location"] for e in sent.json()["entry"]
+                   if e["response"]["location"].startswith("Task/")).split("/")[1])
+
+    # The gatekeeper of the receiving program finds it among the incoming referrals and assigns it.
+    gatekeeper = bearer(db, net.gatekeeper, net.receiving)
+    incoming = (await fhir.get("/api/v1/referrals/incoming", headers=gatekeeper)).json()
+    assert rid in [r["id"] for r in incoming["items"]]
+    api = f"/api/v1/referrals/{rid}"
+    assigned = await fhir.post(f"{api}/assign", headers=gatekeeper, json={"provider_id": net.provider.id})
+    assert assigned.status_code == 200, assigned.text
+    polled = (await fhir.get(f"/fhir/Task?_id={rid}", headers=ehr_headers)).json()
+    assert polled["entry"][0]["resource"]["status"] == "accepted"
+
+    provider = bearer(db, net.provider, net.receiving)
+    for body in ({"status": "Enrolled in Services", "comment": "first visit booked"},
+                 {"status": "Closed - Successful completion"}):
+        answer = await fhir.post(f"{api}/status", headers=provider, json=body)
+        assert answer.status_code == 200, answer.text
+
+    # The EHR polls for its Tasks changed since it last looked, with their ServiceRequests.
+    since = started.strftime("%Y-%m-%dT%H:%M:%SZ")
+    changed = (await fhir.get(f"/fhir/Task?requester=Organization/{clinic.agency_id}&_lastUpdated=ge{since}"
+                              "&_include=Task:focus", headers=ehr_headers)).json()
+    tasks = [e["resource"] for e in changed["entry"] if e["resource"]["resourceType"] == "Task"]
+    assert [t["id"] for t in tasks] == [str(rid)]
+    task = tasks[0]
+    assert task["status"] == "completed"
+    assert task["businessStatus"]["coding"][0]["code"] == "closed-successful-completion"
+    assert task["businessStatus"]["text"] == "Closed - Successful completion"
+    assert "statusReason" not in task  # completed needs none
+    assert task["owner"]["reference"] == f"HealthcareService/{net.receiving.id}"
+    outputs = {o["type"]["coding"][0]["code"]: o["valueReference"]["reference"] for o in task["output"]}
+    assert outputs == {"resulting-activity": f"Procedure/{rid}", "additional-content": f"Observation/enrollment-{rid}"}
+    service_request = next(e["resource"] for e in changed["entry"] if e["resource"]["resourceType"] == "ServiceRequest")
+    assert service_request["status"] == "completed"
+    procedure = (await fhir.get(f"/fhir/{outputs['resulting-activity']}", headers=ehr_headers)).json()
+    assert procedure["status"] == "completed" and procedure["performedPeriod"]["end"]
+    enrollment = (await fhir.get(f"/fhir/{outputs['additional-content']}", headers=ehr_headers)).json()
+    assert enrollment["valueCodeableConcept"]["coding"][0]["display"] == "No longer enrolled"
+    consent = (await fhir.get(f"/fhir/{service_request['supportingInfo'][0]['reference']}",
+                              headers=ehr_headers)).json()
+    assert consent["status"] == "active" and consent["patient"] == task["for"]
