@@ -429,6 +429,24 @@ def _status_reason(referral: Referral, state: TaskState) -> str | None:
     return None
 
 
+def _signed_artifact(roi: ReleaseOfInformation, text: bytes, systems: Systems) -> dict:
+    """What the client signed: the scan of a physically signed ROI (by its URL in CONNECT's JSON
+    API), else the text they agreed to on screen or by text message."""
+    scan = next((a for a in reversed(roi.attachments) if a.deleted_at is None), None)
+    if scan is not None:
+        api = systems.base.removesuffix("/fhir")
+        return {"contentType": "application/pdf", "url": f"{api}/api/v1/roi/{roi.id}/attachments/{scan.id}",
+                "size": scan.size_bytes, "title": scan.filename, "creation": _instant(scan.uploaded_at)}
+    return {
+        "contentType": "text/plain; charset=utf-8",
+        "language": "en-US",
+        "data": base64.b64encode(text).decode(),
+        "hash": base64.b64encode(hashlib.sha1(text).digest()).decode(),  # FHIR's Attachment.hash is SHA-1
+        "title": "Release of information as agreed" if roi.rendered_text else "Release of information (draft)",
+        "creation": _instant(roi.signed_at or roi.created_at),
+    }
+
+
 # --- Consent ----------------------------------------------------------------------------------------
 
 _CONSENT_STATUS = {RoiState.DRAFT: "draft", RoiState.AWAITING_SIGNATURE: "proposed", RoiState.SIGNED: "active",
@@ -472,14 +490,7 @@ def consent(roi: ReleaseOfInformation, programs: list[Program], text: str, syste
         "patient": ref("Patient", roi.client_id),
         "dateTime": _instant(roi.signed_at or roi.created_at),
         "organization": [ref("Organization", sender.agency_id, sender.display_name)],
-        "sourceAttachment": {
-            "contentType": "text/plain; charset=utf-8",
-            "language": "en-US",
-            "data": base64.b64encode(raw).decode(),
-            "hash": base64.b64encode(hashlib.sha1(raw).digest()).decode(),  # FHIR's Attachment.hash is SHA-1
-            "title": "Release of information as agreed" if roi.rendered_text else "Release of information (draft)",
-            "creation": _instant(roi.signed_at or roi.created_at),
-        },
+        "sourceAttachment": _signed_artifact(roi, raw, systems),
         "policyRule": _concept("http://terminology.hl7.org/CodeSystem/consentpolicycodes", "hipaa-auth",
                                "HIPAA Authorization"),
         "provision": provision,

@@ -68,3 +68,5 @@ async def test_an_ehr_sees_its_referral_close(fhir, db):
     consent = (await fhir.get(f"/fhir/{service_request['supportingInfo'][0]['reference']}",
                               headers=ehr_headers)).json()
     assert consent["status"] == "active" and consent["patient"] == task["for"]
+    scan = consent["sourceAttachment"]  # the PDF the EHR sent, kept as the ROI's signed scan
+    assert scan["contentType"] == "application/pdf" and f"/api/v1/roi/{consent['id']}/attachments/" in scan["url"]
