@@ -1,7 +1,8 @@
 """SQLAlchemy models. Importing this package registers every table on `Base.metadata`."""
 
 from models import (  # noqa: F401
-    accounts, api_clients, audit, clients, closed_loop_summary, fhir_clients, idempotency, messages, org,
+    accounts, api_clients, audit, clients, closed_loop_summary, fhir_clients, fhir_subscriptions, idempotency,
+    messages, org,
     referrals, roi,
     webhooks, workflow_starts,
 )

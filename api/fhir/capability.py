@@ -38,6 +38,17 @@ def capability_statement(systems: Systems, published: datetime,
         if spec.includes:
             entry["searchInclude"] = list(spec.includes)
         resources.append(entry)
+    from api.fhir.notifications import BACKPORT, TOPICS
+
+    resources.append({
+        "type": "Subscription",
+        "supportedProfile": [f"{BACKPORT}/StructureDefinition/backport-subscription"],
+        "extension": [{"url": f"{BACKPORT}/StructureDefinition/capabilitystatement-subscriptiontopic-canonical",
+                       "valueCanonical": url} for url in TOPICS],
+        "interaction": [{"code": "create"}, {"code": "read"}],
+        "documentation": "R5 Subscriptions Backport: rest-hook, id-only, handshake and heartbeat; the filter "
+                         "criteria are a search of the topic's type.",
+    })
     return build("CapabilityStatement", {
         "url": f"{systems.base}/metadata",
         "name": "CONNECT",

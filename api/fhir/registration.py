@@ -12,8 +12,7 @@ from joserfc.jwk import KeySet
 from pydantic import BaseModel, Field
 
 from api.deps import AdminActor, DbSession, Now, Scope, SettingsDep
-from api.fhir.resources import RESOURCES
-from api.fhir.smart import ALGORITHMS, TOKEN_PATH
+from api.fhir.smart import ALGORITHMS, SCOPE_TYPES, TOKEN_PATH
 from api.routes.api_clients import _audit, _client
 from api.schema_types import Id
 from domain.errors import ValidationFailed
@@ -82,7 +81,7 @@ async def register_smart(client_pk: Id, body: SmartIn, actor: AdminActor, scope:
     if client.revoked_at is not None:
         raise ValidationFailed("That API client was revoked; register a new one.", code="client_revoked")
     kids = check_jwks(body.jwks)
-    scopes = clean_scopes(body.scopes, RESOURCES)
+    scopes = clean_scopes(body.scopes, SCOPE_TYPES)
     registration = register_keys(db, client, jwks=body.jwks, scopes=scopes, by=actor.user.id, now=moment)
     _audit(db, actor, client, "smart_registered", scopes=scopes, key_ids=kids)
     db.commit()

@@ -34,6 +34,8 @@ from models.fhir_clients import SmartTokenGrant, grant_of, registration_of, reme
 TOKEN_PATH = f"{PREFIX}/auth/token"
 AUTH_METHOD = "private_key_jwt"
 ALGORITHMS = ["RS384", "ES384"]
+SCOPE_TYPES = (*RESOURCES, "Subscription")
+"""The resource types a SMART scope may name."""
 MAX_ASSERTION_LIFETIME = timedelta(minutes=5)
 """SMART Backend Services: an assertion expires at most five minutes after it is made."""
 
@@ -62,7 +64,7 @@ class _SmartGrant(ClientCredentialsGrant):
         asked = scope_to_list(self.request.payload.scope) or []
         if not asked:
             raise InvalidScopeError("Ask for the SMART system scopes you need, such as system/Task.rs.")
-        known = list(RESOURCES)
+        known = SCOPE_TYPES
         for scope in asked:
             try:
                 parse_scope(scope, known)
@@ -154,7 +156,7 @@ async def smart_configuration(settings: SettingsDep) -> JSONResponse:
         "grant_types_supported": ["client_credentials"],
         "token_endpoint_auth_methods_supported": [AUTH_METHOD],
         "token_endpoint_auth_signing_alg_values_supported": ALGORITHMS,
-        "scopes_supported": [f"system/{kind}.{p}" for kind in RESOURCES for p in ("rs", "cu")],
+        "scopes_supported": [f"system/{kind}.{p}" for kind in SCOPE_TYPES for p in ("rs", "cu")],
         "capabilities": ["client-confidential-asymmetric"],
     })
 

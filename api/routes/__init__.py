@@ -3,6 +3,7 @@
 from fastapi import APIRouter
 
 from api.fhir import registration as fhir_registration, routes as fhir_routes, smart as fhir_smart
+from api.fhir import subscriptions as fhir_subscriptions
 from connect.settings import Environment, Settings
 
 from api.routes import (
@@ -42,7 +43,7 @@ ROUTERS += [referrals.router, referral_pages.router, escalations.api, escalation
 ROUTERS += [roi_api.router, roi_pages.router, twilio_sms.router, blank_roi.router]
 ROUTERS += [clients.router, clients_api.router, client_merge.router]
 ROUTERS += [reports.router, vocabularies.router, webhooks.router]
-ROUTERS += [fhir_routes.router, fhir_smart.router, fhir_registration.router]
+ROUTERS += [fhir_routes.router, fhir_smart.router, fhir_registration.router, fhir_subscriptions.router]
 
 
 DEVELOPMENT_ROUTERS = [outbox.router]

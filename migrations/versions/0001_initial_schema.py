@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-04 01:38:24.478705
+Create Date: 2026-12-04 02:03:47.064346
 """
 from alembic import op
 import sqlalchemy as sa
@@ -512,6 +512,27 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_client_phone_client_id'), ['client_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_client_phone_e164'), ['e164'], unique=False)
 
+    op.create_table('fhir_subscription',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('client_pk', sa.Integer(), nullable=False),
+    sa.Column('topic', sa.String(length=20), nullable=False),
+    sa.Column('filter', sa.Text(), nullable=False),
+    sa.Column('endpoint', sa.String(length=500), nullable=False),
+    sa.Column('headers', sa.JSON(), nullable=False),
+    sa.Column('heartbeat_seconds', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('error', sa.Text(), nullable=False),
+    sa.Column('events_since_start', sa.Integer(), nullable=False),
+    sa.Column('told_until', models.base.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('told_ids', sa.JSON(), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('created_at', models.base.UtcDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['client_pk'], ['api_client.id'], name=op.f('fk_fhir_subscription_client_pk_api_client'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_fhir_subscription'))
+    )
+    with op.batch_alter_table('fhir_subscription', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_fhir_subscription_client_pk'), ['client_pk'], unique=False)
+
     op.create_table('roi',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('client_id', sa.Integer(), nullable=False),
@@ -841,6 +862,10 @@ def downgrade() -> None:
         batch_op.drop_index('ix_roi_client_state')
 
     op.drop_table('roi')
+    with op.batch_alter_table('fhir_subscription', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_fhir_subscription_client_pk'))
+
+    op.drop_table('fhir_subscription')
     with op.batch_alter_table('client_phone', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_client_phone_e164'))
         batch_op.drop_index(batch_op.f('ix_client_phone_client_id'))
