@@ -39,7 +39,8 @@ PROTECTED_PREFIXES = (
     "/clients", "/roi", "/referrals", "/agency/referrals",
     "/api/v1/clients", "/api/v1/roi", "/api/v1/referrals", "/api/v1/agency/referrals",
     *(f"/fhir/{kind}" for kind in ("Patient", "Task", "ServiceRequest", "Consent", "Procedure", "Observation",
-                                   "HealthcareService", "Organization", "Location", "Subscription")),
+                                   "HealthcareService", "Organization", "Location", "Subscription",
+                                   "DocumentReference")),
 )
 """Paths that reach clients, ROIs or referrals: every route under them depends on `mou_actor`."""
 

@@ -36,7 +36,7 @@ def capability_statement(systems: Systems, published: datetime,
                             for p in params.values()],
         }
         if spec.includes:
-            entry["searchInclude"] = list(spec.includes)
+            entry["searchInclude"] = list(spec.includes)  # the include names
         resources.append(entry)
     from api.fhir.notifications import BACKPORT, TOPICS
 

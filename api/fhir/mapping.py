@@ -47,6 +47,7 @@ PROFILE = {
     "Consent": f"{SDOHCC}/StructureDefinition/SDOHCC-Consent",
     "Procedure": f"{SDOHCC}/StructureDefinition/SDOHCC-Procedure",
     "Observation": f"{SDOHCC}/StructureDefinition/SDOHCC-ObservationProgramEnrollmentStatus",
+    "DocumentReference": f"{US_CORE}/StructureDefinition/us-core-documentreference|7.0.0",
 }
 TEMPORARY_CODES = f"{SDOHCC}/CodeSystem/SDOHCC-CodeSystemTemporaryCodes"
 SDOH_CATEGORY = f"{SDOHCC}/CodeSystem/SDOHCC-CodeSystemTemporaryCodes"
@@ -453,14 +454,33 @@ _CONSENT_STATUS = {RoiState.DRAFT: "draft", RoiState.AWAITING_SIGNATURE: "propos
                    RoiState.EXPIRED: "inactive", RoiState.REVOKED: "inactive", RoiState.ABANDONED: "rejected"}
 
 
-def consent(roi: ReleaseOfInformation, programs: list[Program], text: str, systems: Systems) -> FHIRAbstractModel:
+def document_reference(roi: ReleaseOfInformation, sender: Program, text: str, systems: Systems) -> FHIRAbstractModel:
+    """The signed ROI as a US Core DocumentReference: the Consent's source. Its content is the
+    scan of a physically signed ROI, else the text agreed to (as the reader may read it:
+    ``models.releases.roi_text_for``)."""
+    raw = (text or f"Release of information {roi.id} (not yet completed).").encode()
+    return build("DocumentReference", {
+        "id": str(roi.id),
+        "meta": _meta("DocumentReference", roi.updated_at),
+        "identifier": [{"system": systems.identifier("roi"), "value": str(roi.id)}],
+        "status": "current",
+        "docStatus": "final" if roi.signed_at else "preliminary",
+        "type": _concept(LOINC, "59284-0", "Consent Document"),
+        "category": [_concept("http://hl7.org/fhir/us/core/CodeSystem/us-core-documentreference-category",
+                              "clinical-note", "Clinical Note")],
+        "subject": ref("Patient", roi.client_id),
+        "date": _instant(roi.signed_at or roi.created_at),
+        "author": [ref("Organization", sender.agency_id, sender.display_name)],
+        "content": [{"attachment": _signed_artifact(roi, raw, systems)}],
+    })
+
+
+def consent(roi: ReleaseOfInformation, programs: list[Program], systems: Systems) -> FHIRAbstractModel:
     """The ROI as an SDOHCC Consent: a disclosure (IDSCL) by the client, to the programs on it,
-    of the information types it names, for its year; its text (as the reader may read it:
-    ``models.releases.roi_text_for``) is the source."""
+    of the information types it names, for its year; its source is the signed document
+    (``document_reference``)."""
     sender = next(p for p in programs if p.id == roi.sending_program_id)
     labels = {t.value: t.label for t in InformationType}
-    text = text or f"Release of information {roi.id} (not yet completed)."
-    raw = text.encode()
     provision: dict = {
         "type": "permit",
         "actor": [{"role": _concept("http://terminology.hl7.org/CodeSystem/v3-ParticipationType", "IRCP",
@@ -490,7 +510,7 @@ def consent(roi: ReleaseOfInformation, programs: list[Program], text: str, syste
         "patient": ref("Patient", roi.client_id),
         "dateTime": _instant(roi.signed_at or roi.created_at),
         "organization": [ref("Organization", sender.agency_id, sender.display_name)],
-        "sourceAttachment": _signed_artifact(roi, raw, systems),
+        "sourceReference": ref("DocumentReference", roi.id),
         "policyRule": _concept("http://terminology.hl7.org/CodeSystem/consentpolicycodes", "hipaa-auth",
                                "HIPAA Authorization"),
         "provision": provision,

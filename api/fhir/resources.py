@@ -80,7 +80,8 @@ class ResourceType:
     params: Callable[[mapping.Systems], dict[str, Param]]
     id_of: Callable[[str], ColumnElement[bool]] | None = None
     extra_where: Callable[[], ColumnElement[bool]] | None = None
-    includes: tuple[str, ...] = ()
+    includes: dict[str, tuple[str, Callable[[object], int]]] | None = None
+    """`_include` values: the target type and the id it takes from a row."""
     client_of: Callable[[Reader, object], int | None] | None = None
     """The client whose details the resource shows (audited on every answer), if it shows any."""
 
@@ -296,8 +297,13 @@ def _consent_visible(reader: Reader) -> ColumnElement[bool]:
 
 
 def _consent(reader: Reader, roi: ReleaseOfInformation) -> FHIRAbstractModel:
+    return mapping.consent(roi, roi_programs(reader.db, roi), reader.systems)
+
+
+def _document(reader: Reader, roi: ReleaseOfInformation) -> FHIRAbstractModel:
     text = roi_text_for(reader.db, roi, reader.program_id, reader.today)
-    return mapping.consent(roi, roi_programs(reader.db, roi), text, reader.systems)
+    sender = next(p for p in roi_programs(reader.db, roi) if p.id == roi.sending_program_id)
+    return mapping.document_reference(roi, sender, text, reader.systems)
 
 
 _CONSENT_STATES = {code: [s.value for s, c in mapping._CONSENT_STATUS.items() if c == code]
@@ -312,7 +318,16 @@ def _consent_params(systems: mapping.Systems) -> dict[str, Param]:
                         lambda v: ReleaseOfInformation.state.in_(_CONSENT_STATES.get(
                             token(v, "http://hl7.org/fhir/consent-state-codes"), [])),
                         documentation="draft, proposed, active, inactive or rejected."),
+        "source-reference": Param("source-reference", "reference", _definition("Consent", "source-reference"),
+                                  _reference(ReleaseOfInformation.id, ("DocumentReference",), "source-reference"),
+                                  documentation="The signed document, as DocumentReference/<id>."),
     }
+
+
+def _document_params(systems: mapping.Systems) -> dict[str, Param]:
+    return {"patient": Param("patient", "reference", "http://hl7.org/fhir/SearchParameter/clinical-patient",
+                             _reference(ReleaseOfInformation.client_id, ("Patient",), "patient"),
+                             documentation="The client.")}
 
 
 # --- the directory --------------------------------------------------------------------------------------
@@ -347,7 +362,8 @@ def _location_params(systems: mapping.Systems) -> dict[str, Param]:
 RESOURCES: dict[str, ResourceType] = {r.kind: r for r in [
     ResourceType("Task", mapping.PROFILE["Task"], Referral, lambda: Referral.updated_at, _referral_visible,
                  lambda reader, row: mapping.task(row, reader.systems), _task_params,
-                 includes=("Task:focus", "Task:patient")),
+                 includes={"Task:focus": ("ServiceRequest", lambda row: row.id),
+                           "Task:patient": ("Patient", lambda row: row.client_id)}),
     ResourceType("ServiceRequest", mapping.PROFILE["ServiceRequest"], Referral, lambda: Referral.updated_at,
                  _referral_visible, _service_request, _sr_params, client_of=_service_request_client),
     ResourceType("Procedure", mapping.PROFILE["Procedure"], Referral, lambda: Referral.updated_at,
@@ -359,7 +375,11 @@ RESOURCES: dict[str, ResourceType] = {r.kind: r for r in [
                  _patient, _patient_params, extra_where=lambda: Client.merged_into_id.is_(None),
                  client_of=lambda reader, row: row.id),
     ResourceType("Consent", mapping.PROFILE["Consent"], ReleaseOfInformation, lambda: ReleaseOfInformation.updated_at,
-                 _consent_visible, _consent, _consent_params, client_of=lambda reader, row: row.client_id),
+                 _consent_visible, _consent, _consent_params,
+                 includes={"Consent:source-reference:DocumentReference": ("DocumentReference", lambda row: row.id)}),
+    ResourceType("DocumentReference", mapping.PROFILE["DocumentReference"], ReleaseOfInformation,
+                 lambda: ReleaseOfInformation.updated_at, _consent_visible, _document, _document_params,
+                 client_of=lambda reader, row: row.client_id),
     ResourceType("HealthcareService", mapping.PROFILE["HealthcareService"], Program, lambda: Program.created_at,
                  _everyone, lambda reader, row: mapping.healthcare_service(row, reader.systems, reader.today),
                  _program_params),

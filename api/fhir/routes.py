@@ -84,9 +84,9 @@ def _included(reader: Reader, spec: ResourceType, rows: list, includes: list[str
     """The resources `_include` asks for, each once, and only those the reader may see."""
     out = []
     for include in includes:
-        target = {"Task:focus": "ServiceRequest", "Task:patient": "Patient"}[include]
+        target, id_of = spec.includes[include]
         target_spec = RESOURCES[target]
-        ids = sorted({r.id if target == "ServiceRequest" else r.client_id for r in rows})
+        ids = sorted({id_of(r) for r in rows})
         if ids:
             found = reader.db.scalars(target_spec.base_query(reader).where(target_spec.row.id.in_(ids))).unique()
             out += [(target_spec, row) for row in found]
@@ -108,7 +108,7 @@ def _make_routes(spec: ResourceType) -> None:
                      actor: Actor = requires(kind, "s")) -> JSONResponse:
         reader = _reader(db, actor, moment, settings)
         query = parse_search(list(request.query_params.multi_items()), spec.all_params(reader.systems), kind,
-                             spec.includes)
+                             tuple(spec.includes or ()))
         rows, total = search_rows(reader, spec, query)
         base = base_url(settings)
         entries = [{"fullUrl": f"{base}/{kind}/{r.id}", "resource": to_json(spec.to_resource(reader, r)),

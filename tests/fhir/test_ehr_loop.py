@@ -19,7 +19,7 @@ BACKPORT = "http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition"
 TASK_TOPIC = "http://hl7.org/fhir/us/sdoh-clinicalcare/SubscriptionTopic/Task"
 
 EHR_SCOPES = ["system/Patient.crs", "system/Consent.crs", "system/ServiceRequest.crs", "system/Task.crus",
-              "system/Procedure.rs", "system/Observation.rs", "system/Subscription.cr"]
+              "system/Procedure.rs", "system/Observation.rs", "system/DocumentReference.rs", "system/Subscription.cr"]
 
 
 def notifications(receiver) -> list[dict]:
@@ -120,5 +120,6 @@ async def test_an_ehr_sees_its_referral_close(fhir, app, db):
     consent = (await fhir.get(f"/fhir/{service_request['supportingInfo'][0]['reference']}",
                               headers=ehr_headers)).json()
     assert consent["status"] == "active" and consent["patient"] == task["for"]
-    scan = consent["sourceAttachment"]  # the PDF the EHR sent, kept as the ROI's signed scan
+    document = (await fhir.get(f"/fhir/{consent['sourceReference']['reference']}", headers=ehr_headers)).json()
+    scan = document["content"][0]["attachment"]  # the PDF the EHR sent, kept as the ROI's signed scan
     assert scan["contentType"] == "application/pdf" and f"/api/v1/roi/{consent['id']}/attachments/" in scan["url"]

@@ -35,6 +35,7 @@ async def test_metadata_says_what_the_server_does(fhir):
     task_params = {p["name"] for p in by_type["Task"]["searchParam"]}
     assert {"_id", "_lastUpdated", "code", "patient", "requester", "status", "focus", "owner"} <= task_params
     assert {"Task:focus", "Task:patient"} == set(by_type["Task"]["searchInclude"])
+    assert {p["name"] for p in by_type["Consent"]["searchParam"]} >= {"_id", "source-reference"}
     assert {i["code"] for i in by_type["Patient"]["interaction"]} == {"create", "read", "search-type"}
     assert {i["code"] for i in by_type["Task"]["interaction"]} == {"create", "update", "read", "search-type"}
     assert {i["code"] for i in by_type["Organization"]["interaction"]} == {"read", "search-type"}
@@ -199,9 +200,15 @@ async def test_consent_is_the_roi(fhir, db):
     assert consent["status"] == "active"
     assert {c["coding"][0]["code"] for c in consent["category"]} == {"IDSCL", "59284-0"}
     assert consent["patient"] == {"reference": f"Patient/{net.client.id}"}
-    source = consent["sourceAttachment"]
+    assert consent["sourceReference"] == {"reference": f"DocumentReference/{net.roi.id}"}
+    document = (await fhir.get(f"/fhir/DocumentReference/{net.roi.id}", headers=receiver)).json()
+    source = document["content"][0]["attachment"]  # the text the client agreed to
     raw = base64.b64decode(source["data"])
-    assert base64.b64decode(source["hash"]) == hashlib.sha1(raw).digest()
+    assert raw == b"(test)" and base64.b64decode(source["hash"]) == hashlib.sha1(raw).digest()
+    by_source = (await fhir.get(f"/fhir/Consent?source-reference=DocumentReference/{net.roi.id}"
+                                "&_include=Consent:source-reference:DocumentReference", headers=receiver)).json()
+    assert [(e["resource"]["resourceType"], e["resource"]["id"]) for e in by_source["entry"]] == [
+        ("Consent", str(net.roi.id)), ("DocumentReference", str(net.roi.id))]
     assert consent["provision"]["period"]["end"] == net.roi.expires_on.isoformat()
     assert {p["code"][0]["coding"][0]["code"] for p in consent["provision"]["provision"]} == {
         "contact_information", "demographics", "reason_for_referral"}
