@@ -73,5 +73,7 @@ def capability_statement(systems: Systems, published: datetime,
                                "client's program, its role and the client's releases of information.",
             },
             "resource": resources,
+            "interaction": [{"code": "transaction", "documentation": "An inbound referral: a Bundle of Patient, "
+                                                                     "Consent, ServiceRequest and Task creates."}],
         }],
     })

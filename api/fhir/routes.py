@@ -42,8 +42,7 @@ def fhir_json(body: dict, status: int = 200) -> JSONResponse:
     return JSONResponse(body, status_code=status, media_type=JSON_TYPE)
 
 
-WRITES = {"Task": ("create", "update"), "Patient": ("create",), "Consent": ("create",),
-          "ServiceRequest": ("create",)}
+WRITES = {"Task": ("update",)}
 """The interactions beyond read and search, as mounted below."""
 
 

@@ -36,8 +36,11 @@ async def test_metadata_says_what_the_server_does(fhir):
     assert {"_id", "_lastUpdated", "code", "patient", "requester", "status", "focus", "owner"} <= task_params
     assert {"Task:focus", "Task:patient"} == set(by_type["Task"]["searchInclude"])
     assert {p["name"] for p in by_type["Consent"]["searchParam"]} >= {"_id", "source-reference"}
-    assert {i["code"] for i in by_type["Patient"]["interaction"]} == {"create", "read", "search-type"}
-    assert {i["code"] for i in by_type["Task"]["interaction"]} == {"create", "update", "read", "search-type"}
+    assert {i["code"] for i in by_type["Patient"]["interaction"]} == {"read", "search-type"}
+    assert {i["code"] for i in by_type["Task"]["interaction"]} == {"update", "read", "search-type"}
+    assert rest["interaction"] == [{"code": "transaction", "documentation": rest["interaction"][0]["documentation"]}]
+    # Each interaction it names answers; one it does not name is refused.
+    assert (await fhir.post("/fhir/Task", json={"resourceType": "Task"})).status_code == 405
     assert {i["code"] for i in by_type["Organization"]["interaction"]} == {"read", "search-type"}
 
 
