@@ -45,7 +45,7 @@ def capability_statement(systems: Systems, published: datetime,
         "supportedProfile": [f"{BACKPORT}/StructureDefinition/backport-subscription"],
         "extension": [{"url": f"{BACKPORT}/StructureDefinition/capabilitystatement-subscriptiontopic-canonical",
                        "valueCanonical": url} for url in TOPICS],
-        "interaction": [{"code": "create"}, {"code": "read"}],
+        "interaction": [{"code": "create"}, {"code": "read"}, {"code": "delete"}],
         "documentation": "R5 Subscriptions Backport: rest-hook, id-only, handshake and heartbeat; the filter "
                          "criteria are a search of the topic's type.",
     })

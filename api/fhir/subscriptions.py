@@ -133,9 +133,27 @@ async def create_subscription(request: Request, db: DbSession, moment: Now, sett
 @router.get("/Subscription/{resource_id}")
 async def read_subscription(resource_id: str, db: DbSession, actor: Actor = requires("Subscription", "r")
                             ) -> JSONResponse:
+    return JSONResponse(to_json(subscription_resource(_own_subscription(db, actor, resource_id))),
+                        media_type="application/fhir+json")
+
+
+def _own_subscription(db, actor: Actor, resource_id: str) -> FhirSubscription:
     _subscriber(actor)
     number = int_id(resource_id)
     row = db.get(FhirSubscription, number) if number is not None else None
     if row is None or row.client_pk != actor.client.id:
         raise NotFound(f"Subscription/{resource_id}")
+    return row
+
+
+@router.delete("/Subscription/{resource_id}")
+async def end_subscription(resource_id: str, db: DbSession, actor: Actor = requires("Subscription", "d")
+                           ) -> JSONResponse:
+    """Ends the subscription (status off): its workflow stops at its next step."""
+    row = _own_subscription(db, actor, resource_id)
+    if row.status != "off":
+        row.status = "off"
+        audit.record(db, action="fhir.subscription_ended", entity_type="fhir_subscription", entity_id=row.id,
+                     user_id=actor.user.id, program_id=actor.program_id)
+        db.commit()
     return JSONResponse(to_json(subscription_resource(row)), media_type="application/fhir+json")

@@ -50,11 +50,11 @@ async def test_what_a_subscription_must_say(fhir, db):
     assert (await fhir.post("/fhir/Subscription", headers=reader, json=subscription(url))).status_code == 403
 
 
-async def test_a_refused_notification_is_retried_until_accepted(fhir, app, db):
+async def test_a_refused_notification_is_retried_until_accepted(fhir, app, db, temporal_client):
     net = make_network(db)
     app.state.subscription_poll_seconds = 0.5
     receiver, server = start_receiver()
-    cbo, _ = await register_smart(fhir, db, net.receiving, ["system/Subscription.cr"])
+    cbo, _ = await register_smart(fhir, db, net.receiving, ["system/Subscription.crd"])
     headers = await cbo.headers(fhir, "system/Subscription.cr")
     made = await fhir.post("/fhir/Subscription", headers=headers, json=subscription(
         receiver.url, filter_=f"Task?owner=HealthcareService/{net.receiving.id}&status=requested"))
@@ -75,4 +75,13 @@ async def test_a_refused_notification_is_retried_until_accepted(fhir, app, db):
     events = [n for n in notifications(receiver) if n["type"] == "event-notification"]
     assert {tuple(n["focus"]) for n in events} == {(f"http://testserver/fhir/Task/{rid}",)}
     assert {n["count"] for n in events} == {"1"}  # the same event, retried, not a new one each time
+    # Ended by its owner (with the delete scope): the workflow stops at its next step.
+    sub_url = f"/fhir/Subscription/{made.json()['id']}"
+    assert (await fhir.delete(sub_url, headers=headers)).status_code == 403  # this token lacks .d
+    other, _ = await register_smart(fhir, db, net.receiving, ["system/Subscription.crd"], name="Other system")
+    assert (await fhir.delete(sub_url, headers=await other.headers(fhir, "system/Subscription.d"))).status_code == 404
+    ended = await fhir.delete(sub_url, headers=await cbo.headers(fhir, "system/Subscription.crd"))
+    assert ended.status_code == 200 and ended.json()["status"] == "off"
+    handle = temporal_client.get_workflow_handle(f"fhir-subscription-{made.json()['id']}")
+    assert await asyncio.wait_for(handle.result(), timeout=30) == "off"
     server.shutdown()
