@@ -38,11 +38,15 @@ LOCAL_TZ = ZoneInfo("America/Denver")
 PROTECTED_PREFIXES = (
     "/clients", "/roi", "/referrals", "/agency/referrals",
     "/api/v1/clients", "/api/v1/roi", "/api/v1/referrals", "/api/v1/agency/referrals",
+    *(f"/fhir/{kind}" for kind in ("Patient", "Task", "ServiceRequest", "Consent", "Procedure", "Observation",
+                                   "HealthcareService", "Organization", "Location", "Subscription",
+                                   "DocumentReference")),
 )
 """Paths that reach clients, ROIs or referrals: every route under them depends on `mou_actor`."""
 
 MACHINE_PREFIXES = (
     "/api/v1/clients", "/api/v1/roi", "/api/v1/referrals", "/api/v1/agency/referrals", "/api/v1/reports",
+    "/fhir",
 )
 """What a machine client reaches: its program's clients, ROIs, referrals and reports. Not a person's
 own pages (password, profile, tokens, MOUs, bell) nor administration."""
@@ -188,7 +192,8 @@ def _machine_actor(request: Request, db: Session, presented: str, moment: dateti
     path = request.url.path
     if not any(path == p or path.startswith(p + "/") for p in MACHINE_PREFIXES):
         raise Forbidden("API clients reach clients, ROIs, referrals and reports only.", code="not_for_clients")
-    if not scope_allows(token.scope, request.method):
+    # The FHIR API checks the SMART scopes of its tokens itself (api.fhir.smart.requires).
+    if not (path == "/fhir" or path.startswith("/fhir/")) and not scope_allows(token.scope, request.method):
         raise Forbidden("This access token has the read scope only; ask for a token with the write scope.",
                         code="insufficient_scope",
                         headers={"WWW-Authenticate": 'Bearer error="insufficient_scope", scope="write"'})
