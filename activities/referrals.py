@@ -20,6 +20,7 @@ from activities.mou import gatekeeper_ids, region_admin_ids
 from models.messages.notices import notify_users
 from connect.settings import Settings
 from domain.errors import DomainError, InvalidTransition
+from domain.montana import local_date
 from domain.referral_form import check_ready_to_send, clean_reason, clean_values
 from domain.referral_permissions import check_assignee
 from domain.referral_status import ReferralAction, ReferralState, ServiceStatus
@@ -36,7 +37,6 @@ from models.referrals.queries import (
     alternative_programs,
     client_gaps,
     form_fields,
-    local_today,
     member_program_ids,
     programs_named,
     require_valid_roi,
@@ -116,7 +116,7 @@ class ReferralActivities:
 
     def _send(self, db: Session, referral: Referral, c: ReferralChange) -> dict:
         detail = self._write_form(db, referral, c)
-        today = local_today(c.at)
+        today = local_date(c.at)
         program = db.get(Program, referral.receiving_program_id)
         require_accepts_referrals(program, today)
         roi = require_valid_roi(db, client_id=referral.client_id, sending_program_id=referral.sending_program_id,
@@ -238,7 +238,7 @@ class ReferralActivities:
                 return []
             try:
                 require_valid_roi(db, client_id=referral.client_id, sending_program_id=referral.sending_program_id,
-                                  receiving_program_id=referral.receiving_program_id, today=local_today(utcnow()))
+                                  receiving_program_id=referral.receiving_program_id, today=local_date(utcnow()))
                 return []
             except DomainError as refusal:
                 reason = refusal.reason
@@ -291,7 +291,7 @@ class ReferralActivities:
 
     def _escalate(self, db: Session, referral: Referral, t: ReferralTimerFired) -> list[int]:
         program = referral.receiving_program
-        suggestions = alternative_programs(db, referral, local_today(t.at))
+        suggestions = alternative_programs(db, referral, local_date(t.at))
         escalation = db.scalar(select(Escalation).where(Escalation.referral_id == referral.id))
         if escalation is None:
             escalation = Escalation(referral_id=referral.id, region=program.region, raised_at=t.at,

@@ -6,18 +6,17 @@ import uuid
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from fastapi.templating import Jinja2Templates
 
 from api.referrals import display as referral_display
 from connect.settings import Settings
+from domain.montana import LOCAL
 
 API = Path(__file__).parent
 TEMPLATES = [API / "templates", *sorted(API.glob("*/templates"))]
 """The shared templates (base, macros, error), then each feature's own `api/<feature>/templates/`,
 whose files sit in a folder named for the feature (`referrals/detail.html`), so no two clash."""
-LOCAL_TZ = ZoneInfo("America/Denver")
 
 
 def _context(request) -> dict:
@@ -29,7 +28,7 @@ def localtime(moment: datetime | None) -> str:
     """A stored UTC instant as Montana reads it: "04/12/2026 3:05 PM MDT"."""
     if moment is None:
         return ""
-    local = moment.astimezone(LOCAL_TZ)
+    local = moment.astimezone(LOCAL)
     return local.strftime("%m/%d/%Y %I:%M %p %Z").replace(" 0", " ")
 
 

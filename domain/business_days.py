@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 # Imported here, not looked up through ``holidays.country_holidays``: that imports the rules of
 # every country (~280 modules) on its first call, which in a workflow is inside a workflow task,
@@ -24,9 +23,8 @@ from zoneinfo import ZoneInfo
 # version could move a holiday, and with it a deadline a running workflow replays.
 from holidays.countries.united_states import UnitedStates
 
-from domain.montana import TIMEZONE
+from domain.montana import LOCAL
 
-LOCAL = ZoneInfo(TIMEZONE)
 _ONE_DAY = timedelta(days=1)
 
 

@@ -11,18 +11,18 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from api.deps import LOCAL_TZ, Actor, UserMouActor, admin_actor, today_local
+from api.deps import Actor, UserMouActor, admin_actor
 from api.errors import NotFound
 from api.schema_types import Address, Code, Email, Id, Name, Note, Phone, ShortText
 from domain.client_profile import PHONE_LABELS, PHONES_MAX, ClientDetails, ClientForm, PhoneEntry, parse_dob
 from domain.errors import ValidationFailed
-from domain.montana import county_names
+from domain.montana import county_names, local_clock, local_date
 from domain.phones import NO_PHONE, format_phone
 from domain.taxonomy import GENDER_IDENTITIES, MILITARY_SERVICE, RACES, label_of
 from models import audit
 from models.clients.records import ClientView, get_client
 from models.clients.search import PER_PAGE as SEARCH_PER_PAGE
-from models.clients.search import SearchHit, SearchPage, changed_clients, search_clients
+from models.clients.search import NO_SEARCH, SearchHit, SearchPage, changed_clients, search_clients
 from models.clients.tables import Client
 
 # --- reading the form -------------------------------------------------------------------------
@@ -213,28 +213,28 @@ def run_search(db: Session, actor: Actor, q: str, dob_text: str, page: int, mome
     """The search as pages and the API run it: results, the date-of-birth error if any, and an
     audit event when details were shown. With ``since`` and no name: the program's clients that
     changed since then."""
-    today = today_local(moment)
+    today = local_date(moment)
     dob, dob_error = None, ""
     if dob_text.strip():
         try:
             dob = parse_dob(dob_text, today)
         except ValidationFailed as exc:
             dob_error = exc.reason
-    result = SearchPage()
+    result = NO_SEARCH
     if q.strip() and not dob_error:
         result = search_clients(db, q, program_id=actor.program_id, today=today, dob=dob,
                                 page=page, per_page=per_page, since=since)
     elif since is not None and not dob_error:
         result = changed_clients(db, program_id=actor.program_id, today=today, since=since,
                                  page=page, per_page=per_page)
-    if result.hits:
+    if result.items:
         audit.record(db, action="client.searched", entity_type="client", entity_id="search",
                      user_id=actor.user.id, program_id=actor.program_id,
-                     shown=[h.id for h in result.hits],
-                     full=[h.id for h in result.hits if h.visible],
+                     shown=[h.id for h in result.items],
+                     full=[h.id for h in result.items if h.visible],
                      fields=["first_name", "last_name", "birth_year"]
                      + (["dob", "phones", "address", "city", "zip"]
-                        if any(h.visible for h in result.hits) else []))
+                        if any(h.visible for h in result.items) else []))
         db.commit()
     return result, dob_error
 
@@ -267,7 +267,7 @@ def hit_json(hit: SearchHit) -> dict:
 
 
 def search_json(result: SearchPage) -> dict:
-    return {"results": [hit_json(h) for h in result.hits], "page": result.page,
+    return {"results": [hit_json(h) for h in result.items], "page": result.number,
             "per_page": result.per_page, "pages": result.pages, "total": result.total,
             "capped": result.capped}
 
@@ -302,15 +302,10 @@ def client_json(view: ClientView) -> dict:
 # --- what the templates need ------------------------------------------------------------------
 
 
-def local_time(moment: datetime) -> str:
-    """A stored UTC time as Montana staff read it."""
-    return moment.astimezone(LOCAL_TZ).strftime("%m/%d/%Y %I:%M %p")
-
-
 def vocabularies() -> dict:
     """What every client template may need: the choice lists and the time formatter."""
     return {
-        "local_time": local_time,
+        "local_time": local_clock,
         "genders": GENDER_IDENTITIES,
         "races": RACES,
         "military": MILITARY_SERVICE,

@@ -15,7 +15,7 @@ from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import object_session
 
-from api.deps import CurrentActor, DbSession, Now, UserMouActor, membership_of, today_local
+from api.deps import CurrentActor, DbSession, Now, UserMouActor, membership_of
 from api.errors import Conflict, Forbidden, NotFound
 from api.forms import FormFailure, form_errors, form_status, render
 from api.accounts.onboarding import sign_in_step
@@ -24,6 +24,7 @@ from api.updates import key_to_keep, request_key, run_update
 from documents.mou import MouDocument, mou_document
 from connect.starters import sign_mou
 from domain.errors import ValidationFailed
+from domain.montana import local_date
 from domain.mou import DUE_SOON_DAYS, MouStatus, check_signed_name, may_sign, mou_status_on
 from models.accounts.tables import User
 from models.db import release_before_wait
@@ -112,7 +113,7 @@ async def _sign(request: Request, kind: MouKind, subject_id: int, signer: User,
 def _context(kind: MouKind, expires_on: date | None, signed_version: str | None, moment) -> dict:
     """What an MOU page shows, given the version of the latest signature."""
     doc = mou_document(kind)
-    today = today_local(moment)
+    today = local_date(moment)
     status = mou_status_on(expires_on, today)
     return {"doc": doc, "status": status.value, "expires_on": expires_on, "today": today,
             "may_sign": may_sign(status, signed_version, doc.version)}
@@ -151,7 +152,7 @@ async def user_mou_sign_page(request: Request, actor: CurrentActor, db: DbSessio
                       form_status(err))
     actor.user.mou_expires_on = signed.expires_on
     program_id = actor.session.program_id if actor.session else actor.program_id
-    return RedirectResponse(sign_in_step(actor.user, program_id, today_local(moment)) or "/?done=mou",
+    return RedirectResponse(sign_in_step(actor.user, program_id, local_date(moment)) or "/?done=mou",
                             status_code=303)
 
 
@@ -202,7 +203,7 @@ async def _sign_agency(request: Request, db, actor, moment, program_id: int, dat
 
 
 def _gatekeeper_rows(actor, moment) -> list[tuple[Program, str]]:
-    today = today_local(moment)
+    today = local_date(moment)
     return [(p, mou_status_on(p.mou_expires_on, today).value) for p in gatekeeper_programs(actor.user)]
 
 

@@ -20,6 +20,7 @@ from api.schema_types import ID_MAX, PageNumber, PerPage, UpdatedSince, as_utc
 from api.updates import bounded_wait, request_key
 from connect.referral_workflows import ensure_referral_workflow, update_referral
 from domain.errors import ValidationFailed
+from domain.montana import LOCAL, local_date
 from domain.referral_form import check_known_fields, check_ready_to_send, clean_reason, clean_text, clean_values
 from domain.referral_permissions import Acting
 from domain.referral_status import (
@@ -38,14 +39,12 @@ from models.db import release_before_wait
 from models.agencies.tables import Program
 from models.agencies.directory import require_accepts_referrals
 from models.referrals.queries import (
-    LOCAL,
     PAGE_SIZE,
     STATUS_OPEN,
     ReferralFilters,
     client_gaps,
     duplicate_message,
     form_fields,
-    local_today,
     member_program_ids,
     require_no_open_referral,
     require_valid_roi,
@@ -117,7 +116,7 @@ class ReferralSteps:
     def __init__(self, request: Request, db: Session, actor: Actor, now: datetime):
         self.request, self.db, self.actor, self.now = request, db, actor, now
         self.who = acting_of(actor)
-        self.today = local_today(now)
+        self.today = local_date(now)
 
     # --- reading ---------------------------------------------------------------------------
 

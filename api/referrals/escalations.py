@@ -12,19 +12,19 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel
 
-from api.deps import Actor, AdminActor, DbSession, Now, today_local, user_mou_current
+from api.deps import Actor, AdminActor, DbSession, Now, user_mou_current
 from api.errors import ApiError, Forbidden, NotFound, failure_answer
 from api.forms import render
 from api.schema_types import Id, LongText, PageNumber
 from domain.errors import DomainError
-from domain.montana import REGIONS
+from domain.montana import REGIONS, local_date
 from models.referrals import escalations as queue
 from models.referrals.queries import programs_named
 from models.referrals.tables import Escalation
 
 
 async def escalation_staff(actor: AdminActor, moment: Now) -> Actor:
-    if not user_mou_current(actor.user, today_local(moment)):
+    if not user_mou_current(actor.user, local_date(moment)):
         raise Forbidden("You must sign the CONNECT User MOU before you can work escalations.",
                         code="user_mou_required", link="/mou")
     return actor

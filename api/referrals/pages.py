@@ -21,13 +21,13 @@ from api.referrals.schemas import actions_for
 from api.schema_types import Id
 from api.updates import key_to_keep
 from domain.errors import DomainError, ValidationFailed
+from domain.montana import LOCAL
 from domain.referral_form import MEDICAL_RECORDS_REMINDER, check_ready_to_send, clean_reason, clean_values, tabs
 from domain.referral_status import SERVICE_STATUSES, ContactMethod, ContactOutcome, ReferralState, ServiceStatus
 from domain.taxonomy import INSURANCE_TYPES, label_of
 from models import audit
 from models.agencies.tables import Program
 from models.referrals.queries import (
-    LOCAL,
     STATUS_OPEN,
     ReferralFilters,
     agency_program_ids,

@@ -16,7 +16,8 @@ from domain.referral_status import (
     ServiceStatus,
     allowed_actions,
 )
-from models.referrals.queries import Page, ReferralCard, sees_client_details
+from models.paging import Page
+from models.referrals.queries import ReferralCard, sees_client_details
 from models.referrals.tables import Referral
 
 
@@ -212,7 +213,7 @@ def detail(who: Acting, r: Referral) -> ReferralOut:
 
 def page_out(page: Page) -> ReferralPage:
     return ReferralPage(items=[ReferralSummary(**summary(r)) for r in page.items], total=page.total,
-                        page=page.number, per_page=page.size, pages=page.pages)
+                        page=page.number, per_page=page.per_page, pages=page.pages)
 
 
 def card_out(card: ReferralCard) -> CardOut:

@@ -13,13 +13,13 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from api.releases import actions as act
-from api.deps import Actor, DbSession, MouActor, Now, SettingsDep, today_local
+from api.deps import Actor, DbSession, MouActor, Now, SettingsDep
 from api.errors import ApiError
 from api.forms import render
 from api.schema_types import Id
 from api.updates import key_to_keep
 from domain.errors import DomainError
-from domain.montana import county_names
+from domain.montana import county_names, local_date
 from domain.phones import format_phone, mask_phone
 from domain.roi import (
     AuthorizerKind,
@@ -84,7 +84,7 @@ def _ids(values: list[str]) -> list[int]:
 
 
 def _choose_context(db: Session, actor: Actor, client: Client, moment: datetime, params, error: str = "") -> dict:
-    today = today_local(moment)
+    today = local_date(moment)
     filters = DirectoryFilters(
         counties=tuple(params.getlist("county")), services=tuple(params.getlist("service")),
         insurance=tuple(params.getlist("insurance")), agency=str(params.get("agency") or ""),
@@ -140,7 +140,7 @@ async def start_rois(client_id: Id, request: Request, actor: MouActor, db: DbSes
 async def client_roi_list(client_id: Id, request: Request, actor: MouActor, db: DbSession, moment: Now):
     client = act.client_for_roi(db, client_id)
     rows = [{"roi": roi, "programs": [p.display_name for p in roi_programs(db, roi)]}
-            for roi in client_rois(db, client_id, actor.program_id, today_local(moment))]
+            for roi in client_rois(db, client_id, actor.program_id, local_date(moment))]
     return render(request, "releases/client_rois.html",
                   {"client": client, "client_label": client_label(client), "rows": rows})
 
@@ -173,7 +173,7 @@ def _complete_form_values(roi: ReleaseOfInformation, client: Client, sees: bool,
 
 def _page_context(request: Request, db: Session, actor: Actor, roi: ReleaseOfInformation, moment: datetime, *,
                   error: str = "", error_field: str | None = None, form: FormData | None = None) -> dict:
-    today = today_local(moment)
+    today = local_date(moment)
     client = db.get(Client, roi.client_id)
     manage = actor.program_id == roi.sending_program_id
     sees = can_see_client(db, actor.program_id, client.id, today)
