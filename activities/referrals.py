@@ -19,11 +19,13 @@ from temporalio.service import RPCError, RPCStatusCode
 from activities.mou import gatekeeper_ids, region_admin_ids
 from models.messages.notices import notify_users
 from connect.settings import Settings
+from domain.business_days import ESCALATION_BUSINESS_DAYS
 from domain.errors import DomainError, InvalidTransition
 from domain.montana import local_date
 from domain.referral_form import check_ready_to_send, clean_reason, clean_values
 from domain.referral_permissions import check_assignee
 from domain.referral_status import ReferralAction, ReferralState, ServiceStatus
+from domain.wording import business_days
 from domain.webhooks import REFERRAL_ACTION_EVENTS, WebhookEvent
 from models import audit
 from models.accounts.tables import User
@@ -298,13 +300,13 @@ class ReferralActivities:
                                     suggestions=suggestions)
             db.add(escalation)
             db.flush()
-        number, name = f"#{referral.id}", program.display_name
-        sender_text = (f"{name} has not acknowledged your referral {number} within five business days. "
+        number, name, wait = f"#{referral.id}", program.display_name, business_days(ESCALATION_BUSINESS_DAYS)
+        sender_text = (f"{name} has not acknowledged your referral {number} within {wait}. "
                        "Escalation staff have been alerted. Consider referring the client elsewhere.")
         names = [p.display_name for p in programs_named(db, suggestions)]
         outbox = notify_users(
             db, set(state_team_ids(db)) | set(region_admin_ids(db, program.region)), kind="referral_escalation",
-            text=f"Referral {number} to {name} has not been acknowledged within five business days.",
+            text=f"Referral {number} to {name} has not been acknowledged within {wait}.",
             link=f"/escalations/{escalation.id}", key=f"{t.idempotency_key}:staff", actor_id=None,
             context={"subject": f"Escalation: referral {number} to {name} is unacknowledged",
                      "suggestions": []}, **self._common())
@@ -315,7 +317,7 @@ class ReferralActivities:
             **self._common())
         outbox += notify_users(
             db, gatekeeper_ids(db, program.id), kind="referral_escalation",
-            text=(f"Referral {number} to {name} has waited five business days without being assigned; "
+            text=(f"Referral {number} to {name} has waited {wait} without being assigned; "
                   "escalation staff have been alerted. Assign it to a provider or decline it."),
             link=f"/referrals/{referral.id}", key=f"{t.idempotency_key}:gatekeepers", actor_id=None,
             context={"subject": f"Referral {number} escalated: please assign it", "suggestions": []},

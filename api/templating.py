@@ -11,7 +11,9 @@ from fastapi.templating import Jinja2Templates
 
 from api.referrals import display as referral_display
 from connect.settings import Settings
+from domain.business_days import ESCALATION_BUSINESS_DAYS
 from domain.montana import LOCAL
+from domain.wording import business_days
 
 API = Path(__file__).parent
 TEMPLATES = [API / "templates", *sorted(API.glob("*/templates"))]
@@ -41,6 +43,8 @@ def make_templates(settings: Settings) -> Jinja2Templates:
     templates.env.globals["site_host"] = site_host
     templates.env.globals["site_is_gov"] = site_host.endswith(".gov")
     referral_display.install(templates.env)
+    # The escalation's wait as pages state it ("five business days"), from the rule itself.
+    templates.env.globals["escalation_wait"] = business_days(ESCALATION_BUSINESS_DAYS)
     templates.env.filters["localtime"] = localtime
     # A form's idempotency key, made when the form is rendered: submitting the same rendered form
     # twice (a double click, a resubmit after a timeout) is one change, as with the API's header.

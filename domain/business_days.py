@@ -27,6 +27,11 @@ from domain.montana import LOCAL
 
 _ONE_DAY = timedelta(days=1)
 
+ESCALATION_BUSINESS_DAYS = 5
+"""A sent referral nobody acknowledged (assigned) in this many business days is escalated to the
+state team (guide Part 5). The workflows' default `TimerPolicy.escalation_business_days`; pages and
+messages state it through `domain.wording.in_words`."""
+
 
 @lru_cache(maxsize=64)
 def _holidays_in(year: int) -> frozenset[date]:
