@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from api.deps import Actor, UserMouActor, admin_actor
-from api.errors import NotFound
 from api.schema_types import Address, Code, Email, Id, Name, Note, Phone, ShortText
 from domain.client_profile import PHONE_LABELS, PHONES_MAX, ClientDetails, ClientForm, PhoneEntry, parse_dob
 from domain.errors import ValidationFailed
@@ -20,10 +19,9 @@ from domain.montana import county_names, local_clock, local_date
 from domain.phones import NO_PHONE, format_phone
 from domain.taxonomy import GENDER_IDENTITIES, MILITARY_SERVICE, RACES, label_of
 from models import audit
-from models.clients.records import ClientView, get_client
+from models.clients.records import ClientView
 from models.clients.search import PER_PAGE as SEARCH_PER_PAGE
 from models.clients.search import NO_SEARCH, SearchHit, SearchPage, changed_clients, search_clients
-from models.clients.tables import Client
 
 # --- reading the form -------------------------------------------------------------------------
 
@@ -237,13 +235,6 @@ def run_search(db: Session, actor: Actor, q: str, dob_text: str, page: int, mome
                         if any(h.visible for h in result.items) else []))
         db.commit()
     return result, dob_error
-
-
-def load_client(db: Session, client_id: int) -> Client:
-    client = get_client(db, client_id)
-    if client is None:
-        raise NotFound("That client")
-    return client
 
 
 # --- JSON shapes ------------------------------------------------------------------------------

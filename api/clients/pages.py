@@ -14,7 +14,6 @@ from api.clients.forms import (
     form_from_details,
     form_from_page,
     label,
-    load_client,
     run_search,
     vocabularies,
 )
@@ -40,6 +39,7 @@ from domain.montana import local_date
 from domain.phones import NO_PHONE, format_phone
 from models.clients.access import can_see_client
 from models.clients.records import (
+    get_client,
     check_identity,
     create_client,
     details_of,
@@ -171,7 +171,7 @@ def _profile_context(db, view, actor: Actor, today: date, **extra) -> dict:
 @router.get("/clients/{client_id}")
 async def profile(request: Request, client_id: Id, actor: MouActor, db: DbSession, moment: Now,
                   created: int = 0, updated: int = 0):
-    client = load_client(db, client_id)
+    client = get_client(db, client_id)
     if client.merged_into_id is not None:
         return RedirectResponse(f"/clients/{client.merged_into_id}?merged_from={client.id}",
                                 status_code=303)
@@ -187,7 +187,7 @@ async def profile(request: Request, client_id: Id, actor: MouActor, db: DbSessio
 @router.post("/clients/{client_id}/identity-check")
 async def identity_check(request: Request, client_id: Id, actor: MouActor, db: DbSession,
                          moment: Now):
-    client = load_client(db, client_id)
+    client = get_client(db, client_id)
     data = await request.form()
     typed = {name: str(data.get(name, "")) for name in ("dob", "phone", "address")}
     view = view_client(db, client, user_id=actor.user.id, program_id=actor.program_id,
@@ -224,7 +224,7 @@ NOT_VISIBLE = ("Your program may not see or edit this client's details: it needs
 
 @router.get("/clients/{client_id}/edit")
 async def edit_form(request: Request, client_id: Id, actor: MouActor, db: DbSession, moment: Now):
-    client = load_client(db, client_id)
+    client = get_client(db, client_id)
     _refuse_merged(client)
     view = view_client(db, client, user_id=actor.user.id, program_id=actor.program_id,
                        today=local_date(moment), purpose="edit")
@@ -238,7 +238,7 @@ async def edit_form(request: Request, client_id: Id, actor: MouActor, db: DbSess
 
 @router.post("/clients/{client_id}/edit")
 async def edit(request: Request, client_id: Id, actor: MouActor, db: DbSession, moment: Now):
-    client = load_client(db, client_id)
+    client = get_client(db, client_id)
     _refuse_merged(client)
     today = local_date(moment)
     if not can_see_client(db, actor.program_id, client.id, today):

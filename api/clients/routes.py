@@ -25,7 +25,6 @@ from api.clients.forms import (
     MergeIn,
     NewClientIn,
     client_json,
-    load_client,
     run_search,
     search_json,
 )
@@ -37,6 +36,7 @@ from domain.errors import InvalidTransition, ValidationFailed
 from domain.montana import local_date
 from models.clients.access import can_see_client
 from models.clients.records import (
+    get_client,
     ClientView,
     check_identity,
     create_client,
@@ -92,7 +92,7 @@ async def create(body: NewClientIn, actor: MouActor, db: DbSession, moment: Now)
             responses=etags.READ)
 async def read(client_id: Id, actor: MouActor, db: DbSession, moment: Now, response: Response):
     """A client your program may see comes with an `ETag`: send it as `If-Match` when you update."""
-    client = load_client(db, client_id)
+    client = get_client(db, client_id)
     view = view_client(db, client, user_id=actor.user.id, program_id=actor.program_id,
                        today=local_date(moment), purpose="api")
     db.commit()
@@ -100,7 +100,7 @@ async def read(client_id: Id, actor: MouActor, db: DbSession, moment: Now, respo
 
 
 def _visible_client(db, client_id: int, actor, moment):
-    client = load_client(db, client_id)
+    client = get_client(db, client_id)
     if client.merged_into_id is not None:
         raise InvalidTransition(
             f"This profile was merged into client {client.merged_into_id}; use that one.",
@@ -132,7 +132,7 @@ async def replace(client_id: Id, body: ClientIn, actor: MouActor, db: DbSession,
 
 @router.get("/{client_id}/history", summary="A client's history of changes")
 async def changes(client_id: Id, actor: MouActor, db: DbSession, moment: Now) -> ClientHistoryOut:
-    client = load_client(db, client_id)
+    client = get_client(db, client_id)
     view = view_client(db, client, user_id=actor.user.id, program_id=actor.program_id,
                        today=local_date(moment), purpose="history")
     db.commit()
@@ -151,7 +151,7 @@ async def identity_check(client_id: Id, body: IdentityCheckIn, actor: MouActor, 
                          moment: Now) -> IdentityMatchOut:
     """Answers only whether the date of birth and the phone or address the client gives match
     the profile (the guide's four points), never what is stored; 5 checks a day per client."""
-    client = load_client(db, client_id)
+    client = get_client(db, client_id)
     claim = parse_identity_claim(body.dob, body.phone, body.address, local_date(moment))
     matched = check_identity(db, client, dob=claim.dob, phone=claim.phone, address=claim.address,
                              user_id=actor.user.id, program_id=actor.program_id, now=moment)
@@ -161,8 +161,8 @@ async def identity_check(client_id: Id, body: IdentityCheckIn, actor: MouActor, 
 
 @router.post("/{client_id}/merge", summary="Merge a duplicate profile into this one (administrators)")
 async def merge(client_id: Id, body: MergeIn, actor: MergeActor, db: DbSession) -> MergeOut:
-    survivor = load_client(db, client_id)
-    duplicate = load_client(db, body.duplicate_id)
+    survivor = get_client(db, client_id)
+    duplicate = get_client(db, body.duplicate_id)
     record = merge_clients(db, survivor, duplicate, user=actor.user, program_id=actor.program_id)
     db.commit()
     return {"survivor_id": survivor.id, "merged_id": duplicate.id, "merge_id": record.id,
@@ -171,7 +171,7 @@ async def merge(client_id: Id, body: MergeIn, actor: MergeActor, db: DbSession) 
 
 @router.post("/{client_id}/unmerge", summary="Undo the merge of this profile (administrators)")
 async def unmerge(client_id: Id, actor: MergeActor, db: DbSession) -> UnmergeOut:
-    duplicate = load_client(db, client_id)
+    duplicate = get_client(db, client_id)
     survivor_id = duplicate.merged_into_id
     record = unmerge_client(db, duplicate, user=actor.user, program_id=actor.program_id)
     db.commit()

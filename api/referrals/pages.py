@@ -16,7 +16,7 @@ from temporalio.client import WorkflowUpdateFailedError
 
 from api.errors import ApiError, NotFound, failure_answer
 from api.forms import render
-from api.referrals.actions import Filters, ReferralSteps, Steps, find_client, find_program, montana_time
+from api.referrals.actions import Filters, ReferralSteps, Steps, find_program, montana_time
 from api.referrals.schemas import actions_for
 from api.schema_types import Id
 from api.updates import key_to_keep
@@ -26,6 +26,7 @@ from domain.referral_form import MEDICAL_RECORDS_REMINDER, check_ready_to_send, 
 from domain.referral_status import SERVICE_STATUSES, ContactMethod, ContactOutcome, ReferralState, ServiceStatus
 from domain.taxonomy import INSURANCE_TYPES, label_of
 from models import audit
+from models.clients.records import kept_client
 from models.agencies.tables import Program
 from models.referrals.queries import (
     STATUS_OPEN,
@@ -39,7 +40,6 @@ from models.referrals.queries import (
     partner_programs,
     referral_cards,
     require_valid_roi,
-    sees_client_details,
     sent_referrals,
     staff_of,
     status_choices,
@@ -88,7 +88,7 @@ def _see_other(url: str) -> RedirectResponse:
 @router.get("/clients/{client_id:int}/referrals")
 async def chart(client_id: Id, request: Request, steps: Steps, done: str = ""):
     db = steps.db
-    client = find_client(db, client_id)
+    client = kept_client(db, client_id)
     cards = referral_cards(db, client.id, steps.who, steps.today)
     referrals = client_referrals(db, steps.who, client.id)
     if not cards and not referrals and client.created_by_program_id != steps.who.program_id:
@@ -130,7 +130,7 @@ def _ready(client, program: Program, form: ReferralForm, insured: bool) -> None:
 
 @router.get("/clients/{client_id:int}/referrals/new")
 async def new_form(client_id: Id, program_id: Id, request: Request, steps: Steps):
-    client, program = find_client(steps.db, client_id), find_program(steps.db, program_id)
+    client, program = kept_client(steps.db, client_id), find_program(steps.db, program_id)
     require_valid_roi(steps.db, client_id=client.id, sending_program_id=steps.who.program_id,
                       receiving_program_id=program.id, today=steps.today)
     return _render_form(request, steps, client, program, ReferralForm())
@@ -139,7 +139,7 @@ async def new_form(client_id: Id, program_id: Id, request: Request, steps: Steps
 @router.post("/clients/{client_id:int}/referrals/new")
 async def create(client_id: Id, request: Request, steps: Steps):
     form = await request.form()
-    client = find_client(steps.db, client_id)
+    client = kept_client(steps.db, client_id)
     program = find_program(steps.db, int(form.get("program_id") or 0))
     data, insured, action = _form_input(form)
     try:
@@ -216,7 +216,7 @@ def _render_detail(request: Request, steps: ReferralSteps, referral: Referral, *
                    error_action: str | None = None, message: str = "", status: int = 200,
                    kept_key: str = ""):
     who = steps.who
-    full = sees_client_details(who, referral)
+    full = steps.sees_client(referral)
     if full:
         steps.record_client_view(referral, f"referral:{referral.id}")
     now_local = steps.now.astimezone(LOCAL).strftime("%Y-%m-%dT%H:%M")

@@ -42,6 +42,7 @@ from domain.roi import (
 )
 from domain.sms_code import normalize_sms_code
 from models import audit
+from models.clients.records import kept_client
 from models.clients.access import can_see_client
 from models.clients.contact import (
     ContactChanges,
@@ -97,13 +98,6 @@ def timer_policy(request: Request) -> TimerPolicy:
 def roi_actor(actor: Actor) -> RoiActor:
     assert actor.program_id is not None  # MouActor guarantees a program
     return RoiActor(actor.user.id, actor.program_id)
-
-
-def client_for_roi(db: Session, client_id: int) -> Client:
-    client = db.get(Client, client_id)
-    if client is None:
-        raise NotFound("That client was not found.")
-    return client
 
 
 def roi_for(db: Session, roi_id: int, actor: Actor, moment: datetime, *, manage: bool = False) -> ReleaseOfInformation:
@@ -206,7 +200,7 @@ async def complete_roi(request: Request, db: Session, actor: Actor, roi: Release
     Everything is checked before anything is written; the client's changes are saved only once
     the workflow accepted the ROI's details.
     """
-    client = client_for_roi(db, roi.client_id)
+    client = kept_client(db, roi.client_id)
     check_information_types(data.information_types, data.sensitive_consent)
     check_purpose(data.purpose)
     kind = AuthorizerKind(data.authorizer_kind) if data.authorizer_kind in set(AuthorizerKind) else None
@@ -262,7 +256,7 @@ async def start_sms(request: Request, db: Session, actor: Actor, roi: ReleaseOfI
     file chosen by its id, or, if neither is given, to the client's mobile on file.
 
     Only a program that sees the client may type a number (``check_sms_recipient``)."""
-    client = client_for_roi(db, roi.client_id)
+    client = kept_client(db, roi.client_id)
     check_signable(RoiState(roi.state), bool(roi.text_sha256))
     typed = bool(phone_text and phone_text.strip())
     check_sms_recipient(can_see_client(db, actor.program_id, client.id, local_date(moment)), typed,

@@ -30,6 +30,7 @@ from domain.roi import (
     signature_methods_for,
 )
 from domain.taxonomy import INSURANCE_TYPES, SERVICES
+from models.clients.records import kept_client
 from models.clients.access import can_see_client
 from models.clients.contact import ContactChanges, client_mobile, textable_phones
 from models.clients.tables import Client
@@ -113,13 +114,13 @@ def _choose_context(db: Session, actor: Actor, client: Client, moment: datetime,
 
 @router.get("/clients/{client_id}/roi/new")
 async def choose_programs(client_id: Id, request: Request, actor: MouActor, db: DbSession, moment: Now):
-    client = act.client_for_roi(db, client_id)
+    client = kept_client(db, client_id)
     return render(request, "releases/new.html", _choose_context(db, actor, client, moment, request.query_params))
 
 
 @router.post("/clients/{client_id}/roi")
 async def start_rois(client_id: Id, request: Request, actor: MouActor, db: DbSession, moment: Now):
-    client = act.client_for_roi(db, client_id)
+    client = kept_client(db, client_id)
     form = await request.form()
     if form.get("action") != "next":  # Enter in a filter, or no JavaScript: search again
         return render(request, "releases/new.html", _choose_context(db, actor, client, moment, form))
@@ -138,7 +139,7 @@ async def start_rois(client_id: Id, request: Request, actor: MouActor, db: DbSes
 
 @router.get("/clients/{client_id}/roi")
 async def client_roi_list(client_id: Id, request: Request, actor: MouActor, db: DbSession, moment: Now):
-    client = act.client_for_roi(db, client_id)
+    client = kept_client(db, client_id)
     rows = [{"roi": roi, "programs": [p.display_name for p in roi_programs(db, roi)]}
             for roi in client_rois(db, client_id, actor.program_id, local_date(moment))]
     return render(request, "releases/client_rois.html",

@@ -33,6 +33,7 @@ from api.schema_types import (
 from domain.montana import local_date
 from domain.phones import mask_phone
 from domain.roi import InformationType, RoiState, SignatureMethod
+from models.clients.records import kept_client
 from models.clients.contact import ContactChanges, textable_phones
 from models.clients.tables import Client
 from models.agencies.directory import DirectoryFilters, search_directory
@@ -257,7 +258,7 @@ async def list_rois(actor: MouActor, db: DbSession, moment: Now, client_id: Id) 
 
 @router.post("", status_code=201, summary="Start new ROI(s) for a client")
 async def create(body: StartRoisIn, request: Request, actor: MouActor, db: DbSession, moment: Now) -> StartedRois:
-    client = act.client_for_roi(db, body.client_id)
+    client = kept_client(db, body.client_id)
     rows = await act.start_rois(request, db, actor, client, body.program_ids, body.one_per_program, moment)
     return {"rois": [roi_json(db, roi, actor, moment) for roi in rows]}
 

@@ -261,12 +261,6 @@ def visible_referral(db: Session, who: Acting, referral_id: int) -> Referral | N
     return db.scalar(select(Referral).where(Referral.id == referral_id, visible_to(db, who)))
 
 
-def sees_client_details(who: Acting, referral: Referral) -> bool:
-    """Full client details go to the two programs of the referral (the receiving one once sent)."""
-    return who.program_id == referral.sending_program_id or (
-        who.program_id == referral.receiving_program_id and referral.sent_at is not None)
-
-
 # --- Lists: Agency -> Referrals (incoming) and Sent Referrals (Part 5, Part 7) -----------------
 
 STATUS_OPEN = "open"
