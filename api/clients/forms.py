@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, create_model
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
@@ -19,6 +19,7 @@ from domain.montana import county_names, local_clock, local_date
 from domain.phones import NO_PHONE, format_phone
 from domain.taxonomy import GENDER_IDENTITIES, MILITARY_SERVICE, RACES, label_of
 from models import audit
+from models.clients.contact import CONTACT_FIELDS
 from models.clients.records import ClientView
 from models.clients.search import PER_PAGE as SEARCH_PER_PAGE
 from models.clients.search import NO_SEARCH, SearchHit, SearchPage, changed_clients, search_clients
@@ -94,6 +95,21 @@ class ClientIn(BaseModel):
         data = self.model_dump(exclude={"phones", "races", "acknowledge_near_matches"})
         return ClientForm(**data, races=tuple(self.races),
                           phones=tuple(PhoneEntry(p.number, p.label) for p in self.phones))
+
+
+def _as_optional(model: type[BaseModel], name: str) -> tuple[Any, Any]:
+    """A field of ``model`` with its type and limits, optional: None leaves the value as it is."""
+    info = model.model_fields[name]
+    return Annotated[info.annotation, *info.metadata] | None, Field(None, description=info.description)
+
+
+ContactIn = create_model(
+    "ContactIn",
+    __doc__="Changes to the client's contact details; a field left out (or null) stays as it is.",
+    **{name: _as_optional(PhoneIn, "number") if name == "mobile_phone" else _as_optional(ClientIn, name)
+       for name in CONTACT_FIELDS},
+)
+"""The contact fields of `models.clients.contact.ContactChanges`, typed as the profile types them."""
 
 
 class NewClientIn(ClientIn):

@@ -32,7 +32,7 @@ from domain.roi import (
 from domain.taxonomy import INSURANCE_TYPES, SERVICES
 from models.clients.records import kept_client
 from models.clients.access import can_see_client
-from models.clients.contact import ContactChanges, client_mobile, textable_phones
+from models.clients.contact import CONTACT_FIELDS, ContactChanges, client_mobile, textable_phones
 from models.clients.tables import Client
 from models.agencies.directory import DirectoryFilters, directory_programs_by_id, search_directory
 from models.releases.queries import (
@@ -258,7 +258,7 @@ async def _act(request: Request, db: Session, actor: Actor, roi_id: int, moment:
 
 
 def _contact_changes(form: FormData) -> ContactChanges | None:
-    present = {k: str(form.get(k)) for k in ("mobile_phone", "email", "address", "city", "county", "zip") if k in form}
+    present = {k: str(form.get(k)) for k in CONTACT_FIELDS if k in form}
     if "mobile_phone" in present and not present["mobile_phone"].strip():
         del present["mobile_phone"]
     return ContactChanges(**present) if present else None

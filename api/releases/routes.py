@@ -13,11 +13,10 @@ from sqlalchemy.orm import Session
 
 from api.releases import actions as act
 from api.deps import Actor, DbSession, MouActor, Now, SettingsDep
+from api.clients.forms import ContactIn
 from api.schema_types import (
-    Address,
     Code,
     CountyName,
-    Email,
     Id,
     Ids,
     InsuranceCode,
@@ -53,15 +52,6 @@ class StartRoisIn(BaseModel):
 
 class ProgramsIn(BaseModel):
     program_ids: Ids
-
-
-class ContactIn(BaseModel):
-    mobile_phone: Phone | None = None
-    email: Email | None = None
-    address: Address | None = None
-    city: Name | None = None
-    county: Code | None = None
-    zip: Code | None = None
 
 
 class CompleteIn(BaseModel):
