@@ -9,9 +9,9 @@ from typing import Annotated, Any
 from fastapi import Depends
 from pydantic import BaseModel, Field, create_model
 from sqlalchemy.orm import Session
-from starlette.datastructures import FormData
 
 from api.deps import Actor, UserMouActor, admin_actor
+from api.forms import PostedForm
 from api.schema_types import Address, Code, Email, Id, Name, Note, Phone, ShortText
 from domain.client_profile import PHONE_LABELS, PHONES_MAX, ClientDetails, ClientForm, PhoneEntry, parse_dob
 from domain.errors import ValidationFailed
@@ -27,29 +27,26 @@ from models.clients.search import NO_SEARCH, SearchHit, SearchPage, changed_clie
 # --- reading the form -------------------------------------------------------------------------
 
 
-def form_from_page(data: FormData) -> ClientForm:
+def form_from_page(data: PostedForm) -> ClientForm:
     """The profile form as posted by the two-page form (repeated phone rows, race checkboxes)."""
-    numbers = data.getlist("phone_number")
-    labels = data.getlist("phone_label")
-    phones = tuple(
-        PhoneEntry(str(number), str(labels[i]) if i < len(labels) else "mobile")
-        for i, number in enumerate(numbers)
-    )
+    labels = data.texts("phone_label")
+    phones = tuple(PhoneEntry(number, labels[i] if i < len(labels) else "mobile")
+                   for i, number in enumerate(data.texts("phone_number")))
     return ClientForm(
-        first_name=str(data.get("first_name", "")),
-        last_name=str(data.get("last_name", "")),
-        dob=str(data.get("dob", "")),
-        gender_identity=str(data.get("gender_identity", "")),
-        races=tuple(str(r) for r in data.getlist("races")),
-        military_service=str(data.get("military_service", "")),
-        no_fixed_address=bool(data.get("no_fixed_address")),
-        address=str(data.get("address", "")),
-        city=str(data.get("city", "")),
-        county=str(data.get("county", "")),
-        zip=str(data.get("zip", "")),
+        first_name=data.text("first_name"),
+        last_name=data.text("last_name"),
+        dob=data.text("dob"),
+        gender_identity=data.text("gender_identity"),
+        races=tuple(data.texts("races")),
+        military_service=data.text("military_service"),
+        no_fixed_address=data.ticked("no_fixed_address"),
+        address=data.text("address"),
+        city=data.text("city"),
+        county=data.text("county"),
+        zip=data.text("zip"),
         phones=phones,
-        best_way_to_reach=str(data.get("best_way_to_reach", "")),
-        email=str(data.get("email", "")),
+        best_way_to_reach=data.text("best_way_to_reach"),
+        email=data.text("email"),
     )
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from api.clients.forms import MergeActor, label, vocabularies
 from api.deps import Actor, DbSession
-from api.forms import render
+from api.forms import posted_form, render
 from api.schema_types import Id
 from domain.errors import DomainError
 from domain.matching import match, parse_name_query
@@ -115,11 +115,11 @@ async def merge_page(request: Request, actor: MergeActor, db: DbSession, survivo
 
 @router.post("/admin/clients/merge")
 async def merge(request: Request, actor: MergeActor, db: DbSession):
-    data = await request.form()
-    survivor_id, duplicate_id = str(data.get("survivor_id", "")), str(data.get("duplicate_id", ""))
+    data = await posted_form(request)
+    survivor_id, duplicate_id = data.text("survivor_id"), data.text("duplicate_id")
     if not (survivor_id.isdigit() and duplicate_id.isdigit()):
         return _page(request, db, actor, error="Enter the numbers of both profiles.", status=422)
-    if not data.get("confirm"):
+    if not data.ticked("confirm"):
         return _page(request, db, actor, survivor_id=survivor_id, duplicate_id=duplicate_id,
                      error="Tick the box to confirm that both profiles are the same person.",
                      status=422)

@@ -19,7 +19,7 @@ from api.clients.forms import (
 )
 from api.deps import Actor, DbSession, MouActor, Now
 from api.errors import Forbidden
-from api.forms import render
+from api.forms import posted_form, render
 from api.referrals.actions import acting_of
 from api.schema_types import Id
 from domain.client_profile import (
@@ -130,13 +130,13 @@ async def new_form(request: Request, actor: MouActor, moment: Now, first_name: s
 
 @router.post("/clients/new")
 async def create(request: Request, actor: MouActor, db: DbSession, moment: Now):
-    data = await request.form()
+    data = await posted_form(request)
     form = form_from_page(data)
     today = local_date(moment)
     try:
         details = validate_client(form, today)
         client = create_client(db, details, user_id=actor.user.id, program_id=actor.program_id, now=moment,
-                               today=today, acknowledge_near_matches=bool(data.get("acknowledge_near_matches")))
+                               today=today, acknowledge_near_matches=data.ticked("acknowledge_near_matches"))
     except FieldErrors as exc:
         return render(request, "clients/form.html",
                       _form_context(form, today, errors=exc.errors), 422)
@@ -188,8 +188,8 @@ async def profile(request: Request, client_id: Id, actor: MouActor, db: DbSessio
 async def identity_check(request: Request, client_id: Id, actor: MouActor, db: DbSession,
                          moment: Now):
     client = get_client(db, client_id)
-    data = await request.form()
-    typed = {name: str(data.get(name, "")) for name in ("dob", "phone", "address")}
+    data = await posted_form(request)
+    typed = {name: data.text(name) for name in ("dob", "phone", "address")}
     view = view_client(db, client, user_id=actor.user.id, program_id=actor.program_id,
                        today=local_date(moment), purpose="identity_check")
     status, outcome, errors = 200, None, {}
@@ -243,7 +243,7 @@ async def edit(request: Request, client_id: Id, actor: MouActor, db: DbSession, 
     today = local_date(moment)
     if not can_see_client(db, actor.program_id, client.id, today):
         raise Forbidden(NOT_VISIBLE, code="client_not_visible")
-    form = form_from_page(await request.form())
+    form = form_from_page(await posted_form(request))
     try:
         details = validate_client(form, today)
         update_client(db, client, details, user_id=actor.user.id, program_id=actor.program_id, now=moment,

@@ -149,7 +149,7 @@ async def user_mou_sign_page(request: Request, actor: CurrentActor, db: DbSessio
     except FormFailure as err:
         return render(request, "mous/user_mou.html", {**_user_context(db, actor, moment), "values": values,
                                             "errors": form_errors(err),
-                                            "kept_key": key_to_keep(await request.form(), form_status(err))},
+                                            "kept_key": key_to_keep(values, form_status(err))},
                       form_status(err))
     actor.user.mou_expires_on = signed.expires_on
     program_id = actor.session.program_id if actor.session else actor.program_id
@@ -237,7 +237,7 @@ async def agency_mou_sign_page(request: Request, program_id: Id, actor: UserMouA
         program = _gatekeeper_program(db, actor, program_id)  # a non-gatekeeper gets the 403 page
         return render(request, "mous/agency_mou.html", {**_agency_context(db, program, moment),
                                                    "values": values, "errors": form_errors(err),
-                                                   "kept_key": key_to_keep(await request.form(), form_status(err))},
+                                                   "kept_key": key_to_keep(values, form_status(err))},
                       form_status(err))
     return RedirectResponse(f"/agency/mou/{program_id}?done=signed", status_code=303)
 

@@ -15,7 +15,7 @@ from fastapi.responses import RedirectResponse
 from temporalio.client import WorkflowUpdateFailedError
 
 from api.errors import ApiError, NotFound, failure_answer
-from api.forms import render
+from api.forms import PostedForm, posted_form, render
 from api.referrals.actions import Filters, ReferralSteps, Steps, find_program, montana_time
 from api.referrals.schemas import actions_for
 from api.schema_types import Id
@@ -97,10 +97,9 @@ async def chart(client_id: Id, request: Request, steps: Steps, done: str = ""):
                                                     "message": DONE.get(done, "")})
 
 
-def _form_input(form) -> tuple[ReferralForm, bool, str]:
-    fields = {key[len("field."):]: str(value) for key, value in form.multi_items() if key.startswith("field.")}
-    return (ReferralForm(str(form.get("reason", "")), fields), form.get("insurance_confirmed") == "yes",
-            str(form.get("action", "save")))
+def _form_input(form: PostedForm) -> tuple[ReferralForm, bool, str]:
+    return (ReferralForm(form.text("reason"), form.prefixed("field.")), form.text("insurance_confirmed") == "yes",
+            form.text("action") or "save")
 
 
 def _render_form(request: Request, steps: ReferralSteps, client, program: Program, form: ReferralForm, *,
@@ -138,9 +137,9 @@ async def new_form(client_id: Id, program_id: Id, request: Request, steps: Steps
 
 @router.post("/clients/{client_id:int}/referrals/new")
 async def create(client_id: Id, request: Request, steps: Steps):
-    form = await request.form()
+    form = await posted_form(request)
     client = kept_client(steps.db, client_id)
-    program = find_program(steps.db, int(form.get("program_id") or 0))
+    program = find_program(steps.db, form.number("program_id", "Choose the program to refer the client to."))
     data, insured, action = _form_input(form)
     try:
         if action == "send":
@@ -161,8 +160,7 @@ def _form_failure(request, steps, client, program, data, exc, referral=None):
 @router.post("/referrals/{referral_id:int}/form")
 async def save_or_send(referral_id: Id, request: Request, steps: Steps):
     referral = steps.get(referral_id)
-    form = await request.form()
-    data, insured, action = _form_input(form)
+    data, insured, action = _form_input(await posted_form(request))
     try:
         if action == "send":
             _ready(referral.client, referral.receiving_program, data, insured)
@@ -256,8 +254,8 @@ def _provider_id(value: str) -> int:
 @router.post("/referrals/{referral_id:int}/{verb}")
 async def act(referral_id: Id, verb: str, request: Request, steps: Steps):
     referral = steps.get(referral_id)
-    form = await request.form()
-    text = lambda name: str(form.get(name, ""))  # noqa: E731
+    form = await posted_form(request)
+    text = form.text
     steps_by_verb = {
         "assign": lambda: steps.assign(referral, _provider_id(text("provider_id"))),
         "reassign": lambda: steps.assign(referral, _provider_id(text("provider_id")), reassign=True),
