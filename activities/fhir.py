@@ -118,7 +118,7 @@ class FhirSubscriptionActivities:
         from api.fhir import mapping
         from api.fhir.resources import RESOURCES, Reader
         from api.fhir.search import parse_search
-        from models.referrals.queries import local_today
+        from domain.montana import local_date
 
         with self._db() as db:
             sub = db.get(FhirSubscription, subscription_id)
@@ -127,7 +127,7 @@ class FhirSubscriptionActivities:
             client = sub.client
             actor = Actor(client.user, client.program, Membership(user_id=client.user_id, program_id=client.program_id,
                                                                   is_gatekeeper=True, is_provider=False), client=client)
-            reader = Reader(db, actor, local_today(utcnow()), mapping.Systems(self._base))
+            reader = Reader(db, actor, local_date(utcnow()), mapping.Systems(self._base))
             spec = RESOURCES[sub.topic]
             search = parse_search(parse_qsl(sub.filter), spec.all_params(reader.systems), sub.topic)
             updated = spec.updated()

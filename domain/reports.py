@@ -10,11 +10,11 @@ so "aggregate" views for administrators and the state team are the same tables o
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from domain.business_days import LOCAL
 from domain.errors import ValidationFailed
+from domain.montana import local_midnight
 from domain.referral_status import ReferralState, ServiceStatus
 from domain.taxonomy import NO_INSURANCE_NEEDED
 
@@ -198,6 +198,6 @@ def period_from_dates(first: date | None, last: date | None, *, today: date | No
                                code="bad_period")
 
     def midnight(d: date | None) -> datetime | None:
-        return None if d is None else datetime.combine(d, time(0), tzinfo=LOCAL)
+        return None if d is None else local_midnight(d)
 
     return Period(midnight(first), midnight(last + timedelta(days=1)) if last else None, first, last)

@@ -23,7 +23,8 @@ from fastapi import Request, UploadFile
 from fhir_core.fhirabstractmodel import FHIRAbstractModel
 from sqlalchemy.orm import Session
 
-from api.deps import Actor, today_local
+from api.deps import Actor
+from domain.montana import local_date
 from api.errors import ApiError
 from api.fhir import mapping
 from api.fhir.models import NotR4, build, parse, to_json
@@ -149,7 +150,7 @@ _PATIENT_PATH = {"first_name": "Patient.name.given", "last_name": "Patient.name.
 
 def match_or_create_client(db: Session, actor: Actor, patient: FHIRAbstractModel, moment) -> tuple[Client, bool]:
     """The client the Patient is: created, or the one existing client it exactly matches."""
-    today = today_local(moment)
+    today = local_date(moment)
     try:
         details = validate_client(client_form(patient), today)
     except FieldErrors as exc:

@@ -190,9 +190,10 @@ def _sr_params(systems: mapping.Systems) -> dict[str, Param]:
 
 
 def _sees_details(reader: Reader, referral: Referral) -> bool:
-    from models.referrals.queries import sees_client_details
+    # The one rule of who may see a client, as the referral pages and the JSON API ask it.
+    from models.clients.access import can_see_client
 
-    return sees_client_details(reader.who, referral)
+    return can_see_client(reader.db, reader.program_id, referral.client_id, reader.today)
 
 
 def _service_request(reader: Reader, referral: Referral) -> FHIRAbstractModel:

@@ -14,7 +14,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import func, select
 
-from api.deps import Actor, DbSession, Now, SettingsDep, today_local
+from api.deps import Actor, DbSession, Now, SettingsDep
+from domain.montana import local_date
 from api.errors import ApiError, NotFound
 from api.fhir import mapping
 from api.fhir.capability import capability_statement
@@ -53,7 +54,7 @@ async def metadata(settings: SettingsDep) -> JSONResponse:
 
 
 def _reader(db, actor, moment, settings) -> Reader:
-    return Reader(db, actor, today_local(moment), systems_of(settings))
+    return Reader(db, actor, local_date(moment), systems_of(settings))
 
 
 def _audit_views(reader: Reader, spec: ResourceType, rows: list, via: str) -> None:

@@ -16,7 +16,7 @@ from datetime import datetime
 
 from api.deps import Actor, AdminActor, DbSession, Now, Scope
 from api.errors import NotFound
-from api.forms import FormFailure, form_errors, form_status, render
+from api.forms import FormFailure, form_errors, form_status, posted_form, render
 from api.admin.agencies import _program  # the program, if the administrator manages it
 from domain.accounts import AdminScope
 from domain.api_clients import READ, SCOPES
@@ -132,9 +132,8 @@ async def clients_page(request: Request, scope: Scope, db: DbSession, moment: No
 
 @router.post("/admin/api-clients", include_in_schema=False)
 async def register_page(request: Request, actor: AdminActor, scope: Scope, db: DbSession, moment: Now):
-    form = await request.form()
-    values = {"name": form.get("name", ""), "program_id": form.get("program_id", ""),
-              "scopes": form.getlist("scopes")}
+    form = await posted_form(request)
+    values = {"name": form.text("name"), "program_id": form.text("program_id"), "scopes": form.texts("scopes")}
     try:
         data = ApiClientIn(name=values["name"], program_id=values["program_id"] or None, scopes=values["scopes"])
         client, secret = _register(db, actor, scope, moment, data)
