@@ -1,7 +1,7 @@
 """The database side of the referral workflow: each change written to the projection with its
 audit event and its notifications in one transaction, idempotent on the update id.
 
-Who is told what follows DOMAIN.md ("Who is told what"). Emails and bell entries name the
+Who is told what follows docs/rules.md ("Who is told what"). Emails and bell entries name the
 referral by number and the programs by name, never the client: an email is not a safe place for
 client data, and the link leads to CONNECT, where access is checked.
 """

@@ -1,6 +1,6 @@
 """The reports of Part 8 of the guide: which exist, who may open which, and over what scope.
 
-One table (``REPORTS``) says who sees each report (DOMAIN.md, "People and what they may do"):
+One table (``REPORTS``) says who sees each report (docs/rules.md, "People and what they may do"):
 providers see the Blank ROI and the Agencies Report only; gatekeepers every report, for their own
 agency; designated administrators the referral reports for the programs of their regions; the state
 team statewide. Report rows carry no client data (referral ids, programs, statuses and times only),

@@ -1,6 +1,6 @@
 """Every duration the workflows wait for, in one object passed in their input.
 
-Production uses the defaults (the guide's and DOMAIN.md's figures); tests pass shorter ones.
+Production uses the defaults (the guide's figures, as docs/rules.md states them); tests pass shorter ones.
 Seconds as integers keep the payloads plain JSON.
 """
 
