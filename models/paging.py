@@ -68,8 +68,9 @@ def matches_text(text: str, *columns) -> ColumnElement[bool] | None:
     words = [w for w in (text or "").split() if w]
     if not words:
         return None
-    return and_(*(or_(*(c.ilike(f"%{_escape(w)}%", escape="\\") for c in columns)) for w in words))
+    return and_(*(or_(*(c.ilike(f"%{escape_like(w)}%", escape="\\") for c in columns)) for w in words))
 
 
-def _escape(word: str) -> str:
+def escape_like(word: str) -> str:
+    """The word for a LIKE pattern escaped with a backslash: its %, _ and backslashes match themselves."""
     return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

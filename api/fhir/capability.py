@@ -8,9 +8,10 @@ from datetime import datetime
 
 from fhir_core.fhirabstractmodel import FHIRAbstractModel
 
-from api.fhir.models import FHIR_VERSION, build
-from api.fhir.resources import RESOURCES
 from api.fhir.mapping import SDOHCC, Systems
+from api.fhir.models import FHIR_VERSION, build
+from api.fhir.notifications import BACKPORT, TOPICS
+from api.fhir.resources import RESOURCES
 
 SOFTWARE_VERSION = "0.1.0"
 COORDINATION_PLATFORM = f"{SDOHCC}/CapabilityStatement/SDOHCC-CoordinationPlatform|3.0.0"
@@ -38,7 +39,6 @@ def capability_statement(systems: Systems, published: datetime,
         if spec.includes:
             entry["searchInclude"] = list(spec.includes)  # the include names
         resources.append(entry)
-    from api.fhir.notifications import BACKPORT, TOPICS
 
     resources.append({
         "type": "Subscription",

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import AdminActor, DbSession, Now, Scope, SettingsDep
 from api.fhir.smart import ALGORITHMS, SCOPE_TYPES, TOKEN_PATH
-from api.integrations.api_clients import _audit, _client
+from api.integrations.api_clients import api_client_in_scope, audit_api_client
 from api.schema_types import Id
 from domain.errors import ValidationFailed
 from domain.smart_scopes import clean_scopes
@@ -77,13 +77,13 @@ def check_jwks(jwks: dict) -> list[str]:
 @router.put("/api/v1/admin/api-clients/{client_pk}/smart", summary="Register an API client's keys and SMART scopes")
 async def register_smart(client_pk: Id, body: SmartIn, actor: AdminActor, scope: Scope, db: DbSession,
                          moment: Now, settings: SettingsDep) -> SmartOut:
-    client = _client(db, scope, client_pk)
+    client = api_client_in_scope(db, scope, client_pk)
     if client.revoked_at is not None:
         raise ValidationFailed("That API client was revoked; register a new one.", code="client_revoked")
     kids = check_jwks(body.jwks)
     scopes = clean_scopes(body.scopes, SCOPE_TYPES)
     registration = register_keys(db, client, jwks=body.jwks, scopes=scopes, by=actor.user.id, now=moment)
-    _audit(db, actor, client, "smart_registered", scopes=scopes, key_ids=kids)
+    audit_api_client(db, actor, client, "smart_registered", scopes=scopes, key_ids=kids)
     db.commit()
     return SmartOut(client_id=client.client_id, token_endpoint=settings.public_url.rstrip("/") + TOKEN_PATH,
                     scopes=registration.scopes, key_ids=kids, registered_at=registration.registered_at)

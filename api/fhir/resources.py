@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from fhir_core.fhirabstractmodel import FHIRAbstractModel
-from sqlalchemy import ColumnElement, Select, select, true
+from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from api.deps import Actor
@@ -20,6 +20,7 @@ from api.fhir.search import (
     Param,
     Value,
     date_condition,
+    date_range,
     id_match,
     int_id,
     missing,
@@ -27,13 +28,16 @@ from api.fhir.search import (
     token,
     token_pair,
 )
+from api.referrals.actions import acting_of
 from domain.referral_permissions import Acting
 from domain.referral_status import ReferralState
 from models import audit
+from models.agencies.tables import Agency, Program
+from models.clients.access import can_see_client
 from models.clients.access import visible_to as clients_visible_to
 from models.clients.tables import Client
 from models.fhir.queries import rois_visible_to, shared_information_types
-from models.agencies.tables import Agency, Program
+from models.paging import escape_like
 from models.referrals.queries import visible_to as referrals_visible_to
 from models.referrals.tables import Referral
 from models.releases.queries import roi_programs, roi_text_for
@@ -51,8 +55,6 @@ class Reader:
 
     @property
     def who(self) -> Acting:
-        from api.referrals.actions import acting_of
-
         return acting_of(self.actor)
 
     @property
@@ -117,8 +119,6 @@ def _definition(kind: str, name: str) -> str:
 
 
 def _task_status(value: Value) -> ColumnElement[bool]:
-    from sqlalchemy import and_, or_
-
     code = token(value, "http://hl7.org/fhir/task-status")
     keys = mapping.keys_with_task_status(code)
     states = [k.value for k in keys if isinstance(k, ReferralState)]
@@ -130,8 +130,6 @@ def _task_status(value: Value) -> ColumnElement[bool]:
 
 
 def _task_code(value: Value) -> ColumnElement[bool]:
-    from sqlalchemy import false
-
     return true() if token(value, mapping.TASK_CODE) == "fulfill" else false()
 
 
@@ -191,7 +189,6 @@ def _sr_params(systems: mapping.Systems) -> dict[str, Param]:
 
 def _sees_details(reader: Reader, referral: Referral) -> bool:
     # The one rule of who may see a client, as the referral pages and the JSON API ask it.
-    from models.clients.access import can_see_client
 
     return can_see_client(reader.db, reader.program_id, referral.client_id, reader.today)
 
@@ -210,8 +207,6 @@ def _service_request_client(reader: Reader, referral: Referral) -> int | None:
 
 
 def _services_visible(reader: Reader) -> ColumnElement[bool]:
-    from sqlalchemy import and_, or_
-
     # Only the two programs of the referral see what the client received (as they see the client).
     return and_(referrals_visible_to(reader.db, reader.who), Referral.enrolled_at.is_not(None), or_(
         Referral.sending_program_id == reader.program_id,
@@ -224,8 +219,6 @@ def _patient_param(systems: mapping.Systems) -> dict[str, Param]:
 
 
 def _observation_id(text: str) -> ColumnElement[bool]:
-    from sqlalchemy import false
-
     return id_match(Referral.id, text.removeprefix("enrollment-")) if text.startswith("enrollment-") else false()
 
 
@@ -242,15 +235,11 @@ def _patient(reader: Reader, client: Client) -> FHIRAbstractModel:
 
 
 def _string(column) -> Callable[[Value], ColumnElement[bool]]:
-    from models.paging import _escape
-
-    return lambda v: column.ilike(_escape(v.text) + "%", escape="\\")  # FHIR string: starts with, any case
+    return lambda v: column.ilike(escape_like(v.text) + "%", escape="\\")  # FHIR string: starts with, any case
 
 
 def _patient_identifier(system_of_clients: str):
     def condition(value: Value) -> ColumnElement[bool]:
-        from sqlalchemy import false
-
         system, code = token_pair(value)
         if system is not None and system != system_of_clients:
             return false()
@@ -259,8 +248,6 @@ def _patient_identifier(system_of_clients: str):
 
 
 def _patient_params(systems: mapping.Systems) -> dict[str, Param]:
-    from sqlalchemy import or_
-
     d = lambda name: _definition("Patient", name)  # noqa: E731
     return {
         "identifier": Param("identifier", "token", d("identifier"), _patient_identifier(systems.identifier("client")),
@@ -278,11 +265,8 @@ def _patient_params(systems: mapping.Systems) -> dict[str, Param]:
 
 
 def _birthdate(value: Value) -> ColumnElement[bool]:
-    from api.fhir.search import date_range
-
     prefix, start, end = date_range(value.text, "birthdate")
     s, e = start.date(), end.date()
-    from sqlalchemy import and_, or_
 
     col = Client.dob
     return {"eq": and_(col >= s, col < e), "ne": or_(col < s, col >= e), "gt": col >= e, "sa": col >= e,

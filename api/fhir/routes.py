@@ -15,16 +15,19 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import func, select
 
 from api.deps import Actor, DbSession, Now, SettingsDep
-from domain.montana import local_date
 from api.errors import ApiError, NotFound
 from api.fhir import mapping
 from api.fhir.capability import capability_statement
+from api.fhir.inbound import receive
 from api.fhir.models import JSON_TYPE, build, to_json
 from api.fhir.outcome import PREFIX
 from api.fhir.resources import RESOURCES, Reader, ResourceType
 from api.fhir.search import Search, int_id, page_links, parse_search
 from api.fhir.smart import requires
+from api.fhir.task_updates import apply_task, parse_task
+from api.referrals.actions import ReferralSteps
 from connect.settings import Settings
+from domain.montana import local_date
 
 router = APIRouter(prefix=PREFIX, tags=["fhir"], include_in_schema=False)
 
@@ -138,8 +141,6 @@ for _spec in RESOURCES.values():
 async def update_task(resource_id: str, request: Request, db: DbSession, moment: Now, settings: SettingsDep,
                       actor: Actor = requires("Task", "u")) -> JSONResponse:
     """A program's system moves its referral on by updating its Task (api.fhir.task_updates)."""
-    from api.fhir.task_updates import apply_task, parse_task
-    from api.referrals.actions import ReferralSteps
 
     try:
         body = await request.json()
@@ -162,7 +163,6 @@ async def transaction(request: Request, db: DbSession, moment: Now, settings: Se
                                               ("ServiceRequest", "c"))) -> JSONResponse:
     """An inbound referral: a transaction Bundle of Patient, Consent, ServiceRequest and Task
     (api.fhir.inbound)."""
-    from api.fhir.inbound import receive
 
     try:
         body = await request.json()

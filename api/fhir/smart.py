@@ -28,8 +28,20 @@ from api.fhir.outcome import PREFIX
 from api.fhir.resources import RESOURCES
 from api.integrations.oauth import TokenServer, _Client, answer_token_request, token_url
 from domain.smart_scopes import ACTIONS, allows, parse_scope, within
-from models.accounts.api_clients import find_client, is_access_token, resolve_access_token
-from models.fhir.clients import SmartTokenGrant, grant_of, registration_of, remember_jti, token_row
+from models.accounts.api_clients import (
+    find_client,
+    is_access_token,
+    issue_access_token,
+    resolve_access_token,
+)
+from models.accounts.credentials import token_hash
+from models.fhir.clients import (
+    SmartTokenGrant,
+    grant_of,
+    registration_of,
+    remember_jti,
+    token_row,
+)
 
 TOKEN_PATH = f"{PREFIX}/auth/token"
 AUTH_METHOD = "private_key_jwt"
@@ -128,9 +140,6 @@ class SmartTokenServer(TokenServer):
         return _SmartClient(row, registration, self._now) if registration is not None else None
 
     def _generate(self, grant_type, client, user=None, scope=None, expires_in=None, include_refresh_token=True):
-        from models.accounts.credentials import token_hash
-        from models.accounts.api_clients import issue_access_token
-
         smart = " ".join(scope_to_list(scope) or [])
         # The stored OAuth scope keeps the token off CONNECT's JSON API (it names neither read
         # nor write); its SMART scopes are the grant.

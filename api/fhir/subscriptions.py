@@ -18,12 +18,16 @@ from api.fhir.models import NotR4, build, parse, to_json
 from api.fhir.notifications import BACKPORT, TOPICS
 from api.fhir.outcome import PREFIX
 from api.fhir.resources import RESOURCES
+from api.fhir.routes import systems_of
 from api.fhir.search import int_id, parse_search
 from api.fhir.smart import requires
 from connect.webhook_addresses import check_public
 from models import audit
 from models.fhir.subscriptions import FhirSubscription
-from workflows.fhir_subscription_contracts import SubscriptionInput, fhir_subscription_workflow_id
+from workflows.fhir_subscription_contracts import (
+    SubscriptionInput,
+    fhir_subscription_workflow_id,
+)
 from workflows.fhir_subscriptions import FhirSubscriptionWorkflow
 
 router = APIRouter(prefix=PREFIX, tags=["fhir"], include_in_schema=False)
@@ -110,7 +114,6 @@ async def create_subscription(request: Request, db: DbSession, moment: Now, sett
     except ValueError:
         raise ApiError(400, "The body is not JSON (a FHIR Subscription).", code="invalid_json") from None
     terms = subscription_terms(sub)
-    from api.fhir.routes import systems_of
 
     spec = RESOURCES[terms["topic"]]
     parse_search(parse_qsl(terms["filter"]), spec.all_params(systems_of(settings)), terms["topic"])
