@@ -11,16 +11,17 @@ from fastapi import APIRouter, Path, Query
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from api.deps import DbSession, Now, SettingsDep, today_local
+from api.deps import DbSession, Now, SettingsDep
 from api.errors import NotFound
 from api.hsds import mapping, postcodes
 from api.hsds import schemas as out
 from directory_import.hsds_schema import HSDS_VERSION
+from domain.montana import local_date
 from domain.errors import ValidationFailed
 from domain.hsds_terms import TAXONOMIES, all_terms, taxonomy_by_id, term_by_id
 from models.hsds import FeedFilters, feed_agencies, feed_programs
 from models.agencies.tables import Agency, Program
-from models.paging import MAX_PER_PAGE, Page, paginate
+from models.paging import MAX_PER_PAGE, Page, pages_for, paginate
 
 router = APIRouter(prefix="/hsds", tags=["hsds"])
 
@@ -82,7 +83,7 @@ async def services(db: DbSession, moment: Now, search: Search = "", page: PageNu
                    organization_id: OrganizationId = "", modified_after: ModifiedAfter = None,
                    minimal: Annotated[bool, Query(description="true: each service's id, name, status and last_modified only.")] = False,
                    full: Full = False) -> out.ServicePage:
-    today = today_local(moment)
+    today = local_date(moment)
     filters = _filters(search, taxonomy_term_id, taxonomy_id, organization_id, modified_after)
     found = paginate(db, feed_programs(filters, today), page, per_page)
     if minimal:
@@ -102,7 +103,7 @@ def _program(db, service_id: str) -> Program:
 
 @router.get("/services/{id}", summary="HSDS: one fully nested service", response_model_exclude_none=True)
 async def service(id: HsdsId, db: DbSession, moment: Now) -> out.Service:
-    return mapping.service(_program(db, id), today_local(moment), full=True)
+    return mapping.service(_program(db, id), local_date(moment), full=True)
 
 
 @router.get("/organizations", summary="HSDS: a page of organizations (CONNECT's agencies)",
@@ -111,7 +112,7 @@ async def organizations(db: DbSession, moment: Now, search: Search = "", page: P
                         per_page: PerPage = 25, full: Full = False,
                         full_service: Annotated[bool, Query(description="true: nest each service fully.")] = False,
                         ) -> out.OrganizationPage:
-    today = today_local(moment)
+    today = local_date(moment)
     found = paginate(db, feed_agencies(search), page, per_page)
     contents = [mapping.organization(a, today, full=full, full_service=full_service) for a in found.items]
     return hsds_page(found, contents, out.OrganizationPage)
@@ -125,7 +126,7 @@ async def organization(id: HsdsId, db: DbSession, moment: Now,
     agency = db.scalar(feed_agencies().where(Agency.hsds_id == id))
     if agency is None:
         raise NotFound("That organization")
-    return mapping.organization(agency, today_local(moment), full=True, full_service=full_service)
+    return mapping.organization(agency, local_date(moment), full=True, full_service=full_service)
 
 
 @router.get("/service_at_locations", summary="HSDS: a page of services at their locations",
@@ -135,7 +136,7 @@ async def service_at_locations(db: DbSession, moment: Now, search: Search = "",
                                organization_id: OrganizationId = "", modified_after: ModifiedAfter = None,
                                full: Full = False, page: PageNumber = 1, per_page: PerPage = 25,
                                postcode: Postcode = "", proximity: Proximity = None) -> out.ServiceAtLocationPage:
-    today = today_local(moment)
+    today = local_date(moment)
     filters = _filters(search, taxonomy_term_id, taxonomy_id, organization_id, modified_after, postcode, proximity)
     found = paginate(db, feed_programs(filters, today), page, per_page)
     contents = [mapping.service_at_location(p, full=full) for p in found.items]
@@ -159,8 +160,7 @@ def _service_of_sal(db, sal_id: str) -> str:
 
 def _sliced(items: list, page: int, per_page: int) -> tuple[Page, list]:
     total = len(items)
-    pages = max(1, -(-total // per_page))
-    number = min(page, pages)
+    number = min(page, pages_for(total, per_page))
     chosen = items[(number - 1) * per_page: number * per_page]
     return Page(chosen, number, per_page, total), chosen
 

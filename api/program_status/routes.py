@@ -10,10 +10,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 
-from api.deps import DbSession, Now, UserMouActor, today_local
+from api.deps import DbSession, Now, UserMouActor
 from api.errors import NotFound
 from api.forms import FormFailure, form_data, form_errors, form_status, render
 from api.schema_types import Id
+from domain.montana import local_date
 from domain.program_status import Capacity, capacity_label, needs_verification
 from models.agencies import program_status as status
 from models.agencies.tables import Program
@@ -58,7 +59,7 @@ def status_out(db, program: Program, today: date) -> ProgramStatusOut:
 
 def _page(request, db, program, moment, errors=None, status_code=200):
     return render(request, "program_status/program.html",
-                  {"program": program, "status": status_out(db, program, today_local(moment)),
+                  {"program": program, "status": status_out(db, program, local_date(moment)),
                    "capacities": list(Capacity), "errors": errors or {}}, status_code)
 
 
@@ -82,7 +83,7 @@ async def capacity_page(request: Request, program_id: Id, actor: UserMouActor, d
 @router.post("/agency/programs/{program_id}/confirm", include_in_schema=False)
 async def confirm_page(request: Request, program_id: Id, actor: UserMouActor, db: DbSession, moment: Now):
     program = _program(db, actor, program_id)
-    status.confirm_details(db, program, actor.user, today_local(moment))
+    status.confirm_details(db, program, actor.user, local_date(moment))
     db.commit()
     back = BACK_TO_MOU.format(program_id=program_id)
     if (await form_data(request)).get("back") == back:
@@ -93,7 +94,7 @@ async def confirm_page(request: Request, program_id: Id, actor: UserMouActor, db
 @router.get("/api/v1/agency/programs/{program_id}/status")
 async def program_status(program_id: Id, actor: UserMouActor, db: DbSession, moment: Now) -> ProgramStatusOut:
     """Your program's capacity and when its details were last confirmed (gatekeepers only)."""
-    return status_out(db, _program(db, actor, program_id), today_local(moment))
+    return status_out(db, _program(db, actor, program_id), local_date(moment))
 
 
 @router.post("/api/v1/agency/programs/{program_id}/capacity")
@@ -103,13 +104,13 @@ async def program_capacity(program_id: Id, data: CapacityIn, actor: UserMouActor
     program = _program(db, actor, program_id)
     status.set_capacity(db, program, actor.user, data.capacity.value)
     db.commit()
-    return status_out(db, program, today_local(moment))
+    return status_out(db, program, local_date(moment))
 
 
 @router.post("/api/v1/agency/programs/{program_id}/assurance")
 async def program_assurance(program_id: Id, actor: UserMouActor, db: DbSession, moment: Now) -> ProgramStatusOut:
     """Confirms your program's directory details are right today (an audited assurance)."""
     program = _program(db, actor, program_id)
-    status.confirm_details(db, program, actor.user, today_local(moment))
+    status.confirm_details(db, program, actor.user, local_date(moment))
     db.commit()
-    return status_out(db, program, today_local(moment))
+    return status_out(db, program, local_date(moment))
