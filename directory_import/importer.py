@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, selectinload
 from directory_import.hsds_schema import fast_errors_in
 from domain.errors import DomainError, ValidationFailed
 from domain.hsds_terms import (
-    INSURANCE_TAXONOMY, SERVICE_TAXONOMY, area_is_telemedicine, county_in_area_name, term_by_id,
+    SERVICE_TAXONOMY, area_is_telemedicine, county_in_area_name, term_by_id,
 )
 from domain.montana import canonical_county, region_of
 from domain.phones import format_phone, normalize_phone
