@@ -17,7 +17,7 @@ from activities.registry import build_activities
 from connect.mailer import email_sender
 from connect.settings import Settings, load_settings
 from connect.sms import sms_sender
-from connect.starters import ensure_schedules, trigger_recovery
+from connect.schedules import ensure_schedules, trigger_recovery
 from connect.temporal import connect_client
 from models.db import make_engine, make_session_factory
 from workflows.registry import WORKFLOWS

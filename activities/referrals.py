@@ -14,9 +14,9 @@ from collections.abc import Awaitable, Callable, Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
-from temporalio.service import RPCError, RPCStatusCode
 
 from activities.mou import gatekeeper_ids, region_admin_ids
+from connect.workflow_client import tell_referral_roi_revoked
 from models.messages.notices import notify_users
 from connect.settings import Settings
 from domain.errors import DomainError, InvalidTransition
@@ -45,7 +45,6 @@ from models.referrals.tables import Escalation, Referral, ReferralNote, Referral
 from models.releases.tables import ReleaseOfInformation
 from models.webhooks import referral_event
 from workflows.failures import business_failure
-from workflows.ids import referral_workflow_id
 from workflows.referral_contracts import (
     ReferralChange,
     ReferralRoiRevoked,
@@ -336,13 +335,8 @@ class ReferralActivities:
         client = activity.client()
         told = 0
         for referral_id in ids:
-            try:
-                await client.get_workflow_handle(referral_workflow_id(referral_id)).signal("roi_revoked", event)
-                told += 1
-            except RPCError as err:
-                # No running workflow: nothing to tell. Sending re-checks the ROI in the database.
-                if err.status != RPCStatusCode.NOT_FOUND:
-                    raise
+            # No running workflow: nothing to tell. Sending re-checks the ROI in the database.
+            told += await tell_referral_roi_revoked(client, referral_id, event)
         return told
 
 

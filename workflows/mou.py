@@ -42,11 +42,11 @@ class MouRenewalWorkflow:
         self._state = MouState(kind=inp.kind, subject_id=inp.subject_id, expires_on=inp.expires_on)
         self._signed_at: datetime | None = None
         self._changed = False
-        self._sa_status: str | None = None
+        self._search: dict[str, str] = {}
 
     @workflow.run
     async def run(self, inp: MouInput) -> None:
-        workflow.upsert_search_attributes([sa.CONNECT_KIND.value_set(f"{inp.kind.value}-mou")])
+        sa.upsert_changed(sa.mou_attributes(inp.kind), self._search)
         while True:
             self._changed = False
             await self._keep_year()
@@ -143,9 +143,7 @@ class MouRenewalWorkflow:
 
     def _set_status(self, status: str) -> None:
         self._state.status = status
-        if status != self._sa_status:
-            self._sa_status = status
-            workflow.upsert_search_attributes([sa.MOU_STATUS.value_set(status)])
+        sa.upsert_changed(sa.mou_attributes(self._input.kind, status), self._search)
 
     @workflow.update
     async def sign(self, request: SignMou) -> MouSigned:

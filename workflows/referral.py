@@ -9,7 +9,7 @@ validator of a concurrent update already sees it: of two simultaneous assigns ex
 
 The run ends when the referral is closed, declined or withdrawn. A gatekeeper reopening a closed
 referral starts a new run of the same id from the database projection (see
-connect.referral_workflows), so every update goes through the same validators.
+connect.workflow_client), so every update goes through the same validators.
 """
 
 from __future__ import annotations
@@ -339,21 +339,7 @@ class ReferralWorkflow:
         return self._s
 
     def _sync_search_attributes(self) -> None:
-        wanted = {
-            sa.CONNECT_KIND.name: "referral",
-            sa.REFERRAL_STATUS.name: self._s.state.value,
-            sa.SENDING_PROGRAM.name: str(self._s.sending_program_id),
-            sa.RECEIVING_PROGRAM.name: str(self._s.receiving_program_id),
-            sa.RECEIVING_REGION.name: str(self._s.receiving_region),
-            sa.ESCALATED.name: "true" if self._s.escalated else "false",
-        }
-        keys = {k.name: k for k in (sa.CONNECT_KIND, sa.REFERRAL_STATUS, sa.SENDING_PROGRAM,
-                                    sa.RECEIVING_PROGRAM, sa.RECEIVING_REGION, sa.ESCALATED)}
-        changed = [keys[name].value_set(value) for name, value in wanted.items()
-                   if self._search.get(name) != value]
-        if changed:
-            workflow.upsert_search_attributes(changed)
-            self._search = wanted
+        sa.upsert_changed(sa.referral_attributes(self._s), self._search)
 
 
 _GRACE = timedelta(minutes=10)  # clocks of browsers and servers differ a little

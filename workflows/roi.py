@@ -113,14 +113,11 @@ class RoiWorkflow:
         self._s = RoiWorkflowState(roi_id=inp.roi_id)
         self._sms_lock = asyncio.Lock()
         self._deliveries: list[asyncio.Future] = []
-        self._published: RoiState | None = None
+        self._search: dict[str, str] = {}
 
     @workflow.run
     async def run(self, inp: RoiInput) -> str:
-        workflow.upsert_search_attributes([
-            sa.CONNECT_KIND.value_set("roi"),
-            sa.SENDING_PROGRAM.value_set(str(inp.sending_program_id)),
-        ])
+        sa.upsert_changed(sa.roi_attributes(inp.sending_program_id, None), self._search)
         self._publish()
         while True:
             await workflow.wait_condition(lambda: self._s.status is RoiState.SIGNED or self._s.status in FINAL)
@@ -202,9 +199,7 @@ class RoiWorkflow:
         self._publish()
 
     def _publish(self) -> None:
-        if self._s.status is not self._published:
-            self._published = self._s.status
-            workflow.upsert_search_attributes([sa.ROI_STATUS.value_set(self._s.status.value)])
+        sa.upsert_changed(sa.roi_attributes(self._input.sending_program_id, self._s.status), self._search)
 
     def _deliver_later(self, outbox_ids: list[int]) -> None:
         """Texts and emails go out in their own retried activities; an update does not wait for

@@ -1,6 +1,6 @@
 """Keeps the closed-loop dashboard's monthly summary (models/reports/closed_loop_summary.py).
 
-Started by a Temporal schedule the worker creates (connect/starters.ensure_summary_schedule), so a
+Started by a Temporal schedule the worker creates (connect/schedules.ensure_summary_schedule), so a
 refresh survives restarts and never runs twice at once (overlap: skip). One activity does the work.
 """
 

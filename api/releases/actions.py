@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -18,17 +17,18 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, object_session
 from temporalio.client import Client as TemporalClient, WorkflowUpdateFailedError
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.service import RPCError
 
 from api.deps import Actor, today_local
 from api.errors import from_workflow_failure
 from api.updates import bounded_wait, request_key
 from models.accounts.credentials import keyed_hash
 from connect.settings import Settings
-from connect.starters import start_roi_workflow
+from connect.workflow_client import ensure_started, roi_run, update
 from domain.errors import InvalidTransition, NotAllowed, NotFound, ValidationFailed
 from domain.phones import NO_PHONE, normalize_phone
 from domain.roi import (
+    ROI_TRANSITIONS,
     AuthorizerKind,
     RoiState,
     SignatureMethod,
@@ -60,7 +60,6 @@ from models.releases.queries import (
 )
 from models.releases.tables import ReleaseOfInformation, RoiAttachment
 from models.workflow_starts import ROI, mark_started
-from workflows.ids import roi_workflow_id
 from workflows.policy import DEFAULT_POLICY, TimerPolicy
 from workflows.roi import RoiWorkflow
 from workflows.roi_contracts import (
@@ -112,29 +111,30 @@ def roi_for(db: Session, roi_id: int, actor: Actor, moment: datetime, *, manage:
     return roi
 
 
-async def update_roi(request: Request, roi: ReleaseOfInformation, update, argument) -> RoiStatus:
+def _final(state: RoiState) -> InvalidTransition:
+    return InvalidTransition(f"This release of information is {state.label.lower()}; it can no longer change.",
+                             code="roi_final")
+
+
+async def update_roi(request: Request, roi: ReleaseOfInformation, update_fn, argument) -> RoiStatus:
     """Runs a workflow update; a refusal becomes a 4xx ApiError carrying the workflow's reason.
 
-    A draft whose workflow never started (Temporal was down when the row was created) gets it
-    started here, so the draft is not lost.
+    Update-with-start: a draft whose workflow never started (Temporal was down when the row was
+    created) gets it started by the change, so the draft is not lost. A final ROI's workflow has
+    ended with it and is never run again: its changes are refused from the database (an ROI that
+    is not final has a running workflow, as its run ends only with the final states).
     """
+    state = RoiState(roi.state)
+    if not ROI_TRANSITIONS[state]:
+        raise _final(state)
+    run = roi_run(roi.id, roi.sending_program_id, timer_policy(request))
     release_before_wait(object_session(roi))
     # The key is the update id, so a retry after a 503 is applied once by the workflow.
-    key = await request_key(request) or str(uuid.uuid4())
-    temporal = await temporal_of(request)
-    handle = temporal.get_workflow_handle(roi_workflow_id(roi.id))
+    key = await request_key(request)
+    settings = settings_of(request)
     try:
-        try:
-            return await bounded_wait(handle.execute_update(update, argument, id=key), settings_of(request))
-        except RPCError as exc:
-            if exc.status != RPCStatusCode.NOT_FOUND:
-                raise
-            if roi.state != RoiState.DRAFT.value:  # its workflow has ended with it
-                raise InvalidTransition(f"This release of information is {RoiState(roi.state).label.lower()}; "
-                                        "it can no longer change.", code="roi_final") from None
-            await start_roi_workflow(temporal, settings_of(request), roi.id, roi.sending_program_id,
-                                     timer_policy(request))
-            return await bounded_wait(handle.execute_update(update, argument, id=key), settings_of(request))
+        return await bounded_wait(update(await temporal_of(request), settings, run, update_fn, argument,
+                                         update_id=key), settings)
     except (WorkflowUpdateFailedError, RPCError) as exc:
         mapped = from_workflow_failure(exc)
         if mapped is None:
@@ -172,8 +172,8 @@ async def start_rois(request: Request, db: Session, actor: Actor, client: Client
             return earlier
         raise
     for roi in rows:
-        await start_roi_workflow(await temporal_of(request), settings_of(request), roi.id, roi.sending_program_id,
-                                 timer_policy(request))
+        await ensure_started(await temporal_of(request), settings_of(request),
+                             roi_run(roi.id, roi.sending_program_id, timer_policy(request)))
     # Started: the recovery sweep need not (had Temporal failed, it would start them later).
     mark_started(db, ROI, [roi.id for roi in rows])
     db.commit()

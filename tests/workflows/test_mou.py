@@ -10,7 +10,8 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import select
 from temporalio.client import Client
 
-from connect.starters import mou_workflow_id, sign_mou
+from tests.mou_support import sign_mou
+from workflows.ids import mou_workflow_id
 from models.accounts.tables import User, UserMou
 from models.messages.tables import Notification
 from models.agencies.tables import AgencyMou, Program

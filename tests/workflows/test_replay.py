@@ -12,7 +12,8 @@ import pytest
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
-from connect.starters import mou_workflow_id, sign_mou
+from tests.mou_support import sign_mou
+from workflows.ids import mou_workflow_id
 from connect.temporal import data_converter
 from tests.factories import make_program, make_user
 from workflows.mou import MouRenewalWorkflow
