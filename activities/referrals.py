@@ -46,7 +46,10 @@ from models.releases.tables import ReleaseOfInformation
 from models.webhooks import referral_event
 from workflows.failures import business_failure
 from workflows.referral_contracts import (
+    ReferralActivitiesContract,
     ReferralChange,
+    ReferralDeadlines,
+    ReferralDeadlinesRequest,
     ReferralRoiRevoked,
     ReferralTimerFired,
     RoiRevoked,
@@ -65,7 +68,7 @@ def state_team_ids(db: Session) -> list[int]:
     return list(db.scalars(select(User.id).where(User.is_state_team)))
 
 
-class ReferralActivities:
+class ReferralActivities(ReferralActivitiesContract):
     def __init__(self, session_factory: sessionmaker[Session], settings: Settings,
                  after_commit: Callable[[], Awaitable[None]] | None = None):
         self._db = session_factory
@@ -248,6 +251,14 @@ class ReferralActivities:
                 text=f"Pending referral #{referral.id} cannot be sent: {reason}", key=e.idempotency_key)
 
     # --- the timers ------------------------------------------------------------------------
+
+    @activity.defn
+    async def referral_deadlines(self, request: ReferralDeadlinesRequest) -> ReferralDeadlines:
+        """The nudge and the escalation of a referral sent at ``sent_at`` (a local activity of
+        the send): business days and Montana's holidays are computed here, outside the workflow
+        sandbox, and recorded in the history, so a new release of `holidays` cannot move the
+        deadlines of a running referral on replay."""
+        return ReferralDeadlines(*request.policy.referral_deadlines(request.sent_at))
 
     @activity.defn
     async def referral_timer_fired(self, event: ReferralTimerFired) -> list[int]:

@@ -17,9 +17,10 @@ with workflow.unsafe.imports_passed_through():
     from domain.mou import days_left, renewal_notice_due
     from workflows import search_attributes as sa
     from workflows.clock import local_date, local_instant, until
-    from workflows.delivery import DB_ACTIVITY, deliver_all
+    from workflows.delivery import DB_ACTIVITY, db_step, deliver_all
     from workflows.failures import reraise_business
     from workflows.mou_contracts import (
+        MouActivitiesContract,
         MouInput,
         MouKind,
         MouNotice,
@@ -133,10 +134,9 @@ class MouRenewalWorkflow:
 
     async def _notice(self, event: str, days_left: int) -> None:
         assert self._state.expires_on is not None
-        outbox_ids = await workflow.execute_activity(
-            "mou_notice",
+        outbox_ids = await workflow.execute_activity_method(
+            MouActivitiesContract.mou_notice,
             MouNotice(self._input.kind, self._input.subject_id, self._state.expires_on, event, days_left),
-            result_type=list[int],
             **DB_ACTIVITY,
         )
         await deliver_all(outbox_ids)
@@ -149,8 +149,8 @@ class MouRenewalWorkflow:
     async def sign(self, request: SignMou) -> MouSigned:
         now = workflow.now()
         expires_on = add_years(local_date(now))
-        await reraise_business(workflow.execute_activity(
-            "record_mou_signature",
+        await reraise_business(workflow.execute_activity_method(
+            MouActivitiesContract.record_mou_signature,
             RecordMouSignature(
                 kind=self._input.kind,
                 subject_id=self._input.subject_id,
@@ -159,7 +159,7 @@ class MouRenewalWorkflow:
                 expires_on=expires_on,
                 idempotency_key=f"{workflow.info().workflow_id}:{workflow.current_update_info().id}",
             ),
-            **DB_ACTIVITY,
+            **db_step(self._input.policy),
         ))
         self._signed_at = now
         self._state.expires_on = expires_on

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
+from temporalio import activity
+
 from workflows.policy import TimerPolicy
 
 MOU_VERSION = "2026.1"
@@ -66,3 +68,23 @@ class MouState:
     expires_on: date | None = None
     last_signed_at: datetime | None = None
     reminders_sent: list[int] = field(default_factory=list)
+
+# --- the activities this workflow runs --------------------------------------------------------
+
+
+class MouActivitiesContract:
+    """The MOU renewal workflow's activities.
+
+    The workflow names each activity by a method of this class
+    (``workflow.execute_activity_method(MouActivitiesContract.<name>, ...)``), never by a string;
+    `activities.mou.MouActivities` implements each under the same name (tests/activities/
+    test_contracts.py checks it), so the workflow never imports the activity code.
+    """
+
+    @activity.defn
+    async def record_mou_signature(self, request: RecordMouSignature) -> None:
+        raise NotImplementedError
+
+    @activity.defn
+    async def mou_notice(self, notice: MouNotice) -> list[int]:
+        raise NotImplementedError

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from temporalio import activity
+
 
 @dataclass
 class DeliverMessage:
@@ -26,3 +28,23 @@ class SweepOutbox:
 
 
 OUTBOX_SWEEP_SCHEDULE_ID = "outbox-sweep"
+
+# --- the activities this workflow runs --------------------------------------------------------
+
+
+class MessagingActivitiesContract:
+    """Delivering queued emails and texts (every workflow that tells people).
+
+    The workflow names each activity by a method of this class
+    (``workflow.execute_activity_method(MessagingActivitiesContract.<name>, ...)``), never by a string;
+    `activities.messaging.MessagingActivities` implements each under the same name (tests/activities/
+    test_contracts.py checks it), so the workflow never imports the activity code.
+    """
+
+    @activity.defn
+    async def deliver_message(self, request: DeliverMessage) -> str:
+        raise NotImplementedError
+
+    @activity.defn
+    async def claim_held_messages(self, request: SweepOutbox) -> list[int]:
+        raise NotImplementedError

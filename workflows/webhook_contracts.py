@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from temporalio import activity
+
 
 @dataclass
 class WebhookPolicy:
@@ -47,3 +49,27 @@ class DispatchWebhooks:
 
 
 WEBHOOK_SWEEP_SCHEDULE_ID = "webhook-sweep"
+
+# --- the activities this workflow runs --------------------------------------------------------
+
+
+class WebhookActivitiesContract:
+    """The webhook workflows' activities.
+
+    The workflow names each activity by a method of this class
+    (``workflow.execute_activity_method(WebhookActivitiesContract.<name>, ...)``), never by a string;
+    `activities.webhooks.WebhookActivities` implements each under the same name (tests/activities/
+    test_contracts.py checks it), so the workflow never imports the activity code.
+    """
+
+    @activity.defn
+    async def post_webhook(self, request: PostWebhook) -> str:
+        raise NotImplementedError
+
+    @activity.defn
+    async def dead_letter_webhook(self, request: DeadLetterWebhook) -> None:
+        raise NotImplementedError
+
+    @activity.defn
+    async def dispatch_webhooks(self, request: DispatchWebhooks) -> int:
+        raise NotImplementedError
