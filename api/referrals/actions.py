@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from api.deps import Actor, DbSession, MouActor, Now
 from api.errors import Conflict, NotFound
+from api.idempotency import created_before, remember_created
 from api.schema_types import ID_MAX, PageNumber, PerPage, UpdatedSince, as_utc
 from api.updates import bounded_wait, request_key
 from connect.workflow_client import ensure_started, referral_run, update
@@ -140,7 +141,10 @@ class ReferralSteps:
     async def create(self, client_id: int, program_id: int, form: ReferralForm, *, send: bool,
                      insurance_confirmed: bool = False) -> Referral:
         """Start a referral: save it as Pending, or send it at once. Everything is checked before
-        the row is written, so a refusal leaves nothing behind."""
+        the row is written, so a refusal leaves nothing behind. The retry of a create that
+        answered 503 (same Idempotency-Key) finishes the referral that one saved."""
+        if (earlier := created_before(self.request).get("referral")) is not None:
+            return await self._start(self.db.get(Referral, earlier), send, insurance_confirmed)
         client = find_client(self.db, client_id)
         program = find_program(self.db, program_id)
         check_transition(None, ReferralAction.SEND if send else ReferralAction.SAVE)
@@ -168,6 +172,11 @@ class ReferralSteps:
                      receiving_program_id=program.id)
         expect_start(self.db, REFERRAL, referral.id)  # kept if Temporal fails us: the sweep starts it
         self.db.commit()
+        remember_created(self.request, {"referral": referral.id})
+        return await self._start(referral, send, insurance_confirmed)
+
+    async def _start(self, referral: Referral, send: bool, insurance_confirmed: bool) -> Referral:
+        """The workflow step of a saved referral: its send, or its workflow started."""
         if send:
             await self._update(referral, ReferralWorkflow.send,
                                SendReferral(self.who, insurance_confirmed=insurance_confirmed))

@@ -14,14 +14,14 @@ from fastapi import Request, UploadFile
 from fastapi.responses import FileResponse
 from pypdf import PdfReader
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, object_session
 from temporalio.client import Client as TemporalClient, WorkflowUpdateFailedError
 from temporalio.service import RPCError
 
 from api.deps import Actor, today_local
 from api.errors import from_workflow_failure
-from api.updates import bounded_wait, request_key
+from api.idempotency import claim_form_key, created_before, remember_created
+from api.updates import IDEMPOTENCY_HEADER, bounded_wait, request_key
 from models.accounts.credentials import keyed_hash
 from connect.settings import Settings
 from connect.workflow_client import ensure_started, roi_run, update
@@ -55,7 +55,6 @@ from models.releases.queries import (
     check_roi_access,
     create_roi_drafts,
     get_roi,
-    rois_started_with,
     sms_opted_out,
 )
 from models.releases.tables import ReleaseOfInformation, RoiAttachment
@@ -155,23 +154,21 @@ def audit_client_view(db: Session, actor: Actor, roi: ReleaseOfInformation, via:
 async def start_rois(request: Request, db: Session, actor: Actor, client: Client, program_ids: list[int],
                      one_per_program: bool, moment: datetime) -> list[ReleaseOfInformation]:
     """Creates the draft ROI(s) and starts each one's workflow. A repeat of the request (the same
-    idempotency key: a double click, a retry after a lost answer) gets the ROIs the first one
-    created; their workflows were started by it, or are owed and started by the recovery sweep."""
-    key = await request_key(request)
-    started_with = lambda: rois_started_with(db, actor.user.id, actor.program_id, client.id, key) if key else []  # noqa: E731
-    if earlier := started_with():
-        return earlier
-    try:
+    idempotency key: a double click, a retry after a lost answer or after a 503) gets the ROIs the
+    first one created, through the idempotency records (api.idempotency: the JSON API's layer
+    claims an Idempotency-Key, a page's form claims its hidden key here); their workflows are
+    started again (a running one is kept), or are owed and started by the recovery sweep."""
+    if not request.headers.get(IDEMPOTENCY_HEADER):
+        await claim_form_key(request, actor, moment)
+    if earlier := created_before(request).get("rois"):
+        rows = [get_roi(db, roi_id) for roi_id in earlier]
+    else:
         rows = create_roi_drafts(db, client=client, sending_program_id=actor.program_id, user_id=actor.user.id,
                                  program_ids=program_ids, one_per_program=one_per_program,
-                                 today=today_local(moment), request_key=key)
+                                 today=today_local(moment))
         db.commit()
-    except IntegrityError:  # the same request at the same moment committed first
-        db.rollback()
-        if earlier := started_with():
-            return earlier
-        raise
-    for roi in rows:
+    remember_created(request, {"rois": [roi.id for roi in rows]})
+    for roi in (r for r in rows if r.state == RoiState.DRAFT.value):  # a final one's run has ended
         await ensure_started(await temporal_of(request), settings_of(request),
                              roi_run(roi.id, roi.sending_program_id, timer_policy(request)))
     # Started: the recovery sweep need not (had Temporal failed, it would start them later).
