@@ -41,7 +41,6 @@ class MouRenewalWorkflow:
     def __init__(self, inp: MouInput) -> None:
         self._input = inp
         self._state = MouState(kind=inp.kind, subject_id=inp.subject_id, expires_on=inp.expires_on)
-        self._signed_at: datetime | None = None
         self._changed = False
         self._search: dict[str, str] = {}
 
@@ -84,12 +83,7 @@ class MouRenewalWorkflow:
                 return
 
     def _days_left(self, now: datetime) -> int:
-        policy = self._input.policy
         assert self._state.expires_on is not None
-        if policy.year_override_seconds and self._signed_at is not None:
-            day = timedelta(seconds=policy.year_override_seconds) / 365
-            lapse = self._signed_at + timedelta(seconds=policy.year_override_seconds)
-            return max(round((lapse - now) / day), 0)
         return days_left(self._state.expires_on, local_date(now))
 
     async def _keep_year_before_one_notice(self) -> None:
@@ -112,16 +106,11 @@ class MouRenewalWorkflow:
         policy = self._input.policy
         expires_on = self._state.expires_on
         assert expires_on is not None
-        if policy.year_override_seconds and self._signed_at is not None:
-            year = timedelta(seconds=policy.year_override_seconds)
-            lapse = self._signed_at + year
-            points = [(lapse - year * d / 365, d) for d in policy.reminder_days_before]
-        else:
-            lapse = local_instant(expires_on)
-            points = [
-                (local_instant(expires_on - timedelta(days=d), policy.reminder_local_hour), d)
-                for d in policy.reminder_days_before
-            ]
+        lapse = local_instant(expires_on)
+        points = [
+            (local_instant(expires_on - timedelta(days=d), policy.reminder_local_hour), d)
+            for d in policy.reminder_days_before
+        ]
         points.append((lapse, 0))
         return sorted(points)
 
@@ -161,7 +150,6 @@ class MouRenewalWorkflow:
             ),
             **db_step(self._input.policy),
         ))
-        self._signed_at = now
         self._state.expires_on = expires_on
         self._state.last_signed_at = now
         self._state.reminders_sent = []

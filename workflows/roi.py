@@ -158,10 +158,6 @@ class RoiWorkflow:
         policy = self._input.policy
         assert self._s.signed_at is not None and self._s.expires_on is not None
         days = policy.roi_reminder_days_before
-        if policy.year_override_seconds:
-            year = timedelta(seconds=policy.year_override_seconds)
-            expire_at = self._s.signed_at + year
-            return expire_at - year * days / 365, expire_at
         expire_at = local_instant(self._s.expires_on)
         remind_at = local_instant(self._s.expires_on - timedelta(days=days), policy.reminder_local_hour)
         return remind_at, expire_at

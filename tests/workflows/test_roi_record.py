@@ -19,7 +19,6 @@ from tests.roi_support import (
     make_scene,
     start_draft,
 )
-from workflows.policy import TimerPolicy
 from workflows.roi import RoiWorkflow
 from workflows.roi_contracts import (
     AttachUpload,
@@ -59,10 +58,10 @@ async def test_record_sms_signature_then_revocation(db, worker, temporal_client,
     await _save(handle, "sms-wrong-resend-signed-revoked")
 
 
-async def test_record_upload_withdrawn_reuploaded_expired(db, worker, temporal_client, settings):
+async def test_record_upload_withdrawn_reuploaded_expired(db, time_skipping_env, settings):
+    """On the time-skipping server, so the year of validity passes (awaiting the result skips)."""
     scene = make_scene(db)
-    roi, handle = await start_draft(db, temporal_client, settings, scene,
-                                    TimerPolicy(year_override_seconds=3))
+    roi, handle = await start_draft(db, time_skipping_env.client, settings, scene)
     await complete(handle, scene)
     await handle.execute_update(RoiWorkflow.mark_upload_pending, MarkUploadPending(scene.actor))
     first = await handle.execute_update(RoiWorkflow.attach_upload,
