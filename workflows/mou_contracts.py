@@ -69,17 +69,9 @@ class MouState:
     last_signed_at: datetime | None = None
     reminders_sent: list[int] = field(default_factory=list)
 
-# --- the activities this workflow runs --------------------------------------------------------
-
-
 class MouActivitiesContract:
-    """The MOU renewal workflow's activities.
-
-    The workflow names each activity by a method of this class
-    (``workflow.execute_activity_method(MouActivitiesContract.<name>, ...)``), never by a string;
-    `activities.mou.MouActivities` implements each under the same name (tests/activities/
-    test_contracts.py checks it), so the workflow never imports the activity code.
-    """
+    """The MOU renewal workflow's activities: named by method in the workflow, implemented by
+    `activities.mou.MouActivities` (docs/retries.md)."""
 
     @activity.defn
     async def record_mou_signature(self, request: RecordMouSignature) -> None:

@@ -29,17 +29,9 @@ class SweepOutbox:
 
 OUTBOX_SWEEP_SCHEDULE_ID = "outbox-sweep"
 
-# --- the activities this workflow runs --------------------------------------------------------
-
-
 class MessagingActivitiesContract:
-    """Delivering queued emails and texts (every workflow that tells people).
-
-    The workflow names each activity by a method of this class
-    (``workflow.execute_activity_method(MessagingActivitiesContract.<name>, ...)``), never by a string;
-    `activities.messaging.MessagingActivities` implements each under the same name (tests/activities/
-    test_contracts.py checks it), so the workflow never imports the activity code.
-    """
+    """Delivering queued emails and texts (every workflow that tells people): named by method in
+    the workflows, implemented by `activities.messaging.MessagingActivities` (docs/retries.md)."""
 
     @activity.defn
     async def deliver_message(self, request: DeliverMessage) -> str:

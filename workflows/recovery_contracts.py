@@ -23,17 +23,9 @@ class RecoveryReport:
     workflows_started: int = 0  # rows that had no running workflow: repaired
     starts_not_needed: int = 0  # the row has moved on (abandoned, sent ...) or is gone: reported
 
-# --- the activities this workflow runs --------------------------------------------------------
-
-
 class RecoveryActivitiesContract:
-    """The recovery sweep's activity.
-
-    The workflow names each activity by a method of this class
-    (``workflow.execute_activity_method(RecoveryActivitiesContract.<name>, ...)``), never by a string;
-    `activities.recovery.RecoveryActivities` implements each under the same name (tests/activities/
-    test_contracts.py checks it), so the workflow never imports the activity code.
-    """
+    """The recovery sweep's activity: named by method in the workflow, implemented by
+    `activities.recovery.RecoveryActivities` (docs/retries.md)."""
 
     @activity.defn
     async def recover_stranded(self, request: RecoverStranded) -> RecoveryReport:

@@ -219,17 +219,9 @@ class ReferralDeadlines:
     nudge_at: datetime
     escalate_at: datetime
 
-# --- the activities this workflow runs --------------------------------------------------------
-
-
 class ReferralActivitiesContract:
-    """The referral workflow's activities.
-
-    The workflow names each activity by a method of this class
-    (``workflow.execute_activity_method(ReferralActivitiesContract.<name>, ...)``), never by a string;
-    `activities.referrals.ReferralActivities` implements each under the same name (tests/activities/
-    test_contracts.py checks it), so the workflow never imports the activity code.
-    """
+    """The referral workflow's activities: named by method in the workflow, implemented by
+    `activities.referrals.ReferralActivities` (docs/retries.md)."""
 
     @activity.defn
     async def apply_referral_change(self, change: ReferralChange) -> list[int]:

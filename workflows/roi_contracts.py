@@ -240,17 +240,9 @@ class RoiNotice:
     event: str  # "expiring" | "expired"
     expires_on: date
 
-# --- the activities this workflow runs --------------------------------------------------------
-
-
 class RoiActivitiesContract:
-    """The ROI workflow's activities.
-
-    The workflow names each activity by a method of this class
-    (``workflow.execute_activity_method(RoiActivitiesContract.<name>, ...)``), never by a string;
-    `activities.roi.RoiActivities` implements each under the same name (tests/activities/
-    test_contracts.py checks it), so the workflow never imports the activity code.
-    """
+    """The ROI workflow's activities: named by method in the workflow, implemented by
+    `activities.roi.RoiActivities` (docs/retries.md)."""
 
     @activity.defn
     async def record_roi_programs(self, r: RecordPrograms) -> None:

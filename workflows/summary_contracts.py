@@ -17,17 +17,9 @@ SUMMARY_INTERVAL = timedelta(minutes=15)
 class SummariseClosedLoop:
     """Rebuild the settled months that are missing or changed (no options yet)."""
 
-# --- the activities this workflow runs --------------------------------------------------------
-
-
 class ReportActivitiesContract:
-    """The closed-loop summary's activity.
-
-    The workflow names each activity by a method of this class
-    (``workflow.execute_activity_method(ReportActivitiesContract.<name>, ...)``), never by a string;
-    `activities.reports.ReportActivities` implements each under the same name (tests/activities/
-    test_contracts.py checks it), so the workflow never imports the activity code.
-    """
+    """The closed-loop summary's activity: named by method in the workflow, implemented by
+    `activities.reports.ReportActivities` (docs/retries.md)."""
 
     @activity.defn
     async def summarise_closed_loop(self, inp: SummariseClosedLoop) -> int:

@@ -50,17 +50,9 @@ class DispatchWebhooks:
 
 WEBHOOK_SWEEP_SCHEDULE_ID = "webhook-sweep"
 
-# --- the activities this workflow runs --------------------------------------------------------
-
-
 class WebhookActivitiesContract:
-    """The webhook workflows' activities.
-
-    The workflow names each activity by a method of this class
-    (``workflow.execute_activity_method(WebhookActivitiesContract.<name>, ...)``), never by a string;
-    `activities.webhooks.WebhookActivities` implements each under the same name (tests/activities/
-    test_contracts.py checks it), so the workflow never imports the activity code.
-    """
+    """The webhook workflows' activities: named by method in the workflow, implemented by
+    `activities.webhooks.WebhookActivities` (docs/retries.md)."""
 
     @activity.defn
     async def post_webhook(self, request: PostWebhook) -> str:
