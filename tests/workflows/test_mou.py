@@ -43,10 +43,10 @@ async def test_user_signs_mou_through_the_workflow(db, worker, temporal_client, 
     assert desc.typed_search_attributes.get(sa.CONNECT_KIND) == "user-mou"
 
 
-async def test_agency_mou_reminds_then_lapses(db, time_skipping_env, settings, email_outbox):
+async def test_agency_mou_reminds_then_lapses(db, year_skipping_env, settings, email_outbox):
     """On the time-skipping server: the 30-day reminder at 9:00 thirty days before the MOU's last
     day, then the lapse, a year after signing."""
-    env = time_skipping_env
+    env = year_skipping_env
     program = make_program(db, mou_valid=False)
     gk = make_user(db, "gk@example.org", gatekeeper_of=(program,))
     db.commit()
@@ -68,11 +68,11 @@ async def test_agency_mou_reminds_then_lapses(db, time_skipping_env, settings, e
     await handle.terminate()
 
 
-async def test_a_wake_up_after_both_reminders_sends_only_the_notice_due_now(db, time_skipping_env, settings):
+async def test_a_wake_up_after_both_reminders_sends_only_the_notice_due_now(db, year_skipping_env, settings):
     """A run that wakes after both reminders' moments passed (250 and 150 days before the last day:
     a worker away, or a workflow started late) sends the one notice due now, saying the days truly
     left, not each reminder it missed; then the lapse."""
-    env = time_skipping_env
+    env = year_skipping_env
     program = make_program(db, mou_valid=False)
     gk = make_user(db, name="Gina Gatekeeper", gatekeeper_of=(program,))
     db.commit()

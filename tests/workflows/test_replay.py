@@ -40,9 +40,9 @@ def test_histories_are_recorded():
 
 
 @pytest.mark.skipif(os.environ.get("RECORD_HISTORIES") != "1", reason="records only on request")
-async def test_record_agency_mou_history(db, time_skipping_env, settings):
+async def test_record_agency_mou_history(db, year_skipping_env, settings):
     """Signed, reminded 30 days before its last day, lapsed: a year on the time-skipping server."""
-    env = time_skipping_env
+    env = year_skipping_env
     program = make_program(db, mou_valid=False)
     gk = make_user(db, gatekeeper_of=(program,))
     db.commit()
