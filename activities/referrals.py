@@ -1,7 +1,7 @@
 """The database side of the referral workflow: each change written to the projection with its
 audit event and its notifications in one transaction, idempotent on the update id.
 
-Who is told what follows DOMAIN.md ("Who is told what"). Emails and bell entries name the
+Who is told what follows docs/rules.md ("Who is told what"). Emails and bell entries name the
 referral by number and the programs by name, never the client: an email is not a safe place for
 client data, and the link leads to CONNECT, where access is checked.
 """
@@ -19,10 +19,13 @@ from activities.mou import gatekeeper_ids, region_admin_ids
 from connect.workflow_client import tell_referral_roi_revoked
 from models.messages.notices import notify_users
 from connect.settings import Settings
+from domain.business_days import ESCALATION_BUSINESS_DAYS
 from domain.errors import DomainError, InvalidTransition
+from domain.montana import local_date
 from domain.referral_form import check_ready_to_send, clean_reason, clean_values
 from domain.referral_permissions import check_assignee
 from domain.referral_status import ReferralAction, ReferralState, ServiceStatus
+from domain.wording import business_days
 from domain.webhooks import REFERRAL_ACTION_EVENTS, WebhookEvent
 from models import audit
 from models.accounts.tables import User
@@ -36,7 +39,6 @@ from models.referrals.queries import (
     alternative_programs,
     client_gaps,
     form_fields,
-    local_today,
     member_program_ids,
     programs_named,
     require_valid_roi,
@@ -118,7 +120,7 @@ class ReferralActivities(ReferralActivitiesContract):
 
     def _send(self, db: Session, referral: Referral, c: ReferralChange) -> dict:
         detail = self._write_form(db, referral, c)
-        today = local_today(c.at)
+        today = local_date(c.at)
         program = db.get(Program, referral.receiving_program_id)
         require_accepts_referrals(program, today)
         roi = require_valid_roi(db, client_id=referral.client_id, sending_program_id=referral.sending_program_id,
@@ -240,7 +242,7 @@ class ReferralActivities(ReferralActivitiesContract):
                 return []
             try:
                 require_valid_roi(db, client_id=referral.client_id, sending_program_id=referral.sending_program_id,
-                                  receiving_program_id=referral.receiving_program_id, today=local_today(utcnow()))
+                                  receiving_program_id=referral.receiving_program_id, today=local_date(utcnow()))
                 return []
             except DomainError as refusal:
                 reason = refusal.reason
@@ -301,20 +303,20 @@ class ReferralActivities(ReferralActivitiesContract):
 
     def _escalate(self, db: Session, referral: Referral, t: ReferralTimerFired) -> list[int]:
         program = referral.receiving_program
-        suggestions = alternative_programs(db, referral, local_today(t.at))
+        suggestions = alternative_programs(db, referral, local_date(t.at))
         escalation = db.scalar(select(Escalation).where(Escalation.referral_id == referral.id))
         if escalation is None:
             escalation = Escalation(referral_id=referral.id, region=program.region, raised_at=t.at,
                                     suggestions=suggestions)
             db.add(escalation)
             db.flush()
-        number, name = f"#{referral.id}", program.display_name
-        sender_text = (f"{name} has not acknowledged your referral {number} within five business days. "
+        number, name, wait = f"#{referral.id}", program.display_name, business_days(ESCALATION_BUSINESS_DAYS)
+        sender_text = (f"{name} has not acknowledged your referral {number} within {wait}. "
                        "Escalation staff have been alerted. Consider referring the client elsewhere.")
         names = [p.display_name for p in programs_named(db, suggestions)]
         outbox = notify_users(
             db, set(state_team_ids(db)) | set(region_admin_ids(db, program.region)), kind="referral_escalation",
-            text=f"Referral {number} to {name} has not been acknowledged within five business days.",
+            text=f"Referral {number} to {name} has not been acknowledged within {wait}.",
             link=f"/escalations/{escalation.id}", key=f"{t.idempotency_key}:staff", actor_id=None,
             context={"subject": f"Escalation: referral {number} to {name} is unacknowledged",
                      "suggestions": []}, **self._common())
@@ -325,7 +327,7 @@ class ReferralActivities(ReferralActivitiesContract):
             **self._common())
         outbox += notify_users(
             db, gatekeeper_ids(db, program.id), kind="referral_escalation",
-            text=(f"Referral {number} to {name} has waited five business days without being assigned; "
+            text=(f"Referral {number} to {name} has waited {wait} without being assigned; "
                   "escalation staff have been alerted. Assign it to a provider or decline it."),
             link=f"/referrals/{referral.id}", key=f"{t.idempotency_key}:gatekeepers", actor_id=None,
             context={"subject": f"Referral {number} escalated: please assign it", "suggestions": []},

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 
+from activities.fhir import FhirSubscriptionActivities
 from activities.messaging import MessagingActivities
 from activities.mou import MouActivities
 from activities.recovery import RecoveryActivities
@@ -46,6 +47,7 @@ def build_activities(
     roi = RoiActivities(session_factory, settings, sms.from_number, webhooks.after_commit)
     reports = ReportActivities(session_factory)
     recovery = RecoveryActivities(session_factory, settings)
+    fhir = FhirSubscriptionActivities(session_factory, settings)
     return [
         messaging.deliver_message, messaging.claim_held_messages, mou.record_mou_signature, mou.mou_notice,
         referrals.apply_referral_change, referrals.referral_timer_fired, referrals.referral_roi_revoked,
@@ -56,4 +58,5 @@ def build_activities(
         roi.record_roi_abandoned, roi.roi_notice,
         reports.summarise_closed_loop, recovery.recover_stranded,
         webhooks.post_webhook, webhooks.dead_letter_webhook, webhooks.dispatch_webhooks,
+        fhir.fhir_subscription_handshake, fhir.fhir_subscription_notify, fhir.fhir_subscription_heartbeat,
     ]

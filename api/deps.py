@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Header, Request
 from sqlalchemy.orm import Session, joinedload
@@ -23,6 +22,7 @@ from api.schema_types import Id
 from models.accounts.credentials import constant_time_equal
 from connect.settings import Settings
 from domain.accounts import AdminScope
+from domain.montana import local_date
 from domain.mou import is_mou_valid
 from domain.api_clients import scope_allows
 from models.accounts.tables import ApiToken, Membership, User, WebSession
@@ -33,16 +33,19 @@ from models.accounts.sessions import SessionLimits, resolve_api_token, resolve_s
 SESSION_COOKIE = "connect_session"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
-LOCAL_TZ = ZoneInfo("America/Denver")
 
 PROTECTED_PREFIXES = (
     "/clients", "/roi", "/referrals", "/agency/referrals",
     "/api/v1/clients", "/api/v1/roi", "/api/v1/referrals", "/api/v1/agency/referrals",
+    *(f"/fhir/{kind}" for kind in ("Patient", "Task", "ServiceRequest", "Consent", "Procedure", "Observation",
+                                   "HealthcareService", "Organization", "Location", "Subscription",
+                                   "DocumentReference")),
 )
 """Paths that reach clients, ROIs or referrals: every route under them depends on `mou_actor`."""
 
 MACHINE_PREFIXES = (
     "/api/v1/clients", "/api/v1/roi", "/api/v1/referrals", "/api/v1/agency/referrals", "/api/v1/reports",
+    "/fhir",
 )
 """What a machine client reaches: its program's clients, ROIs, referrals and reports. Not a person's
 own pages (password, profile, tokens, MOUs, bell) nor administration."""
@@ -61,10 +64,6 @@ def get_settings(request: Request) -> Settings:
 
 def now(request: Request) -> datetime:
     return request.app.state.clock()
-
-
-def today_local(moment: datetime) -> date:
-    return moment.astimezone(LOCAL_TZ).date()
 
 
 def get_db(request: Request) -> Iterator[Session]:
@@ -188,7 +187,8 @@ def _machine_actor(request: Request, db: Session, presented: str, moment: dateti
     path = request.url.path
     if not any(path == p or path.startswith(p + "/") for p in MACHINE_PREFIXES):
         raise Forbidden("API clients reach clients, ROIs, referrals and reports only.", code="not_for_clients")
-    if not scope_allows(token.scope, request.method):
+    # The FHIR API checks the SMART scopes of its tokens itself (api.fhir.smart.requires).
+    if not (path == "/fhir" or path.startswith("/fhir/")) and not scope_allows(token.scope, request.method):
         raise Forbidden("This access token has the read scope only; ask for a token with the write scope.",
                         code="insufficient_scope",
                         headers={"WWW-Authenticate": 'Bearer error="insufficient_scope", scope="write"'})
@@ -239,7 +239,7 @@ def user_mou_current(user: User, today: date) -> bool:
 async def user_mou_actor(actor: CurrentActor, moment: Now) -> Actor:
     # The user MOU is a person's undertaking; a machine client's is the administrator's registration
     # of it for the program, whose agency MOU still applies.
-    if actor.client is None and not user_mou_current(actor.user, today_local(moment)):
+    if actor.client is None and not user_mou_current(actor.user, local_date(moment)):
         raise Forbidden(
             "You must sign the CONNECT User MOU before you can reach clients or referrals.",
             code="user_mou_required",

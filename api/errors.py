@@ -152,12 +152,16 @@ def failure_answer(exc: Exception) -> tuple[int, dict]:
 
 
 def wants_html(request: Request) -> bool:
-    if request.url.path.startswith(("/api/", "/codec/", "/twilio/")):
+    if request.url.path.startswith(("/api/", "/codec/", "/twilio/", "/fhir")):
         return False
     return "text/html" in request.headers.get("accept", "")
 
 
 def _answer(request: Request, status: int, body: dict):
+    from api.fhir.outcome import is_fhir_path, outcome_response
+
+    if is_fhir_path(request.url.path):  # the FHIR API refuses in FHIR's shape, OperationOutcome
+        return outcome_response(status, body)
     if wants_html(request):
         templates = request.app.state.templates
         return templates.TemplateResponse(

@@ -1,13 +1,15 @@
-"""Helpers for server-rendered forms: rendering, and CSRF for forms shown before sign-in."""
+"""Helpers for server-rendered forms: reading a posted form (the one way every page does), the
+reasons of a refusal per field, rendering, and CSRF for forms shown before sign-in."""
 
 from __future__ import annotations
 
 from fastapi import Request
 from pydantic import ValidationError
+from starlette.datastructures import FormData
 
 from api.errors import ApiError, status_of
 from models.accounts.credentials import constant_time_equal, new_token
-from domain.errors import DomainError
+from domain.errors import DomainError, ValidationFailed
 
 ANON_CSRF_COOKIE = "connect_csrf"
 
@@ -59,10 +61,57 @@ FormFailure = (ValidationError, DomainError, ApiError)
 """What a page form catches to show again with the reasons (anything else is a real error)."""
 
 
+class PostedForm:
+    """A posted form as pages read it: a field's text ("" when it was not sent), a repeated field's
+    texts, a ticked box, a number that marks its field when it is not one. ``get`` and
+    ``getlist`` are the raw values (an uploaded file, a form shown again)."""
+
+    def __init__(self, data: FormData):
+        self._data = data
+
+    def text(self, name: str) -> str:
+        value = self._data.get(name)
+        return "" if value is None else str(value)
+
+    def texts(self, name: str) -> list[str]:
+        return [str(v) for v in self._data.getlist(name)]
+
+    def ticked(self, name: str) -> bool:
+        return bool(self._data.get(name))
+
+    def number(self, name: str, reason: str) -> int:
+        """The field as a whole number; ValidationFailed on that field, with ``reason``, if not."""
+        text = self.text(name).strip()
+        if not (text.isascii() and text.isdigit()):
+            raise ValidationFailed(reason, field=name, code=f"bad_{name}")
+        return int(text)
+
+    def prefixed(self, prefix: str) -> dict[str, str]:
+        """The fields named ``prefix`` + key, by key (a program's own referral questions)."""
+        return {k[len(prefix):]: str(v) for k, v in self._data.multi_items() if k.startswith(prefix)}
+
+    def values(self, lists: tuple[str, ...] = ()) -> dict:
+        """The form as a dict without its CSRF token; the fields in ``lists`` as lists of the
+        values given (checkbox groups)."""
+        data: dict = {k: v for k, v in self._data.items() if k not in lists and k != "csrf_token"}
+        for name in lists:
+            data[name] = [v for v in self._data.getlist(name) if v != ""]
+        return data
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._data
+
+    def get(self, name: str, default=None):
+        return self._data.get(name, default)
+
+    def getlist(self, name: str) -> list:
+        return self._data.getlist(name)
+
+
+async def posted_form(request: Request) -> PostedForm:
+    return PostedForm(await request.form())
+
+
 async def form_data(request: Request, lists: tuple[str, ...] = ()) -> dict:
     """The posted form as a dict; the fields named in ``lists`` as lists (checkbox groups)."""
-    form = await request.form()
-    data: dict = {k: v for k, v in form.items() if k not in lists and k != "csrf_token"}
-    for name in lists:
-        data[name] = [v for v in form.getlist(name) if v != ""]
-    return data
+    return (await posted_form(request)).values(lists)

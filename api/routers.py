@@ -7,6 +7,10 @@ from api.admin import agencies, users
 from api.clients import merge as client_merge
 from api.clients import pages as client_pages
 from api.clients import routes as client_routes
+from api.fhir import registration as fhir_registration
+from api.fhir import routes as fhir_routes
+from api.fhir import smart as fhir_smart
+from api.fhir import subscriptions as fhir_subscriptions
 from api.integrations import api_clients, oauth, tokens, webhooks
 from api.mous import pages as mou_pages
 from api.referrals import escalations
@@ -26,6 +30,7 @@ ROUTERS += [referral_routes.router, referral_pages.router, escalations.api, esca
 ROUTERS += [roi_routes.router, roi_pages.router, twilio_webhook.router, blank_form.router]
 ROUTERS += [client_pages.router, client_routes.router, client_merge.router]
 ROUTERS += [report_routes.router, vocabularies.router, webhooks.router]
+ROUTERS += [fhir_routes.router, fhir_smart.router, fhir_registration.router, fhir_subscriptions.router]
 
 
 DEVELOPMENT_ROUTERS = [outbox.router]

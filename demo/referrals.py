@@ -6,14 +6,15 @@ the state team and of region 4's administrator."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from domain.business_days import LOCAL, is_business_day
+from domain.business_days import is_business_day
 from domain.calendar import add_years
 from domain.matching import search_keys
+from domain.montana import local_instant
 from domain.referral_status import FINAL_STATES, ContactMethod, ContactOutcome, ServiceStatus
 from models.accounts.tables import User
 from models.clients.tables import Client, ClientPhone
@@ -39,7 +40,7 @@ CLIENTS = [
 
 def _at(day: date, hour: int, minute: int = 0) -> datetime:
     """``hour``:``minute`` Montana time on ``day``, never later than half an hour ago."""
-    moment = datetime.combine(day, time(hour, minute), tzinfo=LOCAL).astimezone(timezone.utc)
+    moment = local_instant(day, hour, minute)
     return min(moment, datetime.now(timezone.utc) - timedelta(minutes=30))
 
 

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import UTC, date, datetime, timedelta, timezone
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,7 +14,7 @@ from documents.mou import mou_document
 from models.accounts.credentials import hash_password
 from connect.settings import Settings
 from domain.calendar import add_years
-from domain.montana import TIMEZONE, county_names, region_of
+from domain.montana import county_names, local_date, region_of
 from models.accounts.tables import AdminRegion, Membership, User, UserMou
 from models.base import utcnow
 from models.db import make_engine, make_session_factory, transaction
@@ -138,7 +137,7 @@ def seed_if_empty(settings: Settings) -> list[Login]:
         with transaction(factory) as db:
             if db.scalar(select(Agency.id).limit(1)) is None:
                 print("• loading the Montana demo network …", flush=True)
-                return seed(db, datetime.now(ZoneInfo(TIMEZONE)).date())
+                return seed(db, local_date(datetime.now(UTC)))
         return [(e, r, demo.DEMO_PASSWORD) for e, _n, r, *_ in demo.PEOPLE]
     finally:
         engine.dispose()

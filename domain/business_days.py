@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 # Imported here, not looked up through ``holidays.country_holidays``: that imports the rules of
 # every country (~280 modules) on its first call, which in a workflow is inside a workflow task,
@@ -24,10 +23,14 @@ from zoneinfo import ZoneInfo
 # version could move a holiday, and with it a deadline a running workflow replays.
 from holidays.countries.united_states import UnitedStates
 
-from domain.montana import TIMEZONE
+from domain.montana import LOCAL
 
-LOCAL = ZoneInfo(TIMEZONE)
 _ONE_DAY = timedelta(days=1)
+
+ESCALATION_BUSINESS_DAYS = 5
+"""A sent referral nobody acknowledged (assigned) in this many business days is escalated to the
+state team (guide Part 5). The workflows' default `TimerPolicy.escalation_business_days`; pages and
+messages state it through `domain.wording.in_words`."""
 
 
 @lru_cache(maxsize=64)

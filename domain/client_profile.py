@@ -292,6 +292,22 @@ def check_races(values: tuple[str, ...] | list[str]) -> tuple[str, ...]:
     return tuple(code for code, _ in RACES if code in chosen)
 
 
+def check_address(value: object) -> str:
+    """The street line of the client's current residence (a shelter's address is fine)."""
+    address = clean_text(value)
+    if not address:
+        raise ValidationFailed(
+            "Enter the client's current address of residence (a shelter or temporary housing "
+            "address is fine), or choose 'No fixed address'.", field="address", code="required")
+    if len(address) > ADDRESS_MAX:
+        raise ValidationFailed(f"The address can have at most {ADDRESS_MAX} characters.", field="address",
+                               code="too_long")
+    if not re.search(r"[^\W_]", address):
+        raise ValidationFailed("Enter the street address, for example 12 Last Chance Gulch.", field="address",
+                               code="bad_address")
+    return address
+
+
 def check_city(value: object) -> str:
     city = clean_text(value)
     if not city:
@@ -411,21 +427,11 @@ def validate_client(form: ClientForm, today: date) -> ClientDetails:
     attempt("military_service", _choice, MILITARY_SERVICE, form.military_service,
             "military_service", "military service")
 
-    address = clean_text(form.address)
-    no_fixed_address = bool(form.no_fixed_address) or is_no_address(address)
+    no_fixed_address = bool(form.no_fixed_address) or is_no_address(clean_text(form.address))
     if no_fixed_address:
         values["address"] = NO_FIXED_ADDRESS_LINE
-    elif not address:
-        errors["address"] = (
-            "Enter the client's current address of residence (a shelter or temporary housing "
-            "address is fine), or choose 'No fixed address'."
-        )
-    elif len(address) > ADDRESS_MAX:
-        errors["address"] = f"The address can have at most {ADDRESS_MAX} characters."
-    elif not re.search(r"[^\W_]", address):
-        errors["address"] = "Enter the street address, for example 12 Last Chance Gulch."
     else:
-        values["address"] = address
+        attempt("address", check_address, form.address)
     attempt("city", check_city, form.city)
     attempt("county", check_county, form.county)
     attempt("zip", check_zip, form.zip)

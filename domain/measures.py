@@ -32,7 +32,8 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import NamedTuple
 
-from domain.business_days import LOCAL, is_business_day, next_business_day
+from domain.business_days import is_business_day, next_business_day
+from domain.montana import LOCAL, local_date, local_midnight
 from domain.referral_status import ReferralState, ServiceStatus
 
 MEDIAN = 0.5
@@ -276,7 +277,7 @@ def histogram_spread(histogram: Mapping[int, BucketTotal]) -> Spread:
 
 def local_month(moment: datetime) -> date:
     """The first day of the Montana month ``moment`` (aware) falls in."""
-    day = moment.astimezone(LOCAL).date()
+    day = local_date(moment)
     return day.replace(day=1)
 
 
@@ -286,7 +287,7 @@ def next_month(month: date) -> date:
 
 def month_start(month: date) -> datetime:
     """The instant (Montana midnight) a month begins; ``month`` is its first day."""
-    return datetime.combine(month, datetime.min.time(), tzinfo=LOCAL)
+    return local_midnight(month)
 
 
 def months_within(start: datetime | None, end: datetime | None, months: Iterable[date]) -> list[date]:

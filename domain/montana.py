@@ -13,10 +13,35 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
 
 from domain.errors import ValidationFailed
 
 TIMEZONE = "America/Denver"
+"""Montana's time zone (all of the state keeps Mountain time), by its IANA name, for SQL."""
+LOCAL = ZoneInfo(TIMEZONE)
+"""The same zone, for Python: every "local" date, time and display in CONNECT uses it."""
+
+
+def local_date(moment: datetime) -> date:
+    """The Montana calendar day of the instant ``moment`` (an aware datetime)."""
+    return moment.astimezone(LOCAL).date()
+
+
+def local_midnight(day: date) -> datetime:
+    """00:00 Montana time on ``day``, as an aware local datetime: where that day starts."""
+    return datetime.combine(day, time(0), tzinfo=LOCAL)
+
+
+def local_instant(day: date, hour: int = 0, minute: int = 0) -> datetime:
+    """``hour``:``minute`` Montana time on ``day``, as an aware UTC datetime."""
+    return datetime.combine(day, time(hour, minute), tzinfo=LOCAL).astimezone(UTC)
+
+
+def local_clock(moment: datetime) -> str:
+    """An instant as Montana staff read it, to the minute: "04/12/2026 03:05 PM"."""
+    return moment.astimezone(LOCAL).strftime("%m/%d/%Y %I:%M %p")
 
 REGIONS: dict[int, str] = {
     1: "Eastern",

@@ -1,4 +1,4 @@
-"""Who may do what to a referral (DOMAIN.md, "People and what they may do").
+"""Who may do what to a referral (docs/rules.md, "People and what they may do").
 
 One table answers for the API, the pages (which buttons to show) and the referral workflow's
 update validators. The caller states the facts (who is acting, as which program, in which

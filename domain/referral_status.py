@@ -38,7 +38,7 @@ __all__ = [
 
 
 class ReferralState(LabelledStrEnum):
-    """The system state of a referral (DOMAIN.md, "Referrals")."""
+    """The system state of a referral (docs/rules.md, "Referrals")."""
 
     PENDING = ("pending", "Pending")  # saved, not sent
     SENT = ("sent", "Active")  # sent, waiting for the receiving program to acknowledge it

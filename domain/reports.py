@@ -1,6 +1,6 @@
 """The reports of Part 8 of the guide: which exist, who may open which, and over what scope.
 
-One table (``REPORTS``) says who sees each report (DOMAIN.md, "People and what they may do"):
+One table (``REPORTS``) says who sees each report (docs/rules.md, "People and what they may do"):
 providers see the Blank ROI and the Agencies Report only; gatekeepers every report, for their own
 agency; designated administrators the referral reports for the programs of their regions; the state
 team statewide. Report rows carry no client data (referral ids, programs, statuses and times only),
@@ -10,11 +10,11 @@ so "aggregate" views for administrators and the state team are the same tables o
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from domain.business_days import LOCAL
 from domain.errors import ValidationFailed
+from domain.montana import local_midnight
 from domain.referral_status import ReferralState, ServiceStatus
 from domain.taxonomy import NO_INSURANCE_NEEDED
 
@@ -198,6 +198,6 @@ def period_from_dates(first: date | None, last: date | None, *, today: date | No
                                code="bad_period")
 
     def midnight(d: date | None) -> datetime | None:
-        return None if d is None else datetime.combine(d, time(0), tzinfo=LOCAL)
+        return None if d is None else local_midnight(d)
 
     return Period(midnight(first), midnight(last + timedelta(days=1)) if last else None, first, last)

@@ -1,15 +1,19 @@
 """The security code texted to a client who replied YES (guide Part 3, "Text Message"): its
 shape, how many wrong entries lock it, and when it can no longer be accepted. How long a code
-lives is the workflows' timer policy (`TimerPolicy.sms_code_ttl_seconds`, 12 hours)."""
+lives is the workflows' timer policy (`TimerPolicy.sms_code_ttl_seconds`), by default
+SMS_CODE_TTL_SECONDS (12 hours)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from domain.errors import InvalidTransition, ValidationFailed
+from domain.wording import duration
 
 SMS_CODE_LENGTH = 6
 SMS_CODE_MAX_ATTEMPTS = 5
+SMS_CODE_TTL_SECONDS = 12 * 3600
+"""How long a texted code can be entered, from when it was sent (the guide's 12 hours)."""
 
 
 def normalize_sms_code(text: str | None) -> str:
@@ -27,9 +31,11 @@ def normalize_sms_code(text: str | None) -> str:
     return compact
 
 
-def check_sms_code_live(*, sent: bool, attempts: int, expires_at: datetime | None, now: datetime) -> None:
+def check_sms_code_live(*, sent: bool, attempts: int, expires_at: datetime | None, now: datetime,
+                        ttl_seconds: int) -> None:
     """Refuse a code entry when no code can be accepted: none sent yet, locked after
-    SMS_CODE_MAX_ATTEMPTS wrong codes, or past its expiry (12 hours from sending)."""
+    SMS_CODE_MAX_ATTEMPTS wrong codes, or past its expiry (``ttl_seconds`` from sending, the
+    policy's `sms_code_ttl_seconds`, which the refusal states)."""
     if not sent or expires_at is None:
         raise InvalidTransition(
             "No security code has been sent yet: the client must first reply YES to the text.",
@@ -43,8 +49,8 @@ def check_sms_code_live(*, sent: bool, attempts: int, expires_at: datetime | Non
         )
     if now >= expires_at:
         raise ValidationFailed(
-            "This security code has expired (a code is valid for 12 hours from when it was "
-            "sent). Use 'Resend code' to text the client a new one.",
+            f"This security code has expired (a code is valid for {duration(ttl_seconds)} from when "
+            "it was sent). Use 'Resend code' to text the client a new one.",
             field="code",
             code="code_expired",
         )

@@ -1,7 +1,6 @@
 """Alembic environment: the URL comes from CONNECT's settings or the caller's config."""
 
 from alembic import context
-from sqlalchemy import pool
 
 import models  # noqa: F401  (registers every table)
 from models.base import Base

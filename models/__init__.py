@@ -10,6 +10,8 @@ from models.accounts import api_clients  # noqa: F401
 from models.accounts import tables as _accounts  # noqa: F401
 from models.agencies import tables as _agencies  # noqa: F401
 from models.clients import tables as _clients  # noqa: F401
+from models.fhir import clients as _fhir_clients  # noqa: F401
+from models.fhir import subscriptions as _fhir_subscriptions  # noqa: F401
 from models.messages import tables as _messages  # noqa: F401
 from models.referrals import tables as _referrals  # noqa: F401
 from models.releases import tables as _releases  # noqa: F401

@@ -21,10 +21,11 @@ PASSWORD = "Glacier-Trail-42!"
 def montana_today() -> date:
     """Today as CONNECT reckons it (Montana local time): between 00:00 UTC and local midnight the
     UTC date is already tomorrow, and ROI, MOU and report dates follow the local one."""
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
+    from datetime import UTC, datetime
 
-    return datetime.now(ZoneInfo("America/Denver")).date()
+    from domain.montana import local_date
+
+    return local_date(datetime.now(UTC))
 _PASSWORD_HASH = hash_password(PASSWORD)
 _seq = itertools.count(1)
 

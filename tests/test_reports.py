@@ -347,12 +347,12 @@ async def test_the_partner_agencies_are_paged_with_the_totals_of_all(db, network
     helena = q.agency_scope(db, network["helena"].id)
     f = q.ReferralFilter(helena, Period(), Direction.SENT)
     first, second, past = (q.partner_summary(db, f, n, size=1) for n in (1, 2, 3))
-    assert [line.agency for line in first.page.rows + second.page.rows] == [
+    assert [line.agency for line in first.page.items + second.page.items] == [
         "Agency of Billings Behavioral Health", "Agency of Missoula Housing"]
-    assert (first.page.rows[0].referrals, first.page.rows[0].groups["Closed - Successful completion"],
-            first.page.rows[0].groups["Still open"]) == (2, 1, 1)
-    assert second.page.rows[0].groups["Declined or withdrawn"] == 1
-    assert past.page.rows == [] and (first.page.total, first.page.pages) == (2, 2)
+    assert (first.page.items[0].referrals, first.page.items[0].groups["Closed - Successful completion"],
+            first.page.items[0].groups["Still open"]) == (2, 1, 1)
+    assert second.page.items[0].groups["Declined or withdrawn"] == 1
+    assert past.page.items == [] and (first.page.total, first.page.pages) == (2, 2)
     for summary in (first, second, past):
         assert summary.totals.referrals == 3
         assert summary.totals.groups == {"Closed - Successful completion": 1, "Closed otherwise": 0,
@@ -507,13 +507,13 @@ async def test_dashboard_pages_its_programs_in_the_database(client, db, network)
     from models.reports import queries as q
 
     pages = [q.programs_page(db, q.state_scope(), n, size=2) for n in (1, 2, 3)]
-    assert [p.display_name for page in pages for p in page.rows] == [
+    assert [p.display_name for page in pages for p in page.items] == [
         "Agency of Billings Behavioral Health — Billings Behavioral Health",
         "Agency of Lapsed Program — Lapsed Program", "Agency of Missoula Housing — Missoula Housing",
         "Helena Family Services — Family Support", "Helena Family Services — Parenting Classes"]
     assert {(page.total, page.pages) for page in pages} == {(5, 3)}
     region4 = q.programs_page(db, q.regions_scope(db, [4], "Region 4"), 1, size=2)
-    assert [p.name for p in region4.rows] == ["Family Support", "Parenting Classes"] and region4.total == 2
+    assert [p.name for p in region4.items] == ["Family Support", "Parenting Classes"] and region4.total == 2
     await as_(client, network, "state")
     body = (await client.get("/api/v1/reports/dashboard")).json()
     assert (body["page"], body["pages"], body["total"], len(body["rows"])) == (1, 1, 5, 5)
@@ -660,7 +660,7 @@ def test_read_ahead_stops_its_producer_when_the_reader_stops():
                                     datetime(2025, 3, 9, 9, 0, tzinfo=UTC)])  # the day DST starts
 def test_local_time_is_iso_in_montana(moment):
     from api.reports.tables import local_time
-    from domain.business_days import LOCAL
+    from domain.montana import LOCAL
 
     assert local_time(moment) == moment.astimezone(LOCAL).isoformat(timespec="minutes")
     assert local_time(None) == ""

@@ -1,20 +1,13 @@
-"""Turning local dates into the instants workflows wait for (America/Denver)."""
+"""Time for workflows: Montana's local dates and instants (the one rule, `domain.montana`) and how
+long to wait until a moment."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
-LOCAL = ZoneInfo("America/Denver")
+from domain.montana import local_date, local_instant
 
-
-def local_instant(day: date, hour: int = 0) -> datetime:
-    """`hour` o'clock local time on `day`, as an aware UTC datetime."""
-    return datetime.combine(day, time(hour), tzinfo=LOCAL).astimezone(timezone.utc)
-
-
-def local_date(moment: datetime) -> date:
-    return moment.astimezone(LOCAL).date()
+__all__ = ["local_date", "local_instant", "until"]
 
 
 def until(now: datetime, moment: datetime) -> timedelta:

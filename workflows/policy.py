@@ -1,6 +1,6 @@
 """Every duration the workflows wait for, in one object passed in their input.
 
-Production uses the defaults (the guide's and DOMAIN.md's figures); tests pass shorter ones.
+Production uses the defaults (the guide's figures, as docs/rules.md states them); tests pass shorter ones.
 Seconds as integers keep the payloads plain JSON.
 """
 
@@ -9,15 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from domain.business_days import add_business_days, next_business_day_at
+from domain.business_days import ESCALATION_BUSINESS_DAYS, add_business_days, next_business_day_at
+from domain.sms_code import SMS_CODE_TTL_SECONDS
 
 
 @dataclass(frozen=True)
 class TimerPolicy:
-    sms_code_ttl_seconds: int = 12 * 3600
+    sms_code_ttl_seconds: int = SMS_CODE_TTL_SECONDS
     reminder_days_before: tuple[int, ...] = (30, 7)
     roi_reminder_days_before: int = 30
-    escalation_business_days: int = 5
+    escalation_business_days: int = ESCALATION_BUSINESS_DAYS
     nudge_local_hour: int = 17
     reminder_local_hour: int = 9
     # How long a person's change waits for its database step (retries included) before it fails

@@ -1,5 +1,6 @@
 """Every workflow class the worker runs."""
 
+from workflows.fhir_subscriptions import FhirSubscriptionWorkflow
 from workflows.mou import MouRenewalWorkflow
 from workflows.outbox import DeliverOutboxWorkflow, SweepHeldOutboxWorkflow
 from workflows.recovery import RecoverStrandedWorkflow
@@ -10,4 +11,4 @@ from workflows.webhooks import SweepWebhooksWorkflow, WebhookDeliveryWorkflow
 
 WORKFLOWS = [MouRenewalWorkflow, DeliverOutboxWorkflow, SweepHeldOutboxWorkflow, ReferralWorkflow, RoiWorkflow,
              SummariseClosedLoopWorkflow, RecoverStrandedWorkflow, WebhookDeliveryWorkflow,
-             SweepWebhooksWorkflow]
+             SweepWebhooksWorkflow, FhirSubscriptionWorkflow]

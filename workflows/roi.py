@@ -428,7 +428,8 @@ class RoiWorkflow:
         code = self._s.code
         with domain_rules():
             check_sms_code_live(sent=code is not None, attempts=code.attempts if code else 0,
-                                expires_at=code.expires_at if code else None, now=workflow.now())
+                                expires_at=code.expires_at if code else None, now=workflow.now(),
+                                ttl_seconds=self._input.policy.sms_code_ttl_seconds)
 
     def _check_sms_signature(self) -> None:
         if self._s.status is not RoiState.AWAITING_SIGNATURE or self._s.method is not SignatureMethod.SMS:

@@ -19,13 +19,14 @@ from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 
 from models.messages.notices import ask_for_agency_mou
-from api.deps import Actor, CurrentActor, DbSession, Now, membership_of, today_local
+from api.deps import Actor, CurrentActor, DbSession, Now, membership_of
 from api.errors import ApiError
 from api.forms import FormFailure, form_errors, form_status, render
 from api.accounts.onboarding import next_step, sign_in_step
 from api.schema_types import Code, Id
 from domain.accounts import Role
 from domain.errors import NotAllowed
+from domain.montana import local_date
 from domain.mou import mou_status_on
 from models import audit
 from models.accounts import admin as users
@@ -78,7 +79,7 @@ class ProfileOut(BaseModel):
 
 
 def _memberships(actor: Actor, moment, text: str = "") -> list[dict]:
-    today = today_local(moment)
+    today = local_date(moment)
     words = text.casefold().split()
     rows = []
     for m in sorted(actor.user.memberships, key=lambda m: m.program.display_name.casefold()):
@@ -102,7 +103,7 @@ def _invitations(db, actor: Actor, moment) -> list[dict]:
 def _answer(db, actor: Actor, moment, invitation_id: int, answer: str) -> None:
     membership = users.answer_invitation(db, actor.user, invitation_id, answer == "accept", moment)
     if membership is not None:
-        ask_for_agency_mou(db, actor.user.id, membership.program, membership.is_gatekeeper, today_local(moment))
+        ask_for_agency_mou(db, actor.user.id, membership.program, membership.is_gatekeeper, local_date(moment))
     db.commit()
 
 
@@ -159,7 +160,7 @@ async def choose_page(request: Request, actor: CurrentActor, db: DbSession, mome
         db.rollback()
         return _page(request, db, actor, moment, errors=form_errors(err), status=form_status(err))
     step = sign_in_step if signing_in else next_step
-    target = step(actor.user, actor.program_id, today_local(moment)) or "/"
+    target = step(actor.user, actor.program_id, local_date(moment)) or "/"
     return RedirectResponse(target, status_code=303)
 
 

@@ -14,11 +14,12 @@ from pydantic import BaseModel, Field
 
 from api.accounts import messages
 from api.admin.schemas import DetailOut
-from api.deps import SESSION_COOKIE, CurrentActor, DbSession, Now, SettingsDep, today_local
+from api.deps import SESSION_COOKIE, CurrentActor, DbSession, Now, SettingsDep
 from api.errors import ApiError
 from api.forms import anon_csrf_ok, form_errors, form_status, issue_anon_csrf, render
 from api.accounts.onboarding import next_step, sign_in_step
 from domain.errors import ValidationFailed
+from domain.montana import local_date
 from domain.passwords import RESET_ADDRESS_FREE_REQUESTS, RESET_TOKEN_TTL
 from models import audit
 from models.accounts import throttle
@@ -112,7 +113,7 @@ async def change_page(request: Request, actor: CurrentActor, db: DbSession, mome
                       {"forced": forced, "errors": form_errors(err)}, form_status(err))
     program_id = actor.session.program_id if actor.session else None
     step = sign_in_step if forced else next_step  # the forced change is a step of signing in
-    target = step(actor.user, program_id, today_local(moment)) or "/?done=password"
+    target = step(actor.user, program_id, local_date(moment)) or "/?done=password"
     response = RedirectResponse(target, status_code=303)
     if token:
         set_session_cookie(response, token, settings)

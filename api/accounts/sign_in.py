@@ -9,10 +9,11 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 
-from api.deps import SESSION_COOKIE, CurrentActor, DbSession, Now, SettingsDep, today_local
+from api.deps import SESSION_COOKIE, CurrentActor, DbSession, Now, SettingsDep
 from api.forms import anon_csrf_ok, issue_anon_csrf
 from api.accounts.onboarding import sign_in_step
 from models.accounts.credentials import hash_password, needs_rehash, verify_password
+from domain.montana import local_date
 from domain.passwords import normalize_password
 from models import audit
 from models.accounts import throttle
@@ -79,7 +80,7 @@ async def login(
     token = start_session(db, user, moment, program_id)
     audit.record(db, action="user.login", entity_type="user", entity_id=user.id, user_id=user.id)
     db.commit()
-    target = sign_in_step(user, program_id, today_local(moment)) or _safe_next(next)
+    target = sign_in_step(user, program_id, local_date(moment)) or _safe_next(next)
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
         SESSION_COOKIE, token, httponly=True, samesite="lax",

@@ -14,13 +14,13 @@ from sqlalchemy import select
 
 from api import etags
 from api.admin.schemas import AdminProgramOut, AgencyOut, FieldOut, MouAttention, Paged
-from api.deps import DbSession, Now, Scope, today_local
+from api.deps import DbSession, Now, Scope
 from api.errors import NotFound
 from api.forms import FormFailure, form_data, form_errors, form_status, render
 from api.schema_types import Id, PageNumber, PerPage
 from domain.accounts import AdminScope, Role
 from domain.errors import NotAllowed
-from domain.montana import REGIONS, county_names
+from domain.montana import REGIONS, county_names, local_date
 from domain.mou import MouStatus, mou_status_on
 from domain.program_forms import FieldKind
 from domain.taxonomy import INSURANCE_TYPES, SERVICES
@@ -193,14 +193,14 @@ PROGRAM_LISTS = ("services", "insurances")
 
 def _status_of(moment):
     """The agency MOU status of a program today, for the templates."""
-    today = today_local(moment)
+    today = local_date(moment)
     return lambda program: mou_status_on(program.mou_expires_on, today).value
 NEW_PROGRAM = {"is_active": True, "counties": {}, "services": [], "insurances": []}
 
 
 @router.get("/admin", include_in_schema=False)
 async def admin_home(request: Request, scope: Scope, db: DbSession, moment: Now):
-    counts = orgs.mou_counts(db, scope, today_local(moment))
+    counts = orgs.mou_counts(db, scope, local_date(moment))
     return render(request, "admin/index.html", {"counts": counts, "scope": scope})
 
 
@@ -295,13 +295,13 @@ async def programs_page(request: Request, scope: Scope, db: DbSession, moment: N
 def _edit_extra(db, program: Program, moment) -> dict:
     return {"mode": "edit", "program": program, "action": f"/admin/programs/{program.id}",
             "members": _members(db, program.id), "role_of": Role.of,
-            "mou_status": mou_status_on(program.mou_expires_on, today_local(moment)).value}
+            "mou_status": mou_status_on(program.mou_expires_on, local_date(moment)).value}
 
 
 @router.get("/admin/programs/{program_id}", include_in_schema=False)
 async def program_page(request: Request, program_id: Id, scope: Scope, db: DbSession, moment: Now):
     program = _program(db, scope, program_id)
-    values = _form_values(program_out(program, today_local(moment)))
+    values = _form_values(program_out(program, local_date(moment)))
     return _program_page(request, scope, "admin/program_form.html", values,
                          _edit_extra(db, program, moment))
 
@@ -392,7 +392,7 @@ def _mou_status_param(status: str | None) -> MouStatus | None:
 @router.get("/admin/mou", include_in_schema=False)
 async def mou_overview_page(request: Request, scope: Scope, db: DbSession, moment: Now,
                             status: str | None = None, q: str = "", page: int = 1):
-    today = today_local(moment)
+    today = local_date(moment)
     listing = paginate(db, orgs.mou_attention_query(scope, today, _mou_status_param(status), q), page)
     return render(request, "admin/mou.html", {
         "page": listing, "q": q, "status": status or "", "status_of": _status_of(moment),
@@ -419,7 +419,7 @@ async def create_agency(request: Request, scope: Scope, db: DbSession, moment: N
     program = orgs.create_agency(db, scope, request.state.actor.user.id, data.agency_name,
                                  data.program.details())
     db.commit()
-    return program_out(program, today_local(moment))
+    return program_out(program, local_date(moment))
 
 
 @router.get("/api/v1/admin/agencies/{agency_id}")
@@ -442,7 +442,7 @@ async def add_program(request: Request, agency_id: Id, scope: Scope, db: DbSessi
     program = orgs.add_program(db, scope, request.state.actor.user.id,
                                _agency(db, scope, agency_id), data.details())
     db.commit()
-    return program_out(program, today_local(moment))
+    return program_out(program, local_date(moment))
 
 
 @router.get("/api/v1/admin/programs")
@@ -450,7 +450,7 @@ async def list_programs(scope: Scope, db: DbSession, moment: Now,
                         q: Annotated[str, Query(description="Part of the program's or its agency's name")] = "",
                         region: Annotated[int | None, Query(description="Only programs of this region (1 to 5)")] = None,
                         page: PageNumber = 1, per_page: PerPage = PER_PAGE) -> Paged[AdminProgramOut]:
-    today = today_local(moment)
+    today = local_date(moment)
     return _page_out(paginate(db, orgs.programs_query(scope, q, region=region), page, per_page),
                      lambda p: program_out(p, today))
 
@@ -462,7 +462,7 @@ def program_version(out: dict) -> dict:
 
 
 def tagged_program(response: Response, program: Program, moment) -> dict:
-    out = program_out(program, today_local(moment))
+    out = program_out(program, local_date(moment))
     response.headers["ETag"] = etags.etag_of(program_version(out))
     return out
 
@@ -482,7 +482,7 @@ async def update_program(request: Request, program_id: Id, scope: Scope, db: DbS
     program = _program(db, scope, program_id)
     if if_match is not None:
         db.refresh(program, with_for_update=True)  # no other write between the check and this one
-        etags.check_if_match(if_match, program_version(program_out(program, today_local(moment))))
+        etags.check_if_match(if_match, program_version(program_out(program, local_date(moment))))
     orgs.update_program(db, scope, request.state.actor.user.id, program, data.details())
     db.commit()
     return tagged_program(response, program, moment)
@@ -526,7 +526,7 @@ async def mou_overview(scope: Scope, db: DbSession, moment: Now,
                        status: Annotated[MouStatus | None, Query(description="Only programs whose agency MOU is in this state")] = None,
                        q: Annotated[str, Query(description="Part of the program's or its agency's name")] = "", page: PageNumber = 1, per_page: PerPage = PER_PAGE) -> Paged[MouAttention]:
     """Programs in your regions whose agency MOU is missing, lapsed or due soon (or one status)."""
-    today = today_local(moment)
+    today = local_date(moment)
     listing = paginate(db, orgs.mou_attention_query(scope, today, status, q), page, per_page)
     gatekeepers = orgs.gatekeepers_of(db, [p.id for p in listing.items])
     return _page_out(listing, lambda p: {

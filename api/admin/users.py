@@ -16,13 +16,13 @@ from sqlalchemy.orm import Session
 from models.messages.notices import ask_for_agency_mou, notify_users
 from api.accounts import messages
 from api.admin.schemas import AdminUserOut, DeactivatedUserOut, DetailOut, Paged
-from api.deps import Actor, DbSession, Now, Scope, today_local
+from api.deps import Actor, DbSession, Now, Scope
 from api.errors import NotFound
 from api.forms import FormFailure, form_data, form_errors, form_status, render
 from api.schema_types import Id, PageNumber, PerPage
 from domain.accounts import INVITE_TOKEN_TTL, AdminScope, Role
 from domain.errors import ValidationFailed
-from domain.montana import REGIONS
+from domain.montana import REGIONS, local_date
 from domain.mou import mou_status_on
 from domain.passwords import RESET_TOKEN_TTL
 from models.agencies import admin as orgs
@@ -87,7 +87,7 @@ class AdminRolesIn(BaseModel):
 
 
 def user_out(u: User, moment) -> dict:
-    today = today_local(moment)
+    today = local_date(moment)
     return {
         "id": u.id, "email": u.email, "full_name": u.full_name, "is_active": u.is_active,
         "must_change_password": u.must_change_password, "password_set": bool(u.password_hash),
@@ -135,7 +135,7 @@ def _send_access(request: Request, db: Session, user: User, delivery: Delivery, 
 
 
 def _ask_for_agency_mou(db: Session, user: User, program: Program, role: Role, moment) -> None:
-    ask_for_agency_mou(db, user.id, program, role.is_gatekeeper, today_local(moment))
+    ask_for_agency_mou(db, user.id, program, role.is_gatekeeper, local_date(moment))
 
 
 async def _create(request: Request, db: Session, scope: AdminScope, moment, tasks: BackgroundTasks,

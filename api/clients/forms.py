@@ -7,50 +7,46 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, create_model
 from sqlalchemy.orm import Session
-from starlette.datastructures import FormData
 
-from api.deps import LOCAL_TZ, Actor, UserMouActor, admin_actor, today_local
-from api.errors import NotFound
-from api.schema_types import Address, Code, Email, Id, Name, Note, Phone, ShortText
+from api.deps import Actor, UserMouActor, admin_actor
+from api.forms import PostedForm
+from api.schema_types import Address, Code, Email, Id, Name, Note, Phone
 from domain.client_profile import PHONE_LABELS, PHONES_MAX, ClientDetails, ClientForm, PhoneEntry, parse_dob
 from domain.errors import ValidationFailed
-from domain.montana import county_names
+from domain.montana import county_names, local_clock, local_date
 from domain.phones import NO_PHONE, format_phone
 from domain.taxonomy import GENDER_IDENTITIES, MILITARY_SERVICE, RACES, label_of
 from models import audit
-from models.clients.records import ClientView, get_client
+from models.clients.contact import CONTACT_FIELDS
+from models.clients.records import ClientView
 from models.clients.search import PER_PAGE as SEARCH_PER_PAGE
-from models.clients.search import SearchHit, SearchPage, changed_clients, search_clients
-from models.clients.tables import Client
+from models.clients.search import NO_SEARCH, SearchHit, SearchPage, changed_clients, search_clients
 
 # --- reading the form -------------------------------------------------------------------------
 
 
-def form_from_page(data: FormData) -> ClientForm:
+def form_from_page(data: PostedForm) -> ClientForm:
     """The profile form as posted by the two-page form (repeated phone rows, race checkboxes)."""
-    numbers = data.getlist("phone_number")
-    labels = data.getlist("phone_label")
-    phones = tuple(
-        PhoneEntry(str(number), str(labels[i]) if i < len(labels) else "mobile")
-        for i, number in enumerate(numbers)
-    )
+    labels = data.texts("phone_label")
+    phones = tuple(PhoneEntry(number, labels[i] if i < len(labels) else "mobile")
+                   for i, number in enumerate(data.texts("phone_number")))
     return ClientForm(
-        first_name=str(data.get("first_name", "")),
-        last_name=str(data.get("last_name", "")),
-        dob=str(data.get("dob", "")),
-        gender_identity=str(data.get("gender_identity", "")),
-        races=tuple(str(r) for r in data.getlist("races")),
-        military_service=str(data.get("military_service", "")),
-        no_fixed_address=bool(data.get("no_fixed_address")),
-        address=str(data.get("address", "")),
-        city=str(data.get("city", "")),
-        county=str(data.get("county", "")),
-        zip=str(data.get("zip", "")),
+        first_name=data.text("first_name"),
+        last_name=data.text("last_name"),
+        dob=data.text("dob"),
+        gender_identity=data.text("gender_identity"),
+        races=tuple(data.texts("races")),
+        military_service=data.text("military_service"),
+        no_fixed_address=data.ticked("no_fixed_address"),
+        address=data.text("address"),
+        city=data.text("city"),
+        county=data.text("county"),
+        zip=data.text("zip"),
         phones=phones,
-        best_way_to_reach=str(data.get("best_way_to_reach", "")),
-        email=str(data.get("email", "")),
+        best_way_to_reach=data.text("best_way_to_reach"),
+        email=data.text("email"),
     )
 
 
@@ -96,6 +92,21 @@ class ClientIn(BaseModel):
         data = self.model_dump(exclude={"phones", "races", "acknowledge_near_matches"})
         return ClientForm(**data, races=tuple(self.races),
                           phones=tuple(PhoneEntry(p.number, p.label) for p in self.phones))
+
+
+def _as_optional(model: type[BaseModel], name: str) -> tuple[Any, Any]:
+    """A field of ``model`` with its type and limits, optional: None leaves the value as it is."""
+    info = model.model_fields[name]
+    return Annotated[info.annotation, *info.metadata] | None, Field(None, description=info.description)
+
+
+ContactIn = create_model(
+    "ContactIn",
+    __doc__="Changes to the client's contact details; a field left out (or null) stays as it is.",
+    **{name: _as_optional(PhoneIn, "number") if name == "mobile_phone" else _as_optional(ClientIn, name)
+       for name in CONTACT_FIELDS},
+)
+"""The contact fields of `models.clients.contact.ContactChanges`, typed as the profile types them."""
 
 
 class NewClientIn(ClientIn):
@@ -213,37 +224,30 @@ def run_search(db: Session, actor: Actor, q: str, dob_text: str, page: int, mome
     """The search as pages and the API run it: results, the date-of-birth error if any, and an
     audit event when details were shown. With ``since`` and no name: the program's clients that
     changed since then."""
-    today = today_local(moment)
+    today = local_date(moment)
     dob, dob_error = None, ""
     if dob_text.strip():
         try:
             dob = parse_dob(dob_text, today)
         except ValidationFailed as exc:
             dob_error = exc.reason
-    result = SearchPage()
+    result = NO_SEARCH
     if q.strip() and not dob_error:
         result = search_clients(db, q, program_id=actor.program_id, today=today, dob=dob,
                                 page=page, per_page=per_page, since=since)
     elif since is not None and not dob_error:
         result = changed_clients(db, program_id=actor.program_id, today=today, since=since,
                                  page=page, per_page=per_page)
-    if result.hits:
+    if result.items:
         audit.record(db, action="client.searched", entity_type="client", entity_id="search",
                      user_id=actor.user.id, program_id=actor.program_id,
-                     shown=[h.id for h in result.hits],
-                     full=[h.id for h in result.hits if h.visible],
+                     shown=[h.id for h in result.items],
+                     full=[h.id for h in result.items if h.visible],
                      fields=["first_name", "last_name", "birth_year"]
                      + (["dob", "phones", "address", "city", "zip"]
-                        if any(h.visible for h in result.hits) else []))
+                        if any(h.visible for h in result.items) else []))
         db.commit()
     return result, dob_error
-
-
-def load_client(db: Session, client_id: int) -> Client:
-    client = get_client(db, client_id)
-    if client is None:
-        raise NotFound("That client")
-    return client
 
 
 # --- JSON shapes ------------------------------------------------------------------------------
@@ -267,7 +271,7 @@ def hit_json(hit: SearchHit) -> dict:
 
 
 def search_json(result: SearchPage) -> dict:
-    return {"results": [hit_json(h) for h in result.hits], "page": result.page,
+    return {"results": [hit_json(h) for h in result.items], "page": result.number,
             "per_page": result.per_page, "pages": result.pages, "total": result.total,
             "capped": result.capped}
 
@@ -302,15 +306,10 @@ def client_json(view: ClientView) -> dict:
 # --- what the templates need ------------------------------------------------------------------
 
 
-def local_time(moment: datetime) -> str:
-    """A stored UTC time as Montana staff read it."""
-    return moment.astimezone(LOCAL_TZ).strftime("%m/%d/%Y %I:%M %p")
-
-
 def vocabularies() -> dict:
     """What every client template may need: the choice lists and the time formatter."""
     return {
-        "local_time": local_time,
+        "local_time": local_clock,
         "genders": GENDER_IDENTITIES,
         "races": RACES,
         "military": MILITARY_SERVICE,

@@ -11,15 +11,16 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy import func, select
 
-from api.clients.forms import MergeActor, label, load_client, vocabularies
+from api.clients.forms import MergeActor, label, vocabularies
 from api.deps import Actor, DbSession
-from api.forms import render
+from api.forms import posted_form, render
 from api.schema_types import Id
 from domain.errors import DomainError
 from domain.matching import match, parse_name_query
 from domain.phones import format_phone
 from models import audit
 from models.clients.records import (
+    get_client,
     identity_of,
     may_merge,
     merge_clients,
@@ -70,7 +71,7 @@ def _page(request: Request, db, actor: Actor, *, survivor_id: str = "", duplicat
           q: str = "", error: str = "", notice: str = "", status: int = 200):
     pair, reasons, counts = None, [], {}
     if survivor_id.isdigit() and duplicate_id.isdigit() and not error:
-        survivor, duplicate = load_client(db, int(survivor_id)), load_client(db, int(duplicate_id))
+        survivor, duplicate = get_client(db, int(survivor_id)), get_client(db, int(duplicate_id))
         if not may_merge(actor.user, survivor, duplicate):
             error = ("You can merge only clients living in your regions; ask the state team for "
                      "the others.")
@@ -114,15 +115,15 @@ async def merge_page(request: Request, actor: MergeActor, db: DbSession, survivo
 
 @router.post("/admin/clients/merge")
 async def merge(request: Request, actor: MergeActor, db: DbSession):
-    data = await request.form()
-    survivor_id, duplicate_id = str(data.get("survivor_id", "")), str(data.get("duplicate_id", ""))
+    data = await posted_form(request)
+    survivor_id, duplicate_id = data.text("survivor_id"), data.text("duplicate_id")
     if not (survivor_id.isdigit() and duplicate_id.isdigit()):
         return _page(request, db, actor, error="Enter the numbers of both profiles.", status=422)
-    if not data.get("confirm"):
+    if not data.ticked("confirm"):
         return _page(request, db, actor, survivor_id=survivor_id, duplicate_id=duplicate_id,
                      error="Tick the box to confirm that both profiles are the same person.",
                      status=422)
-    survivor, duplicate = load_client(db, int(survivor_id)), load_client(db, int(duplicate_id))
+    survivor, duplicate = get_client(db, int(survivor_id)), get_client(db, int(duplicate_id))
     try:
         merge_clients(db, survivor, duplicate, user=actor.user, program_id=actor.program_id)
     except DomainError as exc:
@@ -134,7 +135,7 @@ async def merge(request: Request, actor: MergeActor, db: DbSession):
 
 @router.post("/admin/clients/{client_id}/unmerge")
 async def unmerge(request: Request, client_id: Id, actor: MergeActor, db: DbSession):
-    duplicate = load_client(db, client_id)
+    duplicate = get_client(db, client_id)
     try:
         unmerge_client(db, duplicate, user=actor.user, program_id=actor.program_id)
     except DomainError as exc:

@@ -14,13 +14,12 @@ from api.clients.forms import (
     form_from_details,
     form_from_page,
     label,
-    load_client,
     run_search,
     vocabularies,
 )
-from api.deps import Actor, DbSession, MouActor, Now, today_local
+from api.deps import Actor, DbSession, MouActor, Now
 from api.errors import Forbidden
-from api.forms import render
+from api.forms import posted_form, render
 from api.referrals.actions import acting_of
 from api.schema_types import Id
 from domain.client_profile import (
@@ -36,9 +35,11 @@ from domain.client_profile import (
     validate_client,
 )
 from domain.errors import FieldErrors, InvalidTransition, TooManyAttempts
+from domain.montana import local_date
 from domain.phones import NO_PHONE, format_phone
 from models.clients.access import can_see_client
 from models.clients.records import (
+    get_client,
     check_identity,
     create_client,
     details_of,
@@ -124,18 +125,18 @@ def _duplicate_clients(db, error: DuplicateClient) -> dict[int, Client]:
 async def new_form(request: Request, actor: MouActor, moment: Now, first_name: str = "",
                    last_name: str = ""):
     form = ClientForm(first_name=first_name, last_name=last_name)
-    return render(request, "clients/form.html", _form_context(form, today_local(moment)))
+    return render(request, "clients/form.html", _form_context(form, local_date(moment)))
 
 
 @router.post("/clients/new")
 async def create(request: Request, actor: MouActor, db: DbSession, moment: Now):
-    data = await request.form()
+    data = await posted_form(request)
     form = form_from_page(data)
-    today = today_local(moment)
+    today = local_date(moment)
     try:
         details = validate_client(form, today)
         client = create_client(db, details, user_id=actor.user.id, program_id=actor.program_id, now=moment,
-                               today=today, acknowledge_near_matches=bool(data.get("acknowledge_near_matches")))
+                               today=today, acknowledge_near_matches=data.ticked("acknowledge_near_matches"))
     except FieldErrors as exc:
         return render(request, "clients/form.html",
                       _form_context(form, today, errors=exc.errors), 422)
@@ -170,31 +171,31 @@ def _profile_context(db, view, actor: Actor, today: date, **extra) -> dict:
 @router.get("/clients/{client_id}")
 async def profile(request: Request, client_id: Id, actor: MouActor, db: DbSession, moment: Now,
                   created: int = 0, updated: int = 0):
-    client = load_client(db, client_id)
+    client = get_client(db, client_id)
     if client.merged_into_id is not None:
         return RedirectResponse(f"/clients/{client.merged_into_id}?merged_from={client.id}",
                                 status_code=303)
     view = view_client(db, client, user_id=actor.user.id, program_id=actor.program_id,
-                       today=today_local(moment), purpose="profile")
+                       today=local_date(moment), purpose="profile")
     db.commit()
     merged_from = request.query_params.get("merged_from", "")
     return render(request, "clients/profile.html", _profile_context(
-        db, view, actor, today_local(moment), created=created, updated=updated,
+        db, view, actor, local_date(moment), created=created, updated=updated,
         merged_from=merged_from if merged_from.isdigit() else ""))
 
 
 @router.post("/clients/{client_id}/identity-check")
 async def identity_check(request: Request, client_id: Id, actor: MouActor, db: DbSession,
                          moment: Now):
-    client = load_client(db, client_id)
-    data = await request.form()
-    typed = {name: str(data.get(name, "")) for name in ("dob", "phone", "address")}
+    client = get_client(db, client_id)
+    data = await posted_form(request)
+    typed = {name: data.text(name) for name in ("dob", "phone", "address")}
     view = view_client(db, client, user_id=actor.user.id, program_id=actor.program_id,
-                       today=today_local(moment), purpose="identity_check")
+                       today=local_date(moment), purpose="identity_check")
     status, outcome, errors = 200, None, {}
     try:
         claim = parse_identity_claim(typed["dob"], typed["phone"], typed["address"],
-                                     today_local(moment))
+                                     local_date(moment))
         outcome = check_identity(db, client, dob=claim.dob, phone=claim.phone,
                                  address=claim.address, user_id=actor.user.id,
                                  program_id=actor.program_id, now=moment)
@@ -204,7 +205,7 @@ async def identity_check(request: Request, client_id: Id, actor: MouActor, db: D
         status, errors = 429, {"dob": exc.reason}
     db.commit()
     return render(request, "clients/profile.html", _profile_context(
-        db, view, actor, today_local(moment), identity=outcome, check_errors=errors, check_form=typed), status)
+        db, view, actor, local_date(moment), identity=outcome, check_errors=errors, check_form=typed), status)
 
 
 # --- editing ----------------------------------------------------------------------------------
@@ -223,26 +224,26 @@ NOT_VISIBLE = ("Your program may not see or edit this client's details: it needs
 
 @router.get("/clients/{client_id}/edit")
 async def edit_form(request: Request, client_id: Id, actor: MouActor, db: DbSession, moment: Now):
-    client = load_client(db, client_id)
+    client = get_client(db, client_id)
     _refuse_merged(client)
     view = view_client(db, client, user_id=actor.user.id, program_id=actor.program_id,
-                       today=today_local(moment), purpose="edit")
+                       today=local_date(moment), purpose="edit")
     db.commit()  # the view is audited, shown or refused
     if not view.visible:
         raise Forbidden(NOT_VISIBLE, code="client_not_visible")
     form = form_from_details(details_of(client))
     return render(request, "clients/form.html",
-                  _form_context(form, today_local(moment), mode="edit", client=client))
+                  _form_context(form, local_date(moment), mode="edit", client=client))
 
 
 @router.post("/clients/{client_id}/edit")
 async def edit(request: Request, client_id: Id, actor: MouActor, db: DbSession, moment: Now):
-    client = load_client(db, client_id)
+    client = get_client(db, client_id)
     _refuse_merged(client)
-    today = today_local(moment)
+    today = local_date(moment)
     if not can_see_client(db, actor.program_id, client.id, today):
         raise Forbidden(NOT_VISIBLE, code="client_not_visible")
-    form = form_from_page(await request.form())
+    form = form_from_page(await posted_form(request))
     try:
         details = validate_client(form, today)
         update_client(db, client, details, user_id=actor.user.id, program_id=actor.program_id, now=moment,

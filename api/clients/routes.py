@@ -25,17 +25,18 @@ from api.clients.forms import (
     MergeIn,
     NewClientIn,
     client_json,
-    load_client,
     run_search,
     search_json,
 )
-from api.deps import DbSession, MouActor, Now, today_local
+from api.deps import DbSession, MouActor, Now
 from api.errors import Forbidden
 from api.schema_types import Code, Id, PerPage, ShortText, UpdatedSince, as_utc
 from domain.client_profile import DuplicateClient, parse_identity_claim, validate_client
 from domain.errors import InvalidTransition, ValidationFailed
+from domain.montana import local_date
 from models.clients.access import can_see_client
 from models.clients.records import (
+    get_client,
     ClientView,
     check_identity,
     create_client,
@@ -75,7 +76,7 @@ async def search(actor: MouActor, db: DbSession, moment: Now,
 async def create(body: NewClientIn, actor: MouActor, db: DbSession, moment: Now):
     """409 ``duplicate`` lists ``exact`` matches (creation refused) and ``near`` ones (send again
     with ``acknowledge_near_matches: true`` once checked with the client)."""
-    today = today_local(moment)
+    today = local_date(moment)
     details = validate_client(body.form(), today)
     try:
         client = create_client(db, details, user_id=actor.user.id, program_id=actor.program_id, now=moment,
@@ -91,20 +92,20 @@ async def create(body: NewClientIn, actor: MouActor, db: DbSession, moment: Now)
             responses=etags.READ)
 async def read(client_id: Id, actor: MouActor, db: DbSession, moment: Now, response: Response):
     """A client your program may see comes with an `ETag`: send it as `If-Match` when you update."""
-    client = load_client(db, client_id)
+    client = get_client(db, client_id)
     view = view_client(db, client, user_id=actor.user.id, program_id=actor.program_id,
-                       today=today_local(moment), purpose="api")
+                       today=local_date(moment), purpose="api")
     db.commit()
     return etags.tagged(response, client_json(view)) if view.visible else client_json(view)
 
 
 def _visible_client(db, client_id: int, actor, moment):
-    client = load_client(db, client_id)
+    client = get_client(db, client_id)
     if client.merged_into_id is not None:
         raise InvalidTransition(
             f"This profile was merged into client {client.merged_into_id}; use that one.",
             code="client_merged")
-    if not can_see_client(db, actor.program_id, client.id, today_local(moment)):
+    if not can_see_client(db, actor.program_id, client.id, local_date(moment)):
         raise Forbidden(NOT_VISIBLE, code="client_not_visible")
     return client
 
@@ -115,13 +116,13 @@ async def replace(client_id: Id, body: ClientIn, actor: MouActor, db: DbSession,
                   if_match: etags.IfMatch = None):
     """With `If-Match`, the update is refused (412) if the profile changed since you read it."""
     client = _visible_client(db, client_id, actor, moment)
-    details = validate_client(body.form(), today_local(moment))
+    details = validate_client(body.form(), local_date(moment))
     if if_match is not None:
         db.refresh(client, with_for_update=True)  # no other write between the check and this one
         etags.check_if_match(if_match, client_json(ClientView(client, visible=True)))
     try:
         changed = update_client(db, client, details, user_id=actor.user.id, program_id=actor.program_id,
-                                now=moment, today=today_local(moment))
+                                now=moment, today=local_date(moment))
     except DuplicateClient:
         db.commit()  # the count of duplicate answers and the audit of the refusal
         raise
@@ -131,9 +132,9 @@ async def replace(client_id: Id, body: ClientIn, actor: MouActor, db: DbSession,
 
 @router.get("/{client_id}/history", summary="A client's history of changes")
 async def changes(client_id: Id, actor: MouActor, db: DbSession, moment: Now) -> ClientHistoryOut:
-    client = load_client(db, client_id)
+    client = get_client(db, client_id)
     view = view_client(db, client, user_id=actor.user.id, program_id=actor.program_id,
-                       today=today_local(moment), purpose="history")
+                       today=local_date(moment), purpose="history")
     db.commit()
     if not view.visible:
         raise Forbidden(NOT_VISIBLE, code="client_not_visible")
@@ -150,8 +151,8 @@ async def identity_check(client_id: Id, body: IdentityCheckIn, actor: MouActor, 
                          moment: Now) -> IdentityMatchOut:
     """Answers only whether the date of birth and the phone or address the client gives match
     the profile (the guide's four points), never what is stored; 5 checks a day per client."""
-    client = load_client(db, client_id)
-    claim = parse_identity_claim(body.dob, body.phone, body.address, today_local(moment))
+    client = get_client(db, client_id)
+    claim = parse_identity_claim(body.dob, body.phone, body.address, local_date(moment))
     matched = check_identity(db, client, dob=claim.dob, phone=claim.phone, address=claim.address,
                              user_id=actor.user.id, program_id=actor.program_id, now=moment)
     db.commit()
@@ -160,8 +161,8 @@ async def identity_check(client_id: Id, body: IdentityCheckIn, actor: MouActor, 
 
 @router.post("/{client_id}/merge", summary="Merge a duplicate profile into this one (administrators)")
 async def merge(client_id: Id, body: MergeIn, actor: MergeActor, db: DbSession) -> MergeOut:
-    survivor = load_client(db, client_id)
-    duplicate = load_client(db, body.duplicate_id)
+    survivor = get_client(db, client_id)
+    duplicate = get_client(db, body.duplicate_id)
     record = merge_clients(db, survivor, duplicate, user=actor.user, program_id=actor.program_id)
     db.commit()
     return {"survivor_id": survivor.id, "merged_id": duplicate.id, "merge_id": record.id,
@@ -170,7 +171,7 @@ async def merge(client_id: Id, body: MergeIn, actor: MergeActor, db: DbSession) 
 
 @router.post("/{client_id}/unmerge", summary="Undo the merge of this profile (administrators)")
 async def unmerge(client_id: Id, actor: MergeActor, db: DbSession) -> UnmergeOut:
-    duplicate = load_client(db, client_id)
+    duplicate = get_client(db, client_id)
     survivor_id = duplicate.merged_into_id
     record = unmerge_client(db, duplicate, user=actor.user, program_id=actor.program_id)
     db.commit()

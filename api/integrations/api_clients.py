@@ -16,7 +16,7 @@ from datetime import datetime
 
 from api.deps import Actor, AdminActor, DbSession, Now, Scope
 from api.errors import NotFound
-from api.forms import FormFailure, form_errors, form_status, render
+from api.forms import FormFailure, form_errors, form_status, posted_form, render
 from api.admin.agencies import _program  # the program, if the administrator manages it
 from domain.accounts import AdminScope
 from domain.api_clients import READ, SCOPES
@@ -73,7 +73,7 @@ def client_out(c: ApiClient, now) -> dict:
                         for s in c.live_secrets(now)]}
 
 
-def _client(db, scope: AdminScope, client_pk: int) -> ApiClient:
+def api_client_in_scope(db, scope: AdminScope, client_pk: int) -> ApiClient:
     client = db.get(ApiClient, client_pk)
     if client is None:
         raise NotFound("That API client")
@@ -81,7 +81,7 @@ def _client(db, scope: AdminScope, client_pk: int) -> ApiClient:
     return client
 
 
-def _audit(db, actor: Actor, client: ApiClient, action: str, **detail) -> None:
+def audit_api_client(db, actor: Actor, client: ApiClient, action: str, **detail) -> None:
     audit.record(db, action=f"api_client.{action}", entity_type="api_client", entity_id=client.id,
                  user_id=actor.user.id, program_id=client.program_id, client_id=client.client_id, **detail)
 
@@ -91,26 +91,26 @@ def _register(db, actor: Actor, scope: AdminScope, moment, data: ApiClientIn) ->
     client, secret = register_client(db, program=program, name=data.name, scopes=data.scopes,
                                      by=actor.user.id, now=moment)
     db.flush()
-    _audit(db, actor, client, "registered", scopes=client.scopes)
+    audit_api_client(db, actor, client, "registered", scopes=client.scopes)
     db.commit()
     return client, secret
 
 
 def _rotate(db, actor: Actor, scope: AdminScope, moment, client_pk: int, data: RotateIn) -> tuple[ApiClient, str]:
-    client = _client(db, scope, client_pk)
+    client = api_client_in_scope(db, scope, client_pk)
     if client.revoked_at is not None:
         raise NotFound("That API client was revoked; register a new one, and it")
     secret = rotate_secret(client, moment, at_once=data.revoke_previous_now)
-    _audit(db, actor, client, "secret_rotated", previous_revoked_now=data.revoke_previous_now)
+    audit_api_client(db, actor, client, "secret_rotated", previous_revoked_now=data.revoke_previous_now)
     db.commit()
     return client, secret
 
 
 def _revoke(db, actor: Actor, scope: AdminScope, moment, client_pk: int) -> ApiClient:
-    client = _client(db, scope, client_pk)
+    client = api_client_in_scope(db, scope, client_pk)
     if client.revoked_at is None:
         revoke_client(db, client, moment)
-        _audit(db, actor, client, "revoked")
+        audit_api_client(db, actor, client, "revoked")
     db.commit()
     return client
 
@@ -132,9 +132,8 @@ async def clients_page(request: Request, scope: Scope, db: DbSession, moment: No
 
 @router.post("/admin/api-clients", include_in_schema=False)
 async def register_page(request: Request, actor: AdminActor, scope: Scope, db: DbSession, moment: Now):
-    form = await request.form()
-    values = {"name": form.get("name", ""), "program_id": form.get("program_id", ""),
-              "scopes": form.getlist("scopes")}
+    form = await posted_form(request)
+    values = {"name": form.text("name"), "program_id": form.text("program_id"), "scopes": form.texts("scopes")}
     try:
         data = ApiClientIn(name=values["name"], program_id=values["program_id"] or None, scopes=values["scopes"])
         client, secret = _register(db, actor, scope, moment, data)

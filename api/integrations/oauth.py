@@ -120,10 +120,13 @@ class _FormRequest(OAuth2Request):
 class TokenServer(AuthorizationServer):
     """One request's authorization server, bound to its database session and clock."""
 
+    grant: type[ClientCredentialsGrant] = _Grant
+    scopes: list[str] | None = list(SCOPES)
+
     def __init__(self, db: Session, now: datetime, token_url: str, address: str):
-        super().__init__(scopes_supported=list(SCOPES))
+        super().__init__(scopes_supported=self.scopes)
         self._db, self._now, self._url, self._address = db, now, token_url, address
-        self.register_grant(_Grant)
+        self.register_grant(self.grant)
         self.register_token_generator("default", self._generate)
 
     def query_client(self, client_id):
@@ -171,21 +174,32 @@ def _presented_client_id(request: OAuth2Request) -> str:
     return basic_id or str(request.payload.data.get("client_id") or "")
 
 
+def token_url(settings, path: str) -> str:
+    """The token endpoint's URL as authlib checks it (and as a signed assertion's `aud` names it)."""
+    url = settings.public_url.rstrip("/") + path
+    if settings.environment is not Environment.PRODUCTION:
+        # RFC 6749 requires TLS, and authlib enforces it on the URL; development and test run on
+        # plain http (loopback), so there the rule is lifted. In production PUBLIC_URL decides.
+        url = "https://" + url.split("://", 1)[-1]
+    return url
+
+
+async def answer_token_request(server_class: type[TokenServer], request: Request, db: Session, moment: datetime,
+                               url: str) -> Response:
+    """One token request answered by ``server_class`` (this endpoint's, or the FHIR API's SMART one)."""
+    form = await request.form()
+    data = {k: v for k, v in form.items() if isinstance(v, str)}
+    server = server_class(db, moment, url, request.client.host if request.client else "unknown")
+    try:
+        return server.create_token_response({"headers": request.headers, "form": data})
+    except InsecureTransportError as err:
+        return server.handle_response(*err())
+
+
 @router.post("/oauth/token", response_model=TokenOut, responses=OAUTH_ERRORS)
 async def token(request: Request, db: DbSession, moment: Now, settings: SettingsDep) -> Response:
     """Issues an access token to a machine client (OAuth 2.0 client credentials grant).
 
     Form-encoded `grant_type=client_credentials` and optionally `scope` (`read`, `write`); the
     client authenticates with HTTP Basic or with `client_id` and `client_secret` in the form."""
-    form = await request.form()
-    data = {k: v for k, v in form.items() if isinstance(v, str)}
-    url = settings.public_url.rstrip("/") + "/oauth/token"
-    if settings.environment is not Environment.PRODUCTION:
-        # RFC 6749 requires TLS, and authlib enforces it on the URL; development and test run on
-        # plain http (loopback), so there the rule is lifted. In production PUBLIC_URL decides.
-        url = "https://" + url.split("://", 1)[-1]
-    server = TokenServer(db, moment, url, request.client.host if request.client else "unknown")
-    try:
-        return server.create_token_response({"headers": request.headers, "form": data})
-    except InsecureTransportError as err:
-        return server.handle_response(*err())
+    return await answer_token_request(TokenServer, request, db, moment, token_url(settings, "/oauth/token"))

@@ -18,7 +18,7 @@ from typing import Annotated, Literal
 from api.deps import Actor, CurrentActor, DbSession, Now, SettingsDep
 from api.schema_types import Id
 from api.errors import ApiError, Conflict, Forbidden, NotFound
-from api.forms import FormFailure, form_errors, form_status, render
+from api.forms import FormFailure, form_errors, form_status, posted_form, render
 from connect.settings import Environment, Settings
 from connect.webhook_dispatch import WebhookDispatcher
 from domain.errors import NotAllowed
@@ -195,8 +195,8 @@ async def webhooks_page(request: Request, actor: CurrentActor, db: DbSession):
 
 @router.post("/webhooks", include_in_schema=False)
 async def register_page(request: Request, actor: CurrentActor, db: DbSession, moment: Now, settings: SettingsDep):
-    form = await request.form()
-    values = {k: str(form.get(k, "")) for k in ("program_id", "url", "description")}
+    form = await posted_form(request)
+    values = {k: form.text(k) for k in ("program_id", "url", "description")}
     try:
         data = EndpointIn(program_id=values["program_id"] or None, url=values["url"],
                           description=values["description"])

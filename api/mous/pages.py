@@ -8,22 +8,22 @@ signature starts no workflow and writes nothing.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 from sqlalchemy.orm import object_session
 
-from api.deps import CurrentActor, DbSession, Now, UserMouActor, membership_of, today_local
+from api.deps import CurrentActor, DbSession, Now, UserMouActor, membership_of
 from api.errors import Conflict, Forbidden, NotFound
-from api.forms import FormFailure, form_errors, form_status, render
+from api.forms import FormFailure, form_data, form_errors, form_status, render
 from api.accounts.onboarding import sign_in_step
 from api.schema_types import Id
 from api.updates import key_to_keep, request_key, run_update
 from documents.mou import MouDocument, mou_document
 from connect.workflow_client import mou_run, update
 from domain.errors import ValidationFailed
+from domain.montana import local_date
 from domain.mou import DUE_SOON_DAYS, MouStatus, check_signed_name, may_sign, mou_status_on
 from models.accounts.tables import User
 from models.db import release_before_wait
@@ -40,6 +40,12 @@ class MouSignIn(BaseModel):
     agree: bool = False
     version: str = Field("", max_length=20)
     text_sha256: str = Field("", max_length=64)
+
+    @field_validator("agree", mode="before")
+    @classmethod
+    def _empty_is_no(cls, value):
+        # A form's checkbox that was not ticked sends nothing, or an empty value.
+        return False if value == "" else value
 
 
 class MouDocumentOut(BaseModel):
@@ -114,7 +120,7 @@ async def _sign(request: Request, kind: MouKind, subject_id: int, signer: User,
 def _context(kind: MouKind, expires_on: date | None, signed_version: str | None, moment) -> dict:
     """What an MOU page shows, given the version of the latest signature."""
     doc = mou_document(kind)
-    today = today_local(moment)
+    today = local_date(moment)
     status = mou_status_on(expires_on, today)
     return {"doc": doc, "status": status.value, "expires_on": expires_on, "today": today,
             "may_sign": may_sign(status, signed_version, doc.version)}
@@ -138,22 +144,18 @@ async def user_mou_page(request: Request, actor: CurrentActor, db: DbSession, mo
 
 
 @router.post("/mou", include_in_schema=False)
-async def user_mou_sign_page(request: Request, actor: CurrentActor, db: DbSession, moment: Now,
-                             signed_name: Annotated[str, Form()] = "",
-                             agree: Annotated[bool, Form()] = False,
-                             version: Annotated[str, Form()] = "",
-                             text_sha256: Annotated[str, Form()] = ""):
-    data = MouSignIn(signed_name=signed_name, agree=agree, version=version, text_sha256=text_sha256)
+async def user_mou_sign_page(request: Request, actor: CurrentActor, db: DbSession, moment: Now):
+    values = await form_data(request)
     try:
-        signed = await _sign_user(request, db, actor, moment, data)
+        signed = await _sign_user(request, db, actor, moment, MouSignIn.model_validate(values))
     except FormFailure as err:
-        return render(request, "mous/user_mou.html", {**_user_context(db, actor, moment), "values": data,
+        return render(request, "mous/user_mou.html", {**_user_context(db, actor, moment), "values": values,
                                             "errors": form_errors(err),
-                                            "kept_key": key_to_keep(await request.form(), form_status(err))},
+                                            "kept_key": key_to_keep(values, form_status(err))},
                       form_status(err))
     actor.user.mou_expires_on = signed.expires_on
     program_id = actor.session.program_id if actor.session else actor.program_id
-    return RedirectResponse(sign_in_step(actor.user, program_id, today_local(moment)) or "/?done=mou",
+    return RedirectResponse(sign_in_step(actor.user, program_id, local_date(moment)) or "/?done=mou",
                             status_code=303)
 
 
@@ -204,7 +206,7 @@ async def _sign_agency(request: Request, db, actor, moment, program_id: int, dat
 
 
 def _gatekeeper_rows(actor, moment) -> list[tuple[Program, str]]:
-    today = today_local(moment)
+    today = local_date(moment)
     return [(p, mou_status_on(p.mou_expires_on, today).value) for p in gatekeeper_programs(actor.user)]
 
 
@@ -229,19 +231,15 @@ async def agency_mou_page(request: Request, program_id: Id, actor: CurrentActor,
 
 @router.post("/agency/mou/{program_id}", include_in_schema=False)
 async def agency_mou_sign_page(request: Request, program_id: Id, actor: UserMouActor,
-                               db: DbSession, moment: Now,
-                               signed_name: Annotated[str, Form()] = "",
-                               agree: Annotated[bool, Form()] = False,
-                               version: Annotated[str, Form()] = "",
-                               text_sha256: Annotated[str, Form()] = ""):
-    data = MouSignIn(signed_name=signed_name, agree=agree, version=version, text_sha256=text_sha256)
+                               db: DbSession, moment: Now):
+    values = await form_data(request)
     try:
-        await _sign_agency(request, db, actor, moment, program_id, data)
+        await _sign_agency(request, db, actor, moment, program_id, MouSignIn.model_validate(values))
     except FormFailure as err:
         program = _gatekeeper_program(db, actor, program_id)  # a non-gatekeeper gets the 403 page
         return render(request, "mous/agency_mou.html", {**_agency_context(db, program, moment),
-                                                   "values": data, "errors": form_errors(err),
-                                                   "kept_key": key_to_keep(await request.form(), form_status(err))},
+                                                   "values": values, "errors": form_errors(err),
+                                                   "kept_key": key_to_keep(values, form_status(err))},
                       form_status(err))
     return RedirectResponse(f"/agency/mou/{program_id}?done=signed", status_code=303)
 

@@ -21,6 +21,7 @@ from api.schema_types import ID_MAX, PageNumber, PerPage, UpdatedSince, as_utc
 from api.updates import bounded_wait, request_key
 from connect.workflow_client import ensure_started, referral_run, update
 from domain.errors import ValidationFailed
+from domain.montana import LOCAL, local_date
 from domain.referral_form import check_known_fields, check_ready_to_send, clean_reason, clean_text, clean_values
 from domain.referral_permissions import Acting
 from domain.referral_status import (
@@ -34,19 +35,18 @@ from domain.referral_status import (
 )
 from models import audit
 from models.accounts.tables import User
-from models.clients.tables import Client
+from models.clients.access import can_see_client
+from models.clients.records import kept_client
 from models.db import release_before_wait
 from models.agencies.tables import Program
 from models.agencies.directory import require_accepts_referrals
 from models.referrals.queries import (
-    LOCAL,
     PAGE_SIZE,
     STATUS_OPEN,
     ReferralFilters,
     client_gaps,
     duplicate_message,
     form_fields,
-    local_today,
     member_program_ids,
     require_no_open_referral,
     require_valid_roi,
@@ -98,13 +98,6 @@ def montana_time(moment: datetime) -> datetime:
     return moment.replace(tzinfo=LOCAL).astimezone(timezone.utc) if moment.tzinfo is None else moment
 
 
-def find_client(db: Session, client_id: int) -> Client:
-    client = db.get(Client, client_id)
-    if client is None or client.merged_into_id is not None:
-        raise NotFound("That client")
-    return client
-
-
 def find_program(db: Session, program_id: int) -> Program:
     program = db.get(Program, program_id)
     if program is None:
@@ -118,7 +111,7 @@ class ReferralSteps:
     def __init__(self, request: Request, db: Session, actor: Actor, now: datetime):
         self.request, self.db, self.actor, self.now = request, db, actor, now
         self.who = acting_of(actor)
-        self.today = local_today(now)
+        self.today = local_date(now)
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -128,6 +121,11 @@ class ReferralSteps:
         if referral is None:
             raise NotFound("That referral")
         return referral
+
+    def sees_client(self, referral: Referral) -> bool:
+        """Whether the acting program may see the referral's client in full (and so the referral's
+        reason and form): the one rule, `models.clients.access`."""
+        return can_see_client(self.db, self.who.program_id, referral.client_id, self.today)
 
     def record_client_view(self, referral: Referral, via: str) -> None:
         """A referral's answer shows the client's details to the programs that may see them:
@@ -145,7 +143,7 @@ class ReferralSteps:
         answered 503 (same Idempotency-Key) finishes the referral that one saved."""
         if (earlier := created_before(self.request).get("referral")) is not None:
             return await self._start(self.db.get(Referral, earlier), send, insurance_confirmed)
-        client = find_client(self.db, client_id)
+        client = kept_client(self.db, client_id)
         program = find_program(self.db, program_id)
         check_transition(None, ReferralAction.SEND if send else ReferralAction.SAVE)
         require_accepts_referrals(program, self.today)

@@ -12,19 +12,19 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel
 
-from api.deps import Actor, AdminActor, DbSession, Now, today_local, user_mou_current
+from api.deps import Actor, AdminActor, DbSession, Now, user_mou_current
 from api.errors import ApiError, Forbidden, NotFound, failure_answer
-from api.forms import render
+from api.forms import posted_form, render
 from api.schema_types import Id, LongText, PageNumber
 from domain.errors import DomainError
-from domain.montana import REGIONS
+from domain.montana import REGIONS, local_date
 from models.referrals import escalations as queue
 from models.referrals.queries import programs_named
 from models.referrals.tables import Escalation
 
 
 async def escalation_staff(actor: AdminActor, moment: Now) -> Actor:
-    if not user_mou_current(actor.user, today_local(moment)):
+    if not user_mou_current(actor.user, local_date(moment)):
         raise Forbidden("You must sign the CONNECT User MOU before you can work escalations.",
                         code="user_mou_required", link="/mou")
     return actor
@@ -155,9 +155,9 @@ async def detail_page(escalation_id: Id, request: Request, db: DbSession, actor:
 
 @pages.post("/escalations/{escalation_id:int}/{step}")
 async def work_page(escalation_id: Id, step: str, request: Request, db: DbSession, actor: Staff, moment: Now):
-    form = await request.form()
+    form = await posted_form(request)
     try:
-        await _work(db, actor, escalation_id, moment, step, str(form.get("text", "")))
+        await _work(db, actor, escalation_id, moment, step, form.text("text"))
     except (ApiError, DomainError) as exc:
         if isinstance(exc, NotFound):
             raise

@@ -15,19 +15,20 @@ from fastapi.responses import RedirectResponse
 from temporalio.client import WorkflowUpdateFailedError
 
 from api.errors import ApiError, NotFound, failure_answer
-from api.forms import render
-from api.referrals.actions import Filters, ReferralSteps, Steps, find_client, find_program, montana_time
+from api.forms import PostedForm, posted_form, render
+from api.referrals.actions import Filters, ReferralSteps, Steps, find_program, montana_time
 from api.referrals.schemas import actions_for
 from api.schema_types import Id
 from api.updates import key_to_keep
 from domain.errors import DomainError, ValidationFailed
+from domain.montana import LOCAL
 from domain.referral_form import MEDICAL_RECORDS_REMINDER, check_ready_to_send, clean_reason, clean_values, tabs
 from domain.referral_status import SERVICE_STATUSES, ContactMethod, ContactOutcome, ReferralState, ServiceStatus
 from domain.taxonomy import INSURANCE_TYPES, label_of
 from models import audit
+from models.clients.records import kept_client
 from models.agencies.tables import Program
 from models.referrals.queries import (
-    LOCAL,
     STATUS_OPEN,
     ReferralFilters,
     agency_program_ids,
@@ -39,7 +40,6 @@ from models.referrals.queries import (
     partner_programs,
     referral_cards,
     require_valid_roi,
-    sees_client_details,
     sent_referrals,
     staff_of,
     status_choices,
@@ -88,7 +88,7 @@ def _see_other(url: str) -> RedirectResponse:
 @router.get("/clients/{client_id:int}/referrals")
 async def chart(client_id: Id, request: Request, steps: Steps, done: str = ""):
     db = steps.db
-    client = find_client(db, client_id)
+    client = kept_client(db, client_id)
     cards = referral_cards(db, client.id, steps.who, steps.today)
     referrals = client_referrals(db, steps.who, client.id)
     if not cards and not referrals and client.created_by_program_id != steps.who.program_id:
@@ -97,10 +97,9 @@ async def chart(client_id: Id, request: Request, steps: Steps, done: str = ""):
                                                     "message": DONE.get(done, "")})
 
 
-def _form_input(form) -> tuple[ReferralForm, bool, str]:
-    fields = {key[len("field."):]: str(value) for key, value in form.multi_items() if key.startswith("field.")}
-    return (ReferralForm(str(form.get("reason", "")), fields), form.get("insurance_confirmed") == "yes",
-            str(form.get("action", "save")))
+def _form_input(form: PostedForm) -> tuple[ReferralForm, bool, str]:
+    return (ReferralForm(form.text("reason"), form.prefixed("field.")), form.text("insurance_confirmed") == "yes",
+            form.text("action") or "save")
 
 
 def _render_form(request: Request, steps: ReferralSteps, client, program: Program, form: ReferralForm, *,
@@ -130,7 +129,7 @@ def _ready(client, program: Program, form: ReferralForm, insured: bool) -> None:
 
 @router.get("/clients/{client_id:int}/referrals/new")
 async def new_form(client_id: Id, program_id: Id, request: Request, steps: Steps):
-    client, program = find_client(steps.db, client_id), find_program(steps.db, program_id)
+    client, program = kept_client(steps.db, client_id), find_program(steps.db, program_id)
     require_valid_roi(steps.db, client_id=client.id, sending_program_id=steps.who.program_id,
                       receiving_program_id=program.id, today=steps.today)
     return _render_form(request, steps, client, program, ReferralForm())
@@ -138,9 +137,9 @@ async def new_form(client_id: Id, program_id: Id, request: Request, steps: Steps
 
 @router.post("/clients/{client_id:int}/referrals/new")
 async def create(client_id: Id, request: Request, steps: Steps):
-    form = await request.form()
-    client = find_client(steps.db, client_id)
-    program = find_program(steps.db, int(form.get("program_id") or 0))
+    form = await posted_form(request)
+    client = kept_client(steps.db, client_id)
+    program = find_program(steps.db, form.number("program_id", "Choose the program to refer the client to."))
     data, insured, action = _form_input(form)
     try:
         if action == "send":
@@ -161,8 +160,7 @@ def _form_failure(request, steps, client, program, data, exc, referral=None):
 @router.post("/referrals/{referral_id:int}/form")
 async def save_or_send(referral_id: Id, request: Request, steps: Steps):
     referral = steps.get(referral_id)
-    form = await request.form()
-    data, insured, action = _form_input(form)
+    data, insured, action = _form_input(await posted_form(request))
     try:
         if action == "send":
             _ready(referral.client, referral.receiving_program, data, insured)
@@ -216,7 +214,7 @@ def _render_detail(request: Request, steps: ReferralSteps, referral: Referral, *
                    error_action: str | None = None, message: str = "", status: int = 200,
                    kept_key: str = ""):
     who = steps.who
-    full = sees_client_details(who, referral)
+    full = steps.sees_client(referral)
     if full:
         steps.record_client_view(referral, f"referral:{referral.id}")
     now_local = steps.now.astimezone(LOCAL).strftime("%Y-%m-%dT%H:%M")
@@ -256,8 +254,8 @@ def _provider_id(value: str) -> int:
 @router.post("/referrals/{referral_id:int}/{verb}")
 async def act(referral_id: Id, verb: str, request: Request, steps: Steps):
     referral = steps.get(referral_id)
-    form = await request.form()
-    text = lambda name: str(form.get(name, ""))  # noqa: E731
+    form = await posted_form(request)
+    text = form.text
     steps_by_verb = {
         "assign": lambda: steps.assign(referral, _provider_id(text("provider_id"))),
         "reassign": lambda: steps.assign(referral, _provider_id(text("provider_id")), reassign=True),

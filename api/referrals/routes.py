@@ -11,7 +11,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.deps import DbSession, MouActor
-from api.referrals.actions import Filters, Steps, find_client, find_program, montana_time
+from api.referrals.actions import Filters, ReferralSteps, Steps, find_program, montana_time
 from api.referrals.schemas import (
     AssignIn,
     CardOut,
@@ -34,6 +34,7 @@ from api.referrals.schemas import (
 from api.schema_types import Id
 from domain.referral_form import tabs
 from domain.referral_status import SERVICE_STATUSES
+from models.clients.records import kept_client
 from models.referrals.queries import (
     assignable_people,
     client_gaps,
@@ -41,9 +42,9 @@ from models.referrals.queries import (
     incoming_referrals,
     referral_cards,
     require_valid_roi,
-    sees_client_details,
     sent_referrals,
 )
+from models.referrals.tables import Referral
 from workflows.referral_contracts import ReferralForm
 
 router = APIRouter(prefix="/api/v1/referrals", tags=["referrals"])
@@ -57,13 +58,13 @@ async def statuses(actor: MouActor):
 
 @router.get("/cards", response_model=list[CardOut], summary="The client's referral chart")
 async def cards(client_id: Id, db: DbSession, steps: Steps):
-    client = find_client(db, client_id)
+    client = kept_client(db, client_id)
     return [card_out(c) for c in referral_cards(db, client.id, steps.who, steps.today)]
 
 
 @router.get("/form", summary="The referral form of a program: its tabs, fields and what is missing")
 async def form(client_id: Id, program_id: Id, db: DbSession, steps: Steps) -> FormOut:
-    client, program = find_client(db, client_id), find_program(db, program_id)
+    client, program = kept_client(db, client_id), find_program(db, program_id)
     require_valid_roi(db, client_id=client.id, sending_program_id=steps.who.program_id,
                       receiving_program_id=program.id, today=steps.today)
     return {"program": {"id": program.id, "name": program.display_name},
@@ -78,7 +79,7 @@ async def create(body: NewReferralIn, steps: Steps):
     referral = await steps.create(body.client_id, body.receiving_program_id,
                                   ReferralForm(body.reason, body.fields), send=body.send,
                                   insurance_confirmed=body.insurance_confirmed)
-    return detail(steps.who, referral)
+    return _detail(steps, referral)
 
 
 @router.get("/incoming", response_model=ReferralPage, summary="Agency -> Referrals: referrals sent to your program")
@@ -94,9 +95,9 @@ async def sent(filters: Filters, db: DbSession, steps: Steps):
 @router.get("/{referral_id}", response_model=ReferralOut)
 async def read(referral_id: Id, steps: Steps):
     referral = steps.get(referral_id)
-    if sees_client_details(steps.who, referral):
+    if steps.sees_client(referral):
         steps.record_client_view(referral, f"api:referral:{referral.id}")
-    return detail(steps.who, referral)
+    return _detail(steps, referral)
 
 
 @router.get("/{referral_id}/assignable", response_model=list[Named],
@@ -109,7 +110,7 @@ async def assignable(referral_id: Id, db: DbSession, steps: Steps):
 @router.post("/{referral_id}/save", response_model=ReferralOut, summary="Save Progress (stays Pending)")
 async def save(referral_id: Id, body: FormIn, steps: Steps):
     referral = await steps.save(steps.get(referral_id), ReferralForm(body.reason, body.fields))
-    return detail(steps.who, referral)
+    return _detail(steps, referral)
 
 
 @router.post("/{referral_id}/send", response_model=ReferralOut)
@@ -119,47 +120,51 @@ async def send(referral_id: Id, body: SendIn, steps: Steps):
     if body.reason is not None or body.fields is not None:  # change what was saved, then send
         form = ReferralForm(referral.reason if body.reason is None else body.reason,
                             dict(referral.form_data) if body.fields is None else body.fields)
-    return detail(steps.who, await steps.send(referral, form, body.insurance_confirmed))
+    return _detail(steps, await steps.send(referral, form, body.insurance_confirmed))
 
 
 @router.post("/{referral_id}/withdraw", response_model=ReferralOut)
 async def withdraw(referral_id: Id, body: ReasonIn, steps: Steps):
-    return detail(steps.who, await steps.withdraw(steps.get(referral_id), body.reason))
+    return _detail(steps, await steps.withdraw(steps.get(referral_id), body.reason))
 
 
 @router.post("/{referral_id}/assign", response_model=ReferralOut, responses={409: {"description": "Already assigned (with the assignee)"}})
 async def assign(referral_id: Id, body: AssignIn, steps: Steps):
-    return detail(steps.who, await steps.assign(steps.get(referral_id), body.provider_id))
+    return _detail(steps, await steps.assign(steps.get(referral_id), body.provider_id))
 
 
 @router.post("/{referral_id}/reassign", response_model=ReferralOut)
 async def reassign(referral_id: Id, body: AssignIn, steps: Steps):
-    return detail(steps.who, await steps.assign(steps.get(referral_id), body.provider_id, reassign=True))
+    return _detail(steps, await steps.assign(steps.get(referral_id), body.provider_id, reassign=True))
 
 
 @router.post("/{referral_id}/decline", response_model=ReferralOut)
 async def decline(referral_id: Id, body: ReasonIn, steps: Steps):
-    return detail(steps.who, await steps.decline(steps.get(referral_id), body.reason))
+    return _detail(steps, await steps.decline(steps.get(referral_id), body.reason))
 
 
 @router.post("/{referral_id}/status", response_model=ReferralOut, summary="Update the Referral Status")
 async def update_status(referral_id: Id, body: StatusIn, steps: Steps):
-    return detail(steps.who, await steps.update_status(steps.get(referral_id), body.status, body.comment))
+    return _detail(steps, await steps.update_status(steps.get(referral_id), body.status, body.comment))
 
 
 @router.post("/{referral_id}/progress", response_model=ReferralOut)
 async def add_progress(referral_id: Id, body: ProgressIn, steps: Steps):
-    return detail(steps.who, await steps.add_progress(steps.get(referral_id), body.text))
+    return _detail(steps, await steps.add_progress(steps.get(referral_id), body.text))
 
 
 @router.post("/{referral_id}/notes", response_model=ReferralOut, summary="Add a call-log note")
 async def add_note(referral_id: Id, body: NoteIn, steps: Steps):
     referral = await steps.add_note(steps.get(referral_id), montana_time(body.contacted_at), body.method,
                                     body.outcome, body.text)
-    return detail(steps.who, referral)
+    return _detail(steps, referral)
 
 
 @router.post("/{referral_id}/reopen", response_model=ReferralOut)
 async def reopen(referral_id: Id, body: ReasonIn, steps: Steps):
-    return detail(steps.who, await steps.reopen(steps.get(referral_id), body.reason))
+    return _detail(steps, await steps.reopen(steps.get(referral_id), body.reason))
 
+
+
+def _detail(steps: ReferralSteps, referral: Referral) -> ReferralOut:
+    return detail(steps.who, referral, steps.sees_client(referral))

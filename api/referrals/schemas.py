@@ -16,7 +16,8 @@ from domain.referral_status import (
     ServiceStatus,
     allowed_actions,
 )
-from models.referrals.queries import Page, ReferralCard, sees_client_details
+from models.paging import Page
+from models.referrals.queries import ReferralCard
 from models.referrals.tables import Referral
 
 
@@ -190,8 +191,9 @@ def actions_for(who: Acting, r: Referral) -> list[ReferralAction]:
     return [a for a in ReferralAction if a in allowed_actions(ReferralState(r.state)) and may(a, who, parties)]
 
 
-def detail(who: Acting, r: Referral) -> ReferralOut:
-    full = sees_client_details(who, r)
+def detail(who: Acting, r: Referral, full: bool) -> ReferralOut:
+    """The referral as ``who`` reads it; ``full``: their program may see the client
+    (`models.clients.access`), so the client's details, the reason and the form are shown."""
     client = r.client
     details = ClientOut(id=client.id, name=client.full_name, dob=client.dob, phones=[p.e164 for p in client.phones],
                         email=client.email, address=", ".join(x for x in (client.address, client.city, client.zip) if x),
@@ -212,7 +214,7 @@ def detail(who: Acting, r: Referral) -> ReferralOut:
 
 def page_out(page: Page) -> ReferralPage:
     return ReferralPage(items=[ReferralSummary(**summary(r)) for r in page.items], total=page.total,
-                        page=page.number, per_page=page.size, pages=page.pages)
+                        page=page.number, per_page=page.per_page, pages=page.pages)
 
 
 def card_out(card: ReferralCard) -> CardOut:

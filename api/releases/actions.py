@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, object_session
 from temporalio.client import Client as TemporalClient, WorkflowUpdateFailedError
 from temporalio.service import RPCError
 
-from api.deps import Actor, today_local
+from api.deps import Actor
 from api.errors import from_workflow_failure
 from api.idempotency import claim_form_key, created_before, remember_created
 from api.updates import IDEMPOTENCY_HEADER, bounded_wait, request_key
@@ -26,6 +26,7 @@ from models.accounts.credentials import keyed_hash
 from connect.settings import Settings
 from connect.workflow_client import ensure_started, roi_run, update
 from domain.errors import InvalidTransition, NotAllowed, NotFound, ValidationFailed
+from domain.montana import local_date
 from domain.phones import NO_PHONE, normalize_phone
 from domain.roi import (
     ROI_TRANSITIONS,
@@ -41,6 +42,7 @@ from domain.roi import (
 )
 from domain.sms_code import normalize_sms_code
 from models import audit
+from models.clients.records import kept_client
 from models.clients.access import can_see_client
 from models.clients.contact import (
     ContactChanges,
@@ -96,17 +98,10 @@ def roi_actor(actor: Actor) -> RoiActor:
     return RoiActor(actor.user.id, actor.program_id)
 
 
-def client_for_roi(db: Session, client_id: int) -> Client:
-    client = db.get(Client, client_id)
-    if client is None:
-        raise NotFound("That client was not found.")
-    return client
-
-
 def roi_for(db: Session, roi_id: int, actor: Actor, moment: datetime, *, manage: bool = False) -> ReleaseOfInformation:
     """The ROI if the actor's program may read it (or, with `manage`, change it)."""
     roi = get_roi(db, roi_id)
-    check_roi_access(roi, actor.program_id, today_local(moment), manage=manage)
+    check_roi_access(roi, actor.program_id, local_date(moment), manage=manage)
     return roi
 
 
@@ -165,7 +160,7 @@ async def start_rois(request: Request, db: Session, actor: Actor, client: Client
     else:
         rows = create_roi_drafts(db, client=client, sending_program_id=actor.program_id, user_id=actor.user.id,
                                  program_ids=program_ids, one_per_program=one_per_program,
-                                 today=today_local(moment))
+                                 today=local_date(moment))
         db.commit()
     remember_created(request, {"rois": [roi.id for roi in rows]})
     for roi in (r for r in rows if r.state == RoiState.DRAFT.value):  # a final one's run has ended
@@ -181,7 +176,7 @@ async def choose_programs(request: Request, actor: Actor, roi: ReleaseOfInformat
                           db: Session, moment: datetime) -> RoiStatus:
     from models.releases.queries import check_receiving_programs
 
-    wanted = check_receiving_programs(db, roi.sending_program_id, program_ids, today_local(moment))
+    wanted = check_receiving_programs(db, roi.sending_program_id, program_ids, local_date(moment))
     return await update_roi(request, roi, RoiWorkflow.choose_programs, ChoosePrograms(roi_actor(actor), wanted))
 
 
@@ -202,7 +197,7 @@ async def complete_roi(request: Request, db: Session, actor: Actor, roi: Release
     Everything is checked before anything is written; the client's changes are saved only once
     the workflow accepted the ROI's details.
     """
-    client = client_for_roi(db, roi.client_id)
+    client = kept_client(db, roi.client_id)
     check_information_types(data.information_types, data.sensitive_consent)
     check_purpose(data.purpose)
     kind = AuthorizerKind(data.authorizer_kind) if data.authorizer_kind in set(AuthorizerKind) else None
@@ -211,7 +206,7 @@ async def complete_roi(request: Request, db: Session, actor: Actor, roi: Release
     check_authorizer(kind, data.authorizer_name, data.authorizer_relationship)
     if contact is not None:
         check_contact_changes(contact)
-        sees = can_see_client(db, actor.program_id, client.id, today_local(moment))
+        sees = can_see_client(db, actor.program_id, client.id, local_date(moment))
         if not sees and any(v is not None for v in vars(contact).values()):
             raise NotAllowed("Your program does not have this client's consent to see or change their "
                              "stored details yet, so it cannot change their phone numbers or address.",
@@ -238,7 +233,7 @@ async def complete_roi(request: Request, db: Session, actor: Actor, roi: Release
 async def sign_esign(request: Request, db: Session, actor: Actor, roi: ReleaseOfInformation, typed_name: str,
                      confirmed: bool, moment: datetime) -> RoiStatus:
     check_signature_method(SignatureMethod.ESIGN,
-                           can_see_client(db, roi.sending_program_id, roi.client_id, today_local(moment)))
+                           can_see_client(db, roi.sending_program_id, roi.client_id, local_date(moment)))
     return await update_roi(request, roi, RoiWorkflow.sign_esign,
                             SignEsign(roi_actor(actor), typed_name or "", bool(confirmed)))
 
@@ -258,10 +253,10 @@ async def start_sms(request: Request, db: Session, actor: Actor, roi: ReleaseOfI
     file chosen by its id, or, if neither is given, to the client's mobile on file.
 
     Only a program that sees the client may type a number (``check_sms_recipient``)."""
-    client = client_for_roi(db, roi.client_id)
+    client = kept_client(db, roi.client_id)
     check_signable(RoiState(roi.state), bool(roi.text_sha256))
     typed = bool(phone_text and phone_text.strip())
-    check_sms_recipient(can_see_client(db, actor.program_id, client.id, today_local(moment)), typed,
+    check_sms_recipient(can_see_client(db, actor.program_id, client.id, local_date(moment)), typed,
                         phone_id is not None)
     if typed:
         e164 = normalize_phone(phone_text)

@@ -6,11 +6,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from api.deps import CurrentActor, DbSession, Now, today_local
+from api.deps import CurrentActor, DbSession, Now
 from api.forms import render
 from documents.blank_roi import BlankRoiProgram, blank_roi_pdf
 from domain.errors import ValidationFailed
-from domain.montana import REGIONS, region_name
+from domain.montana import REGIONS, local_date, region_name
 from models.agencies.directory import directory_programs_in_regions
 
 router = APIRouter(tags=["reports"])
@@ -35,7 +35,7 @@ async def blank_roi_form(request: Request, actor: CurrentActor, region: list[str
 async def blank_roi(actor: CurrentActor, db: DbSession, moment: Now,
                     region: list[str] = Query(default=[], description="A region, 1 to 5 (repeat for several)")):  # noqa: B008
     regions = _regions(region)
-    today = today_local(moment)
+    today = local_date(moment)
     programs = [BlankRoiProgram(p.display_name, p.region, p.phone, p.is_part2)
                 for p in directory_programs_in_regions(db, regions, today)]
     pdf = blank_roi_pdf(programs, regions, today)

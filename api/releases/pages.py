@@ -10,16 +10,15 @@ from datetime import datetime
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
-from starlette.datastructures import FormData
 
 from api.releases import actions as act
-from api.deps import Actor, DbSession, MouActor, Now, SettingsDep, today_local
+from api.deps import Actor, DbSession, MouActor, Now, SettingsDep
 from api.errors import ApiError
-from api.forms import render
+from api.forms import PostedForm, posted_form, render
 from api.schema_types import Id
 from api.updates import key_to_keep
 from domain.errors import DomainError
-from domain.montana import county_names
+from domain.montana import county_names, local_date
 from domain.phones import format_phone, mask_phone
 from domain.roi import (
     AuthorizerKind,
@@ -30,8 +29,9 @@ from domain.roi import (
     signature_methods_for,
 )
 from domain.taxonomy import INSURANCE_TYPES, SERVICES
+from models.clients.records import kept_client
 from models.clients.access import can_see_client
-from models.clients.contact import ContactChanges, client_mobile, textable_phones
+from models.clients.contact import CONTACT_FIELDS, ContactChanges, client_mobile, textable_phones
 from models.clients.tables import Client
 from models.agencies.directory import DirectoryFilters, directory_programs_by_id, search_directory
 from models.releases.queries import (
@@ -84,7 +84,7 @@ def _ids(values: list[str]) -> list[int]:
 
 
 def _choose_context(db: Session, actor: Actor, client: Client, moment: datetime, params, error: str = "") -> dict:
-    today = today_local(moment)
+    today = local_date(moment)
     filters = DirectoryFilters(
         counties=tuple(params.getlist("county")), services=tuple(params.getlist("service")),
         insurance=tuple(params.getlist("insurance")), agency=str(params.get("agency") or ""),
@@ -113,19 +113,19 @@ def _choose_context(db: Session, actor: Actor, client: Client, moment: datetime,
 
 @router.get("/clients/{client_id}/roi/new")
 async def choose_programs(client_id: Id, request: Request, actor: MouActor, db: DbSession, moment: Now):
-    client = act.client_for_roi(db, client_id)
+    client = kept_client(db, client_id)
     return render(request, "releases/new.html", _choose_context(db, actor, client, moment, request.query_params))
 
 
 @router.post("/clients/{client_id}/roi")
 async def start_rois(client_id: Id, request: Request, actor: MouActor, db: DbSession, moment: Now):
-    client = act.client_for_roi(db, client_id)
-    form = await request.form()
-    if form.get("action") != "next":  # Enter in a filter, or no JavaScript: search again
+    client = kept_client(db, client_id)
+    form = await posted_form(request)
+    if form.text("action") != "next":  # Enter in a filter, or no JavaScript: search again
         return render(request, "releases/new.html", _choose_context(db, actor, client, moment, form))
     try:
-        rows = await act.start_rois(request, db, actor, client, _ids(form.getlist("program_id")),
-                                    bool(form.get("one_per_program")), moment)
+        rows = await act.start_rois(request, db, actor, client, _ids(form.texts("program_id")),
+                                    form.ticked("one_per_program"), moment)
     except (DomainError, ApiError) as err:
         db.rollback()
         reason, _field, status = _error_of(err)
@@ -138,9 +138,9 @@ async def start_rois(client_id: Id, request: Request, actor: MouActor, db: DbSes
 
 @router.get("/clients/{client_id}/roi")
 async def client_roi_list(client_id: Id, request: Request, actor: MouActor, db: DbSession, moment: Now):
-    client = act.client_for_roi(db, client_id)
+    client = kept_client(db, client_id)
     rows = [{"roi": roi, "programs": [p.display_name for p in roi_programs(db, roi)]}
-            for roi in client_rois(db, client_id, actor.program_id, today_local(moment))]
+            for roi in client_rois(db, client_id, actor.program_id, local_date(moment))]
     return render(request, "releases/client_rois.html",
                   {"client": client, "client_label": client_label(client), "rows": rows})
 
@@ -148,15 +148,15 @@ async def client_roi_list(client_id: Id, request: Request, actor: MouActor, db: 
 # --- the ROI page ------------------------------------------------------------------------------
 
 
-def _complete_form_values(roi: ReleaseOfInformation, client: Client, sees: bool, form: FormData | None) -> dict:
+def _complete_form_values(roi: ReleaseOfInformation, client: Client, sees: bool, form: PostedForm | None) -> dict:
     if form is not None:
         return {
-            "information_types": form.getlist("information_types"),
-            "sensitive_consent": form.getlist("sensitive_consent"),
-            "purpose": form.get("purpose", ""), "authorizer_kind": form.get("authorizer_kind", "self"),
-            "authorizer_name": form.get("authorizer_name", ""),
-            "authorizer_relationship": form.get("authorizer_relationship", ""),
-            **{k: form.get(k) for k in ("mobile_phone", "email", "address", "city", "county", "zip")},
+            "information_types": form.texts("information_types"),
+            "sensitive_consent": form.texts("sensitive_consent"),
+            "purpose": form.text("purpose"), "authorizer_kind": form.text("authorizer_kind") or "self",
+            "authorizer_name": form.text("authorizer_name"),
+            "authorizer_relationship": form.text("authorizer_relationship"),
+            **{k: form.get(k) for k in CONTACT_FIELDS},
         }
     mobile = client_mobile(client) if sees else None
     consented = [t for t in roi.information_types if InformationType(t).sensitive]
@@ -172,8 +172,8 @@ def _complete_form_values(roi: ReleaseOfInformation, client: Client, sees: bool,
 
 
 def _page_context(request: Request, db: Session, actor: Actor, roi: ReleaseOfInformation, moment: datetime, *,
-                  error: str = "", error_field: str | None = None, form: FormData | None = None) -> dict:
-    today = today_local(moment)
+                  error: str = "", error_field: str | None = None, form: PostedForm | None = None) -> dict:
+    today = local_date(moment)
     client = db.get(Client, roi.client_id)
     manage = actor.program_id == roi.sending_program_id
     sees = can_see_client(db, actor.program_id, client.id, today)
@@ -237,11 +237,11 @@ async def sms_progress(roi_id: Id, request: Request, actor: MouActor, db: DbSess
 
 
 async def _act(request: Request, db: Session, actor: Actor, roi_id: int, moment: datetime, done: str,
-               action: Callable[[ReleaseOfInformation, FormData], Awaitable[object]], anchor: str = ""):
+               action: Callable[[ReleaseOfInformation, PostedForm], Awaitable[object]], anchor: str = ""):
     """Runs one ROI form's action; a refusal re-renders the ROI page with the reason. The action may
     return the name of its outcome (a key of DONE) to say more than ``done``."""
     roi = act.roi_for(db, roi_id, actor, moment, manage=True)
-    form = await request.form()
+    form = await posted_form(request)
     try:
         outcome = await action(roi, form)
     except (DomainError, ApiError) as err:
@@ -256,8 +256,8 @@ async def _act(request: Request, db: Session, actor: Actor, roi_id: int, moment:
     return RedirectResponse(f"/roi/{roi_id}?done={done}{anchor}", status_code=303)
 
 
-def _contact_changes(form: FormData) -> ContactChanges | None:
-    present = {k: str(form.get(k)) for k in ("mobile_phone", "email", "address", "city", "county", "zip") if k in form}
+def _contact_changes(form: PostedForm) -> ContactChanges | None:
+    present = {k: form.text(k) for k in CONTACT_FIELDS if k in form}
     if "mobile_phone" in present and not present["mobile_phone"].strip():
         del present["mobile_phone"]
     return ContactChanges(**present) if present else None
@@ -266,9 +266,9 @@ def _contact_changes(form: FormData) -> ContactChanges | None:
 @router.post("/roi/{roi_id}/complete")
 async def complete(roi_id: Id, request: Request, actor: MouActor, db: DbSession, moment: Now):
     async def run(roi, form):
-        data = act.CompleteInput(form.getlist("information_types"), form.getlist("sensitive_consent"),
-                                 str(form.get("purpose", "")), str(form.get("authorizer_kind", "")),
-                                 str(form.get("authorizer_name", "")), str(form.get("authorizer_relationship", "")))
+        data = act.CompleteInput(form.texts("information_types"), form.texts("sensitive_consent"),
+                                 form.text("purpose"), form.text("authorizer_kind"),
+                                 form.text("authorizer_name"), form.text("authorizer_relationship"))
         await act.complete_roi(request, db, actor, roi, data, _contact_changes(form), moment)
 
     return await _act(request, db, actor, roi_id, moment, "completed", run, "#signature")
@@ -277,7 +277,7 @@ async def complete(roi_id: Id, request: Request, actor: MouActor, db: DbSession,
 @router.post("/roi/{roi_id}/esign")
 async def esign(roi_id: Id, request: Request, actor: MouActor, db: DbSession, moment: Now):
     async def run(roi, form):
-        await act.sign_esign(request, db, actor, roi, str(form.get("typed_name", "")), form.get("confirmed") == "yes",
+        await act.sign_esign(request, db, actor, roi, form.text("typed_name"), form.text("confirmed") == "yes",
                             moment)
 
     return await _act(request, db, actor, roi_id, moment, "signed", run)
@@ -286,8 +286,8 @@ async def esign(roi_id: Id, request: Request, actor: MouActor, db: DbSession, mo
 @router.post("/roi/{roi_id}/sms")
 async def sms(roi_id: Id, request: Request, actor: MouActor, db: DbSession, moment: Now):
     async def run(roi, form):
-        started = await act.start_sms(request, db, actor, roi, str(form.get("phone", "")), moment,
-                                      next(iter(_ids([str(form.get("phone_id", ""))])), None))
+        started = await act.start_sms(request, db, actor, roi, form.text("phone"), moment,
+                                      next(iter(_ids([form.text("phone_id")])), None))
         return "texted_new_phone" if started.phone_added else "texted"
 
     return await _act(request, db, actor, roi_id, moment, "texted", run, "#signature")
@@ -296,7 +296,7 @@ async def sms(roi_id: Id, request: Request, actor: MouActor, db: DbSession, mome
 @router.post("/roi/{roi_id}/sms/code")
 async def sms_code(roi_id: Id, request: Request, actor: MouActor, db: DbSession, moment: Now):
     async def run(roi, form):
-        await act.enter_code(request, actor, roi, str(form.get("code", "")))
+        await act.enter_code(request, actor, roi, form.text("code"))
 
     return await _act(request, db, actor, roi_id, moment, "signed", run)
 
@@ -348,7 +348,7 @@ async def delete_attachment(roi_id: Id, attachment_id: Id, request: Request, act
 @router.post("/roi/{roi_id}/revoke")
 async def revoke(roi_id: Id, request: Request, actor: MouActor, db: DbSession, moment: Now):
     async def run(roi, form):
-        await act.revoke(request, actor, roi, str(form.get("reason", "")))
+        await act.revoke(request, actor, roi, form.text("reason"))
 
     return await _act(request, db, actor, roi_id, moment, "revoked", run)
 

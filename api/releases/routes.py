@@ -12,12 +12,11 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from api.releases import actions as act
-from api.deps import Actor, DbSession, MouActor, Now, SettingsDep, today_local
+from api.deps import Actor, DbSession, MouActor, Now, SettingsDep
+from api.clients.forms import ContactIn
 from api.schema_types import (
-    Address,
     Code,
     CountyName,
-    Email,
     Id,
     Ids,
     InsuranceCode,
@@ -30,8 +29,10 @@ from api.schema_types import (
     ServiceCode,
     ShortText,
 )
+from domain.montana import local_date
 from domain.phones import mask_phone
 from domain.roi import InformationType, RoiState, SignatureMethod
+from models.clients.records import kept_client
 from models.clients.contact import ContactChanges, textable_phones
 from models.clients.tables import Client
 from models.agencies.directory import DirectoryFilters, search_directory
@@ -51,15 +52,6 @@ class StartRoisIn(BaseModel):
 
 class ProgramsIn(BaseModel):
     program_ids: Ids
-
-
-class ContactIn(BaseModel):
-    mobile_phone: Phone | None = None
-    email: Email | None = None
-    address: Address | None = None
-    city: Name | None = None
-    county: Code | None = None
-    zip: Code | None = None
 
 
 class CompleteIn(BaseModel):
@@ -214,7 +206,7 @@ def roi_json(db: Session, roi: ReleaseOfInformation, actor: Actor, moment: datet
         "revoked_at": roi.revoked_at.isoformat() if roi.revoked_at else None,
         "revoke_reason": roi.revoke_reason,
         "text_sha256": roi.text_sha256,
-        "rendered_text": roi_text_for(db, roi, actor.program_id, today_local(moment)),
+        "rendered_text": roi_text_for(db, roi, actor.program_id, local_date(moment)),
         "attachment": {"id": attachment.id, "sha256": attachment.sha256, "size_bytes": attachment.size_bytes,
                        "uploaded_at": attachment.uploaded_at.isoformat()} if attachment else None,
         "client_phones": [{"id": p.id, "label": p.label, "masked": mask_phone(p.e164)}
@@ -232,7 +224,7 @@ async def directory(
     page: PageNumber = 1, per_page: PerPage = PER_PAGE,
 ) -> DirectoryPage:
     found = search_directory(db, DirectoryFilters(tuple(county), tuple(service), tuple(insurance), agency),
-                             today_local(moment), page=page, per_page=per_page, exclude_ids=[actor.program_id])
+                             local_date(moment), page=page, per_page=per_page, exclude_ids=[actor.program_id])
     return DirectoryPage(items=[ProgramOut(**program_json(p)) for p in found.items], total=found.total,
                          page=found.number, per_page=found.per_page, pages=found.pages)
 
@@ -251,12 +243,12 @@ async def vocabulary(actor: MouActor) -> RoiVocabulary:
 async def list_rois(actor: MouActor, db: DbSession, moment: Now, client_id: Id) -> RoiList:
     return {"items": [{"id": roi.id, "state": roi.state, "signature_method": roi.signature_method,
                        "expires_on": roi.expires_on.isoformat() if roi.expires_on else None}
-                      for roi in client_rois(db, client_id, actor.program_id, today_local(moment))]}
+                      for roi in client_rois(db, client_id, actor.program_id, local_date(moment))]}
 
 
 @router.post("", status_code=201, summary="Start new ROI(s) for a client")
 async def create(body: StartRoisIn, request: Request, actor: MouActor, db: DbSession, moment: Now) -> StartedRois:
-    client = act.client_for_roi(db, body.client_id)
+    client = kept_client(db, body.client_id)
     rows = await act.start_rois(request, db, actor, client, body.program_ids, body.one_per_program, moment)
     return {"rois": [roi_json(db, roi, actor, moment) for roi in rows]}
 

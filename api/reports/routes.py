@@ -19,7 +19,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field, model_validator
 
 from api.reports import charts
-from api.deps import Actor, CurrentActor, DbSession, Now, today_local, user_mou_current
+from api.deps import Actor, CurrentActor, DbSession, Now, user_mou_current
 from api.errors import Forbidden
 from api.forms import render
 from api.reports.schemas import (
@@ -38,7 +38,7 @@ from api.reports.tables import (
 from domain import measures
 from domain.errors import ValidationFailed
 from domain.measures import OutcomeGroup, outcome_group, outcome_labels, outcome_of
-from domain.montana import REGIONS, canonical_county, county_names, county_outside_region, is_montana_county
+from domain.montana import REGIONS, canonical_county, county_names, county_outside_region, is_montana_county, local_date
 from domain.referral_status import ServiceStatus
 from domain.reports import (
     DASHBOARD_PERIOD_DAYS, DEFAULT_PERIOD_DAYS, STATE_FILTERS, Direction, Period, Report, Roles, ScopeKind,
@@ -75,7 +75,7 @@ def _require(report: Report):
                           "the Agencies Report; ask a gatekeeper of your agency.")
             raise Forbidden(reason, code="report_not_allowed")
         if report not in (Report.BLANK_ROI, Report.AGENCIES) and not user_mou_current(
-                actor.user, today_local(moment)):
+                actor.user, local_date(moment)):
             raise Forbidden("You must sign the CONNECT User MOU before you can see referral reports.",
                             code="user_mou_required", link="/mou")
         return actor
@@ -162,7 +162,7 @@ def _scope(db, actor: Actor, params: ScopeQuery) -> q.Scope:
 def _context(db, actor: Actor, params: ScopeQuery, moment, default_days: int | None) -> ReportContext:
     roles = roles_of(actor)
     scope = _scope(db, actor, params)
-    period = period_from_dates(params.sent_from, params.sent_to, today=today_local(moment),
+    period = period_from_dates(params.sent_from, params.sent_to, today=local_date(moment),
                                default_days=default_days)
     whole = _scope(db, actor, params.model_copy(update={"program": None}))
     regions = sorted(roles.admin_regions) if scope.kind is ScopeKind.REGIONS else list(REGIONS)
@@ -284,10 +284,10 @@ def agencies_page(request: Request, db: DbSession, moment: Now,
     except ValidationFailed as error:
         return _bad_filter(request, Report.AGENCIES, "reports/agencies.html", error,
                            _agencies_form(db, params))
-    page = q.agencies_page(db, f, today_local(moment), params.page)
+    page = q.agencies_page(db, f, local_date(moment), params.page)
     elsewhere = None if page.total else county_outside_region(f.county, f.region)
     return _page(request, Report.AGENCIES, "reports/agencies.html",
-                 {**_agencies_form(db, params), **_table(AGENCY_COLUMNS, page, page.rows),
+                 {**_agencies_form(db, params), **_table(AGENCY_COLUMNS, page, page.items),
                   "county_elsewhere": elsewhere})
 
 
@@ -296,14 +296,14 @@ def agencies_api(db: DbSession, moment: Now, params: Annotated[AgenciesQuery, Qu
                  actor: Actor = AGENCIES) -> AgenciesReportOut:
     """Agencies Report: programs matching any combination of the five filters (``agency``: the
     agency's name or id)."""
-    page = q.agencies_page(db, _agency_filter(db, params), today_local(moment), params.page)
-    return _json_page(page, as_json_rows(AGENCY_COLUMNS, page.rows))
+    page = q.agencies_page(db, _agency_filter(db, params), local_date(moment), params.page)
+    return _json_page(page, as_json_rows(AGENCY_COLUMNS, page.items))
 
 
 @router.get("/api/v1/reports/agencies.csv")
 def agencies_csv(request: Request, db: DbSession, moment: Now,
                  params: Annotated[AgenciesQuery, Query()], actor: Actor = AGENCIES):
-    f, today = _agency_filter(db, params), today_local(moment)
+    f, today = _agency_filter(db, params), local_date(moment)
     return csv_response("agencies-report.csv", AGENCY_COLUMNS, request.app.state.session_factory,
                         lambda db: q.stream_agencies(db, f, today))
 
@@ -392,7 +392,7 @@ def delays_page(request: Request, db: DbSession, moment: Now,
     return _page(request, Report.DELAYS, "reports/delays.html", {
         **_form_context(ctx), "statuses": _status_choices(),
         **_table(without_direction(DELAY_COLUMNS) if ctx.scope.statewide else DELAY_COLUMNS, page,
-                 _lines(db, page.rows, ctx.scope, moment)),
+                 _lines(db, page.items, ctx.scope, moment)),
     })
 
 
@@ -403,7 +403,7 @@ def delays_api(db: DbSession, moment: Now, params: Annotated[DelaysQuery, Query(
     ctx, f = _delays_filter(db, actor, params, moment)
     page = q.referral_page(db, f, params.page)
     return {"scope": ctx.scope.label,
-            **_json_page(page, as_json_rows(DELAY_COLUMNS, _lines(db, page.rows, ctx.scope, moment)))}
+            **_json_page(page, as_json_rows(DELAY_COLUMNS, _lines(db, page.items, ctx.scope, moment)))}
 
 
 @router.get("/api/v1/reports/delays.csv")
@@ -426,10 +426,10 @@ def _partner_routes(report: Report, dependency) -> None:
                                {**_fallback_context(actor), **form})
         summary, page = _partner_report(request, f, params)
         return _page(request, report, "reports/partner.html", {
-            **_form_context(ctx), **form, "summary": _partner_rows(summary.page.rows),
+            **_form_context(ctx), **form, "summary": _partner_rows(summary.page.items),
             "summary_total": _partner_rows([summary.totals])[0], "summary_pager": summary.page,
             "summary_page_url": lambda n: "?" + _query_string(request, partners_page=str(n)),
-            **_table(PARTNER_COLUMNS, page, _lines(db, page.rows, ctx.scope, moment)),
+            **_table(PARTNER_COLUMNS, page, _lines(db, page.items, ctx.scope, moment)),
         })
 
     def api_route(request: Request, db: DbSession, moment: Now,
@@ -437,9 +437,9 @@ def _partner_routes(report: Report, dependency) -> None:
         ctx, f = _partner_filter(db, actor, params, moment, report)
         summary, page = _partner_report(request, f, params)
         return {"scope": ctx.scope.label,
-                "summary": {**_json_page(summary.page, _partner_rows(summary.page.rows)),
+                "summary": {**_json_page(summary.page, _partner_rows(summary.page.items)),
                             "totals": _partner_rows([summary.totals])[0]},
-                **_json_page(page, as_json_rows(PARTNER_COLUMNS, _lines(db, page.rows, ctx.scope, moment)))}
+                **_json_page(page, as_json_rows(PARTNER_COLUMNS, _lines(db, page.items, ctx.scope, moment)))}
 
     def csv_route(request: Request, db: DbSession, moment: Now,
                   params: Annotated[PartnerQuery, Query()], actor: Actor = dependency):
@@ -553,10 +553,10 @@ def _dashboard(request: Request, db, actor, params: ScopeQuery, moment, *,
     ids, period = ctx.scope.program_ids, ctx.period
     if all_programs:
         shown = q.programs_in_scope(db, ctx.scope)
-        page = q.Page(shown, len(shown), 1, max(1, len(shown)))
+        page = q.Page(shown, 1, max(1, len(shown)), len(shown))
     else:  # only the page's programs are read, and measured
         page = q.programs_page(db, ctx.scope, params.page)
-        shown = page.rows
+        shown = page.items
     with_regions = ctx.scope.kind is not ScopeKind.AGENCY and params.program is None
     programs_of_page = [p.id for p in shown]
     if ctx.scope.statewide or ctx.scope.regions is not None:

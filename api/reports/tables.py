@@ -22,9 +22,8 @@ from typing import Any, NamedTuple
 from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session, sessionmaker
 
-from domain.business_days import LOCAL
 from domain.measures import ClosedLoopMeasures, Waits, ended_at, waits
-from domain.montana import REGIONS
+from domain.montana import LOCAL, REGIONS, local_clock
 from domain.referral_status import ReferralState
 from domain.taxonomy import INSURANCE_TYPES, SERVICES
 from models.agencies.tables import Program
@@ -62,7 +61,7 @@ def local_time(moment: datetime | None) -> str:
 
 
 def local_display(moment: datetime | None) -> str:
-    return "" if moment is None else moment.astimezone(LOCAL).strftime("%m/%d/%Y %I:%M %p")
+    return "" if moment is None else local_clock(moment)
 
 
 def hours(seconds: float | None) -> float | None:

@@ -9,7 +9,7 @@ reaches this from the Temporal UI's origin, so CORS allows exactly that origin.
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from google.protobuf import json_format
 from pydantic import BaseModel, Field
 from temporalio.api.common.v1 import Payloads

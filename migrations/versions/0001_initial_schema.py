@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-03 15:47:52.369787
+Create Date: 2026-12-04 02:03:47.064346
 """
 from alembic import op
 import sqlalchemy as sa
@@ -512,6 +512,27 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_client_phone_client_id'), ['client_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_client_phone_e164'), ['e164'], unique=False)
 
+    op.create_table('fhir_subscription',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('client_pk', sa.Integer(), nullable=False),
+    sa.Column('topic', sa.String(length=20), nullable=False),
+    sa.Column('filter', sa.Text(), nullable=False),
+    sa.Column('endpoint', sa.String(length=500), nullable=False),
+    sa.Column('headers', sa.JSON(), nullable=False),
+    sa.Column('heartbeat_seconds', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('error', sa.Text(), nullable=False),
+    sa.Column('events_since_start', sa.Integer(), nullable=False),
+    sa.Column('told_until', models.base.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('told_ids', sa.JSON(), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('created_at', models.base.UtcDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['client_pk'], ['api_client.id'], name=op.f('fk_fhir_subscription_client_pk_api_client'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_fhir_subscription'))
+    )
+    with op.batch_alter_table('fhir_subscription', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_fhir_subscription_client_pk'), ['client_pk'], unique=False)
+
     op.create_table('roi',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('client_id', sa.Integer(), nullable=False),
@@ -546,6 +567,31 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_roi_expires_on'), ['expires_on'], unique=False)
         batch_op.create_index(batch_op.f('ix_roi_sending_program_id'), ['sending_program_id'], unique=False)
 
+    op.create_table('smart_assertion',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('client_pk', sa.Integer(), nullable=False),
+    sa.Column('jti', sa.String(length=255), nullable=False),
+    sa.Column('expires_at', models.base.UtcDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['client_pk'], ['api_client.id'], name=op.f('fk_smart_assertion_client_pk_api_client'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_smart_assertion')),
+    sa.UniqueConstraint('client_pk', 'jti', name=op.f('uq_smart_assertion_client_pk'))
+    )
+    with op.batch_alter_table('smart_assertion', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_smart_assertion_client_pk'), ['client_pk'], unique=False)
+        batch_op.create_index(batch_op.f('ix_smart_assertion_expires_at'), ['expires_at'], unique=False)
+
+    op.create_table('smart_registration',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('client_pk', sa.Integer(), nullable=False),
+    sa.Column('jwks', sa.JSON(), nullable=False),
+    sa.Column('scope', sa.Text(), nullable=False),
+    sa.Column('registered_by', sa.Integer(), nullable=False),
+    sa.Column('registered_at', models.base.UtcDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['client_pk'], ['api_client.id'], name=op.f('fk_smart_registration_client_pk_api_client'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['registered_by'], ['app_user.id'], name=op.f('fk_smart_registration_registered_by_app_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_smart_registration')),
+    sa.UniqueConstraint('client_pk', name=op.f('uq_smart_registration_client_pk'))
+    )
     op.create_table('webhook_delivery',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('message_id', sa.Integer(), nullable=False),
@@ -677,6 +723,12 @@ def upgrade() -> None:
     with op.batch_alter_table('roi_sms_code', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_roi_sms_code_roi_id'), ['roi_id'], unique=False)
 
+    op.create_table('smart_token_grant',
+    sa.Column('token_pk', sa.Integer(), nullable=False),
+    sa.Column('scope', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['token_pk'], ['client_access_token.id'], name=op.f('fk_smart_token_grant_token_pk_client_access_token'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('token_pk', name=op.f('pk_smart_token_grant'))
+    )
     op.create_table('escalation',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('referral_id', sa.Integer(), nullable=False),
@@ -765,6 +817,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_escalation_region_open')
 
     op.drop_table('escalation')
+    op.drop_table('smart_token_grant')
     with op.batch_alter_table('roi_sms_code', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_roi_sms_code_roi_id'))
 
@@ -797,12 +850,22 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_webhook_delivery_endpoint_id'))
 
     op.drop_table('webhook_delivery')
+    op.drop_table('smart_registration')
+    with op.batch_alter_table('smart_assertion', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_smart_assertion_expires_at'))
+        batch_op.drop_index(batch_op.f('ix_smart_assertion_client_pk'))
+
+    op.drop_table('smart_assertion')
     with op.batch_alter_table('roi', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_roi_sending_program_id'))
         batch_op.drop_index(batch_op.f('ix_roi_expires_on'))
         batch_op.drop_index('ix_roi_client_state')
 
     op.drop_table('roi')
+    with op.batch_alter_table('fhir_subscription', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_fhir_subscription_client_pk'))
+
+    op.drop_table('fhir_subscription')
     with op.batch_alter_table('client_phone', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_client_phone_e164'))
         batch_op.drop_index(batch_op.f('ix_client_phone_client_id'))

@@ -1,4 +1,4 @@
-"""Who may see a client's details (DOMAIN.md, "Who may see a client"), in one place.
+"""Who may see a client's details (docs/rules.md, "Who may see a client"), in one place.
 
 Full details: the program that created the client (or a profile since merged into it), the
 programs on a signed, unexpired, unrevoked ROI with the client, and the programs holding a

@@ -1,20 +1,18 @@
 """Changing a client's contact details from the "Complete ROI" tab (the guide: "If you need to
 update client information (such as phone number) you may do so here").
 
-A small stand-in: the clients issue owns client editing; when its update function lands, the ROI
-page should call that instead. The rules are the same domain rules (phones, counties, ZIP codes),
-and each change is kept in ClientChange and audited with field names only.
+Each field is checked by the profile's own rule (`domain.client_profile`: the same address, city,
+county, ZIP code and email checks as Add Subject and Edit), and each change is kept in ClientChange
+and audited with field names only.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.orm import Session
 
-from domain.errors import ValidationFailed
-from domain.montana import canonical_county, is_montana_zip, normalize_zip
+from domain.client_profile import check_address, check_city, check_county, check_email, check_zip
 from domain.phones import NO_PHONE, has_no_phone, is_no_phone, normalize_phone
 from models import audit
 from models.clients.tables import Client, ClientChange, ClientPhone
@@ -22,7 +20,9 @@ from models.clients.tables import Client, ClientChange, ClientPhone
 
 @dataclass
 class ContactChanges:
-    """What staff typed; None leaves a field as it is."""
+    """What staff typed; None leaves a field as it is. The one list of the contact details an ROI
+    lets staff correct: the JSON body (`api.clients.forms.ContactIn`) and the ROI page's form are
+    made from these fields (`CONTACT_FIELDS`)."""
 
     mobile_phone: str | None = None
     email: str | None = None
@@ -30,6 +30,11 @@ class ContactChanges:
     city: str | None = None
     county: str | None = None
     zip: str | None = None
+
+
+CONTACT_FIELDS = tuple(f.name for f in fields(ContactChanges))
+"""The contact fields, in the form's order: the mobile phone, then the profile fields of the same
+name."""
 
 
 def client_mobile(client: Client) -> ClientPhone | None:
@@ -46,36 +51,20 @@ def textable_phones(client: Client) -> list[ClientPhone]:
 
 
 def check_contact_changes(changes: ContactChanges) -> dict[str, str]:
-    """The changes in stored form; ValidationFailed (with the field) for the first wrong one."""
+    """The changes in stored form; ValidationFailed (with the field) for the first wrong one.
+    An empty mobile phone leaves the numbers as they are; an empty email removes it."""
     out: dict[str, str] = {}
     if changes.mobile_phone is not None and changes.mobile_phone.strip():
         out["mobile_phone"] = normalize_phone(changes.mobile_phone)
-    if changes.email is not None:
-        typed = changes.email.strip()
-        if typed:
-            try:
-                typed = validate_email(typed, check_deliverability=False).normalized
-            except EmailNotValidError:
-                raise ValidationFailed("Enter a valid email address, or leave it empty.",
-                                       field="email", code="bad_email") from None
-        out["email"] = typed
-    for name in ("address", "city"):
+    for name, check in _PROFILE_CHECKS.items():
         value = getattr(changes, name)
         if value is not None:
-            text = " ".join(value.split())
-            if not text:
-                raise ValidationFailed(f"The client's {name} cannot be empty.", field=name,
-                                       code=f"{name}_missing")
-            out[name] = text[:200 if name == "address" else 100]
-    if changes.county is not None:
-        out["county"] = canonical_county(changes.county)
-    if changes.zip is not None:
-        code = normalize_zip(changes.zip)
-        if not is_montana_zip(code):
-            raise ValidationFailed("Enter a Montana ZIP code (59001 to 59937).", field="zip",
-                                   code="zip_not_montana")
-        out["zip"] = code
+            out[name] = check(value)
     return out
+
+
+_PROFILE_CHECKS = {"email": check_email, "address": check_address, "city": check_city,
+                   "county": check_county, "zip": check_zip}
 
 
 def update_client_contact(db: Session, client: Client, changes: ContactChanges, *, user_id: int,

@@ -22,7 +22,7 @@ from domain.client_profile import (
     Phone,
     near_matches_told,
 )
-from domain.errors import InvalidTransition, NotAllowed, TooManyAttempts
+from domain.errors import InvalidTransition, NotAllowed, NotFound, TooManyAttempts
 from domain.matching import Identity, match, search_keys
 from domain.montana import region_of
 from domain.referral_status import ReferralState
@@ -49,17 +49,9 @@ IDENTITY_CHECKS_PER_DAY = 5  # per user and client: enough to retype a slip, too
 
 
 def identity_of(client: Client) -> Identity:
-    """The guide's four points of a stored client, for ``domain.matching.match``."""
-    numbers = [p.e164 for p in client.phones]
-    return Identity(
-        first_name=client.first_name,
-        last_name=client.last_name,
-        dob=client.dob,
-        phone=numbers[0] if numbers else None,
-        address=client.address,
-        zip=client.zip,
-        other_phones=tuple(numbers[1:]),
-    )
+    """The guide's four points of a stored client, for ``domain.matching.match``: the profile's
+    own (`ClientDetails.identity`), so a stored and a typed profile are compared alike."""
+    return details_of(client).identity()
 
 
 def details_of(client: Client) -> ClientDetails:
@@ -87,8 +79,22 @@ class ClientView:
         return self.client.merged_into_id
 
 
-def get_client(db: Session, client_id: int) -> Client | None:
-    return db.get(Client, client_id)
+def get_client(db: Session, client_id: int) -> Client:
+    """The client record ``client_id`` as stored, a merged profile included (its pages say where
+    it went); NotFound if there is none."""
+    client = db.get(Client, client_id)
+    if client is None:
+        raise NotFound("That client was not found.")
+    return client
+
+
+def kept_client(db: Session, client_id: int) -> Client:
+    """The record a client's id leads to: the client itself or, for a profile merged into another,
+    the kept record (following merges of merges). Referrals and ROIs start from it."""
+    client = get_client(db, client_id)
+    while client.merged_into_id is not None:
+        client = get_client(db, client.merged_into_id)
+    return client
 
 
 def view_client(

@@ -30,7 +30,7 @@ Each result says whether the acting program may see the client's details
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 
@@ -52,6 +52,7 @@ from domain.matching import (
 )
 from models.clients.access import visible_to
 from models.clients.tables import Client, ClientNameKey, ClientPhone
+from models.paging import Page, pages_for
 
 PER_PAGE = 20
 MAX_RESULTS = 200
@@ -80,33 +81,15 @@ class SearchHit:
 
 
 @dataclass(frozen=True)
-class SearchPage:
-    hits: list[SearchHit] = field(default_factory=list)
-    ids: tuple[int, ...] = ()  # every result, in order (at most MAX_RESULTS)
-    page: int = 1
-    per_page: int = PER_PAGE
-    total: int = 0
-    capped: bool = False  # more than MAX_RESULTS clients fit: ask for more of the name or a DOB
+class SearchPage(Page[SearchHit]):
+    """A page of search results; ``capped``: more than MAX_RESULTS clients fit, so only the best
+    MAX_RESULTS are paged (ask for more of the name or a DOB)."""
 
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+    capped: bool = False
 
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
 
-    @property
-    def has_previous(self) -> bool:
-        return self.page > 1
-
-    @property
-    def first_index(self) -> int:
-        return (self.page - 1) * self.per_page + 1 if self.hits else 0
-
-    @property
-    def last_index(self) -> int:
-        return self.first_index + len(self.hits) - 1 if self.hits else 0
+NO_SEARCH = SearchPage((), 1, PER_PAGE, 0)
+"""What a search page shows before anything was asked."""
 
 
 def _prefix(column, text: str):
@@ -318,17 +301,10 @@ def _page_of(db: Session, ids: list[int], *, program_id: int, today: date, page:
              per_page: int) -> SearchPage:
     capped = len(ids) > MAX_RESULTS
     ids = ids[:MAX_RESULTS]
-    pages = max(1, -(-len(ids) // per_page))
-    page = min(max(1, page), pages)
+    page = min(max(1, page), pages_for(len(ids), per_page))
     page_ids = ids[(page - 1) * per_page : page * per_page]
-    return SearchPage(
-        hits=load_hits(db, page_ids, program_id=program_id, today=today),
-        ids=tuple(ids),
-        page=page,
-        per_page=per_page,
-        total=len(ids),
-        capped=capped,
-    )
+    return SearchPage(load_hits(db, page_ids, program_id=program_id, today=today), page, per_page, len(ids),
+                      capped=capped)
 
 
 def _dob_matches(db: Session, exact: list[int], by_name: list[int], dob: date, program_id: int,

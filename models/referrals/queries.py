@@ -6,18 +6,16 @@ No FastAPI and no Temporal here: the API, the activities and the seed all call t
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from domain.errors import InvalidTransition, NotAllowed
 from domain.matching import fold
-from domain.montana import TIMEZONE
+from domain.montana import local_midnight
 from domain.referral_form import FieldKind, FormField, personal_info_gaps
 from domain.referral_permissions import Acting
 from domain.referral_status import OPEN_STATES, ReferralState
@@ -27,16 +25,11 @@ from models.accounts.tables import Membership, User
 from models.clients.tables import Client
 from models.agencies.directory import accepts_referrals
 from models.agencies.tables import Program, ProgramService
+from models.paging import Page, paginate
 from models.referrals.tables import Referral
 from models.releases.tables import ReleaseOfInformation, RoiProgram, valid_on
 
-LOCAL = ZoneInfo(TIMEZONE)
 PAGE_SIZE = 25
-
-
-def local_today(moment: datetime) -> date:
-    """The Montana calendar day of ``moment``."""
-    return moment.astimezone(LOCAL).date()
 
 
 # --- Consent: the one rule for "may this program refer this client to that program" ----------
@@ -268,12 +261,6 @@ def visible_referral(db: Session, who: Acting, referral_id: int) -> Referral | N
     return db.scalar(select(Referral).where(Referral.id == referral_id, visible_to(db, who)))
 
 
-def sees_client_details(who: Acting, referral: Referral) -> bool:
-    """Full client details go to the two programs of the referral (the receiving one once sent)."""
-    return who.program_id == referral.sending_program_id or (
-        who.program_id == referral.receiving_program_id and referral.sent_at is not None)
-
-
 # --- Lists: Agency -> Referrals (incoming) and Sent Referrals (Part 5, Part 7) -----------------
 
 STATUS_OPEN = "open"
@@ -300,27 +287,8 @@ class ReferralFilters:
     updated_since: datetime | None = None  # an integrator's poll: only what changed since then
 
 
-@dataclass
-class Page:
-    """One page of referrals, with the filters that made it (the shared pager reads `number`)."""
-
-    items: Sequence[Referral]
-    total: int
-    number: int
-    size: int = PAGE_SIZE
-    filters: ReferralFilters = field(default_factory=ReferralFilters)
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.size))
-
-
 def _when():
     return func.coalesce(Referral.sent_at, Referral.created_at)
-
-
-def _local_midnight(d: date) -> datetime:
-    return datetime.combine(d, time(0), tzinfo=LOCAL)
 
 
 def _filtered(query: Select, f: ReferralFilters, *, program_col, staff_col, may_filter_staff: bool) -> Select:
@@ -329,9 +297,9 @@ def _filtered(query: Select, f: ReferralFilters, *, program_col, staff_col, may_
     elif f.status != STATUS_ANY:
         query = query.where(Referral.state == ReferralState(f.status).value)
     if f.date_from:
-        query = query.where(_when() >= _local_midnight(f.date_from))
+        query = query.where(_when() >= local_midnight(f.date_from))
     if f.date_to:
-        query = query.where(_when() < _local_midnight(f.date_to + timedelta(days=1)))
+        query = query.where(_when() < local_midnight(f.date_to + timedelta(days=1)))
     if f.program_id:
         query = query.where(program_col == f.program_id)
     if f.updated_since:
@@ -349,20 +317,14 @@ def _filtered(query: Select, f: ReferralFilters, *, program_col, staff_col, may_
     return query
 
 
-def _page(db: Session, query: Select, f: ReferralFilters) -> Page:
-    total = db.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-    size = f.per_page
-    page = max(1, min(f.page, max(1, math.ceil(total / size))))
-    items = db.scalars(
-        query.order_by(_when().desc(), Referral.id.desc()).offset((page - 1) * size).limit(size)
-        .options(selectinload(Referral.client), selectinload(Referral.assignee), selectinload(Referral.sender),
-                 selectinload(Referral.sending_program).selectinload(Program.agency),
-                 selectinload(Referral.receiving_program).selectinload(Program.agency))
-    ).all()
-    return Page(items=items, total=total, number=page, size=size, filters=f)
+def _page(db: Session, query: Select, f: ReferralFilters) -> Page[Referral]:
+    return paginate(db, query.order_by(_when().desc(), Referral.id.desc()).options(
+        selectinload(Referral.client), selectinload(Referral.assignee), selectinload(Referral.sender),
+        selectinload(Referral.sending_program).selectinload(Program.agency),
+        selectinload(Referral.receiving_program).selectinload(Program.agency)), f.page, f.per_page)
 
 
-def incoming_referrals(db: Session, who: Acting, f: ReferralFilters) -> Page:
+def incoming_referrals(db: Session, who: Acting, f: ReferralFilters) -> Page[Referral]:
     """Agency -> Referrals: referrals sent to the acting program; a provider sees those assigned
     to them, a gatekeeper all (and may filter by the assigned staff member)."""
     query = select(Referral).where(Referral.receiving_program_id == who.program_id,
@@ -374,7 +336,7 @@ def incoming_referrals(db: Session, who: Acting, f: ReferralFilters) -> Page:
     return _page(db, query, f)
 
 
-def sent_referrals(db: Session, who: Acting, f: ReferralFilters) -> Page:
+def sent_referrals(db: Session, who: Acting, f: ReferralFilters) -> Page[Referral]:
     """Sent Referrals: a provider sees their own; a gatekeeper every referral sent from their
     agency, and may filter by the staff member who sent it (Part 7 C)."""
     if who.is_gatekeeper:

@@ -25,12 +25,11 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session, aliased, contains_eager, selectinload, sessionmaker
 
 from domain import measures
-from domain.business_days import LOCAL
 from domain.measures import (
     ACK_BIN_EDGES_HOURS, COUNTED_STATES, SUCCESSFUL, ClosedLoopCounts, ClosedLoopMeasures, OutcomeGroup,
     Spread, outcome_group,
 )
-from domain.montana import TIMEZONE
+from domain.montana import LOCAL, TIMEZONE
 from domain.referral_status import ReferralState, ServiceStatus
 from domain.reports import Direction, Period, ScopeKind, insurance_codes_matching
 from models.reports import closed_loop_summary as summary
@@ -38,7 +37,7 @@ from models.accounts.tables import User
 from models.agencies.tables import (
     Agency, Program, ProgramCounty, ProgramInsurance, ProgramService, program_display_name,
 )
-from models.paging import matches_text
+from models.paging import Page, matches_text
 from models.referrals.tables import Referral
 
 PAGE_SIZE = 50
@@ -59,26 +58,6 @@ class Scope:
     @property
     def statewide(self) -> bool:
         return self.program_ids is None
-
-
-@dataclass(frozen=True)
-class Page:
-    rows: list
-    total: int
-    number: int
-    size: int = PAGE_SIZE
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.size))
-
-    @property
-    def first_row(self) -> int:
-        return 0 if self.total == 0 else (self.number - 1) * self.size + 1
-
-    @property
-    def last_row(self) -> int:
-        return min(self.total, self.number * self.size)
 
 
 def run_concurrently(factory: sessionmaker[Session], jobs: Sequence[Callable[[Session], Any]]) -> list:
@@ -204,7 +183,7 @@ def programs_page(db: Session, scope: Scope, page: int, size: int = PAGE_SIZE) -
     query = _programs_query(scope)
     total = db.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     rows = list(db.scalars(query.limit(size).offset(_offset(page, size))))
-    return Page(rows, total, max(page, 1), size)
+    return Page(rows, max(page, 1), size, total)
 
 
 def programs_in_scope(db: Session, scope: Scope) -> list[Program]:
@@ -370,7 +349,7 @@ def count_referrals(db: Session, f: ReferralFilter) -> int:
 
 def referral_page(db: Session, f: ReferralFilter, page: int, size: int = PAGE_SIZE) -> Page:
     rows = db.execute(referral_rows_query(f).limit(size).offset(_offset(page, size))).all()
-    return Page(list(rows), count_referrals(db, f), max(page, 1), size)
+    return Page(list(rows), max(page, 1), size, count_referrals(db, f))
 
 
 def stream_referral_rows(db: Session, f: ReferralFilter) -> Iterator[Any]:
@@ -557,7 +536,7 @@ def agencies_page(db: Session, f: AgencyFilter, today: date, page: int, size: in
     query = agencies_query(f, today)
     total = db.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     rows = list(db.scalars(query.limit(size).offset(_offset(page, size))))
-    return Page(rows, total, max(page, 1), size)
+    return Page(rows, max(page, 1), size, total)
 
 
 def stream_agencies(db: Session, f: AgencyFilter, today: date) -> Iterator[Program]:
@@ -609,7 +588,7 @@ class PartnerLine:
 
 @dataclass(frozen=True)
 class PartnerSummary:
-    page: Page  # rows: PartnerLine, by agency name
+    page: Page[PartnerLine]  # by agency name
     totals: PartnerLine  # every partner of the filter, not only the page's
 
 
@@ -653,4 +632,4 @@ def partner_summary(db: Session, f: ReferralFilter, page: int, size: int = PAGE_
         whole = db.execute(select(func.count(), *[func.sum(per_agency.c[n]) for n in sums])).one()
         partners, totals = whole[0], line(None, "Total", whole[1:])
     lines = [line(r.agency_id, r.agency, [r._mapping[n] for n in sums]) for r in rows]
-    return PartnerSummary(Page(lines, partners, max(page, 1), size), totals)
+    return PartnerSummary(Page(lines, max(page, 1), size, partners), totals)

@@ -16,6 +16,7 @@ import workflows
 from activities.registry import build_activities
 from tests.fakes import RecordingEmailSender, RecordingSmsSender
 from workflows import (
+    fhir_subscription_contracts,
     mou_contracts,
     outbox_contracts,
     recovery_contracts,
@@ -25,8 +26,8 @@ from workflows import (
     webhook_contracts,
 )
 
-CONTRACT_MODULES = (mou_contracts, outbox_contracts, recovery_contracts, referral_contracts, roi_contracts,
-                    summary_contracts, webhook_contracts)
+CONTRACT_MODULES = (fhir_subscription_contracts, mou_contracts, outbox_contracts, recovery_contracts,
+                    referral_contracts, roi_contracts, summary_contracts, webhook_contracts)
 
 
 def _contracts() -> dict[str, typing.Callable]:

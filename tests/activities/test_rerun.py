@@ -25,7 +25,6 @@ from connect.temporal import data_converter
 from models.base import Base
 from tests.referral_network import make_network, whole_loop
 from tests.roi_support import (
-    COMPLETE_BODY,
     awaiting_yes,
     codes_sent,
     eventually,

@@ -39,3 +39,21 @@ async def test_a_note_form_submitted_twice_makes_one_note(client, db):
         assert answer.status_code == 303, answer.text
     db.expire_all()
     assert db.scalar(select(func.count()).select_from(ReferralNote).where(ReferralNote.referral_id == rid)) == 1
+
+
+async def test_a_form_key_over_100_characters_is_refused_with_a_message(client, db):
+    net = make_network(db)
+    body = {"client_id": net.client.id, "receiving_program_id": net.receiving.id, "send": True,
+            "insurance_confirmed": True, **COMPLETE_FORM}
+    sent = await client.post("/api/v1/referrals", json=body, headers=bearer(db, net.sender, net.sending))
+    rid = sent.json()["id"]
+    csrf = await login(client, net.gatekeeper.email)
+    note = {"csrf_token": csrf, "idempotency_key": "k" * 101, "contacted_at": "2026-01-05T09:15",
+            "method": "phone", "outcome": "reached", "text": "Booked intake"}
+
+    answer = await client.post(f"/referrals/{rid}/notes", data=note, headers=HTML)
+
+    assert 400 <= answer.status_code < 500, answer.text
+    assert "Idempotency-Key" in answer.text
+    db.expire_all()
+    assert db.scalar(select(func.count()).select_from(ReferralNote).where(ReferralNote.referral_id == rid)) == 0

@@ -277,3 +277,11 @@ async def test_the_mou_form_sent_twice_at_once_is_one_signature(client, db, kind
     assert [a.status_code for a in answers] == [303, 303], [a.text[:300] for a in answers]
     db.expire_all()
     assert len(db.scalars(select(model)).all()) == 1
+
+
+async def test_a_signed_name_too_long_is_marked_on_the_form(client, db):
+    user = make_user(db, "long@example.org", name="Nico Newuser", mou_signed=False)
+    db.commit()
+    csrf = await login(client, user.email)
+    answer = await client.post("/mou", headers=HTML, data={**signature(signed_name="N" * 401), "csrf_token": csrf})
+    assert answer.status_code == 422 and 'data-testid="error-signed_name"' in answer.text

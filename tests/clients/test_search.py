@@ -39,7 +39,7 @@ def people(db):
 
 
 def names(result):
-    return [f"{h.first_name} {h.last_name}" for h in result.hits]
+    return [f"{h.first_name} {h.last_name}" for h in result.items]
 
 
 @pytest.mark.parametrize(
@@ -88,7 +88,7 @@ def test_unrelated_names_are_not_listed(db, people):
 def test_empty_search_finds_nothing(db, people):
     program, _, _ = people
     result = search_clients(db, "   ", program_id=program.id, today=TODAY)
-    assert result.hits == [] and result.total == 0
+    assert result.items == [] and result.total == 0
 
 
 def test_date_of_birth_narrows(db, people):
@@ -117,12 +117,12 @@ def test_paged(db):
                     dob=date(1950, 1, 1).replace(year=1950 + i))
     db.commit()
     first = search_clients(db, "Jordan Lee", program_id=program.id, today=TODAY, per_page=20)
-    assert (first.total, first.pages, len(first.hits), first.has_next) == (45, 3, 20, True)
+    assert (first.total, first.pages, len(first.items), first.has_next) == (45, 3, 20, True)
     last = search_clients(db, "Jordan Lee", program_id=program.id, today=TODAY, page=3, per_page=20)
-    assert (len(last.hits), last.has_next, last.has_previous) == (5, False, True)
-    assert not {h.id for h in first.hits} & {h.id for h in last.hits}
+    assert (len(last.items), last.has_next, last.has_previous) == (5, False, True)
+    assert not {h.id for h in first.items} & {h.id for h in last.items}
     beyond = search_clients(db, "Jordan Lee", program_id=program.id, today=TODAY, page=9)
-    assert beyond.page == 3
+    assert beyond.number == 3
     assert MAX_RESULTS >= 45 and not first.capped
 
 
@@ -132,7 +132,7 @@ def test_results_show_details_only_where_the_program_may_see_them(db, people):
     make_signed_roi(db, made["Robert Smith"], program, (other,), user)
     db.commit()
     result = search_clients(db, "Smith", program_id=other.id, today=TODAY)
-    by_name = {f"{h.first_name} {h.last_name}": h for h in result.hits}
+    by_name = {f"{h.first_name} {h.last_name}": h for h in result.items}
     shared, private = by_name["Robert Smith"], by_name["Roberta Smithers"]
     assert shared.visible and shared.dob == date(1960, 2, 3) and shared.phones == ("+14065551234",)
     assert shared.address == "12 Last Chance Gulch"

@@ -1,4 +1,4 @@
-"""Who may see a client (DOMAIN.md): the creating program, programs on a valid ROI, programs
+"""Who may see a client (docs/rules.md): the creating program, programs on a valid ROI, programs
 holding a referral; nobody else."""
 
 from datetime import datetime, timedelta, timezone

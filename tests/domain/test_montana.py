@@ -158,3 +158,42 @@ def test_timezone():
 def test_county_outside_region(county, region, said):
     found = county_outside_region(county, region)
     assert found == said if said is None else found.startswith(said)
+
+
+# --- Montana's clock: the one zone and the one "local date" every layer uses -------------------
+
+from datetime import UTC, date, datetime  # noqa: E402
+
+
+@pytest.mark.parametrize("moment, day", [
+    (datetime(2026, 6, 16, 5, 59, tzinfo=UTC), date(2026, 6, 15)),  # 23:59 MDT the day before
+    (datetime(2026, 6, 16, 6, 0, tzinfo=UTC), date(2026, 6, 16)),   # midnight MDT
+    (datetime(2026, 1, 16, 6, 59, tzinfo=UTC), date(2026, 1, 15)),  # 23:59 MST
+    (datetime(2026, 1, 16, 7, 0, tzinfo=UTC), date(2026, 1, 16)),
+])
+def test_local_date_is_the_montana_calendar_day(moment, day):
+    assert montana.local_date(moment) == day
+
+
+def test_local_midnight_and_instant_follow_daylight_saving():
+    assert montana.local_midnight(date(2026, 7, 1)).astimezone(UTC) == datetime(2026, 7, 1, 6, tzinfo=UTC)
+    assert montana.local_midnight(date(2026, 12, 1)).astimezone(UTC) == datetime(2026, 12, 1, 7, tzinfo=UTC)
+    assert montana.local_instant(date(2026, 7, 1), 9, 30) == datetime(2026, 7, 1, 15, 30, tzinfo=UTC)
+    assert montana.local_instant(date(2026, 12, 1), 17) == datetime(2026, 12, 2, 0, tzinfo=UTC)
+
+
+def test_local_clock_is_how_staff_read_an_instant():
+    assert montana.local_clock(datetime(2026, 4, 12, 21, 5, tzinfo=UTC)) == "04/12/2026 03:05 PM"
+
+
+def test_one_zone_declared_once():
+    import pathlib
+    import re
+
+    root = pathlib.Path(__file__).resolve().parents[2]
+    declared = [str(p.relative_to(root)) for folder in ("api", "models", "domain", "workflows", "activities",
+                                                        "connect", "demo", "documents")
+                for p in (root / folder).rglob("*.py")
+                if re.search(r'ZoneInfo\(|"America/Denver"', p.read_text())]
+    assert declared == ["domain/montana.py"]
+    assert montana.LOCAL.key == montana.TIMEZONE == "America/Denver"

@@ -24,7 +24,7 @@ assignee = Acting(PROVIDER, RECEIVING, is_provider=True)
 colleague = Acting(OTHER_PROVIDER, RECEIVING, is_provider=True)
 sender_elsewhere = Acting(SENDER, 99, is_provider=True, is_gatekeeper=True)
 
-# DOMAIN.md's permissions table, row by row, for the people around one referral.
+# The permissions of docs/rules.md ("Who may do what"), row by row, for the people around one referral.
 TABLE = [
     (A.SAVE, {sender, sending_gk}),
     (A.SEND, {sender, sending_gk}),

@@ -21,7 +21,7 @@ from domain.referral_status import (
 
 S, A, SS = ReferralState, ReferralAction, ServiceStatus
 
-# DOMAIN.md's table, row for row: the guide's words, closes, FHIR Task.status.
+# The table of docs/rules.md ("Referrals"), row for row: the guide's words, closes, FHIR Task.status.
 DOMAIN_TABLE = [
     ("Closed - Referred to other program", True, "completed"),
     ("Closed - Successful completion", True, "completed"),

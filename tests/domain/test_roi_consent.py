@@ -16,6 +16,7 @@ from domain.roi import (
 )
 from domain.sms_code import (
     SMS_CODE_MAX_ATTEMPTS,
+    SMS_CODE_TTL_SECONDS,
     check_sms_code_live,
     normalize_sms_code,
     wrong_code_reason,
@@ -91,7 +92,7 @@ def test_malformed_sms_code_refused(typed):
 
 
 def test_live_code_passes():
-    check_sms_code_live(sent=True, attempts=4, expires_at=NOW + timedelta(seconds=1), now=NOW)
+    check_sms_code_live(sent=True, attempts=4, expires_at=NOW + timedelta(seconds=1), now=NOW, ttl_seconds=60)
 
 
 @pytest.mark.parametrize(
@@ -105,7 +106,8 @@ def test_live_code_passes():
 )
 def test_dead_code_refused(sent, attempts, expires_at, error, code):
     with pytest.raises(error) as caught:
-        check_sms_code_live(sent=sent, attempts=attempts, expires_at=expires_at, now=NOW)
+        check_sms_code_live(sent=sent, attempts=attempts, expires_at=expires_at, now=NOW,
+                            ttl_seconds=SMS_CODE_TTL_SECONDS)
     assert caught.value.code == code
     assert "Resend" in caught.value.reason or code == "code_not_sent"
 
@@ -174,3 +176,11 @@ def test_not_signable(state, completed, code):
     with pytest.raises(InvalidTransition) as caught:
         check_signable(state, completed)
     assert caught.value.code == code
+
+
+@pytest.mark.parametrize("ttl_seconds, words", [(SMS_CODE_TTL_SECONDS, "12 hours"), (1800, "30 minutes"),
+                                                (7200, "two hours")])
+def test_expired_code_states_the_policy_lifetime(ttl_seconds, words):
+    with pytest.raises(ValidationFailed) as caught:
+        check_sms_code_live(sent=True, attempts=0, expires_at=NOW, now=NOW, ttl_seconds=ttl_seconds)
+    assert f"a code is valid for {words} from when it was sent" in caught.value.reason

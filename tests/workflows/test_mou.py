@@ -10,7 +10,7 @@ from sqlalchemy import select
 from temporalio.client import Client
 
 from connect.workflow_client import ensure_started, mou_run
-from domain.business_days import LOCAL
+from domain.montana import LOCAL
 from tests.mou_support import sign_mou
 from workflows.ids import mou_workflow_id
 from models.accounts.tables import User, UserMou

@@ -17,7 +17,8 @@ from temporalio.worker.workflow_sandbox import (
 
 import connect.temporal
 from connect.workflow_client import referral_run, update
-from domain.business_days import LOCAL, is_business_day
+from domain.business_days import is_business_day
+from domain.montana import LOCAL
 from domain.referral_status import ContactMethod, ContactOutcome, ServiceStatus
 from models.messages.tables import Notification
 from models.referrals.tables import Escalation, Referral
