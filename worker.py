@@ -17,7 +17,7 @@ from activities.registry import build_activities
 from connect.mailer import email_sender
 from connect.settings import Settings, load_settings
 from connect.sms import sms_sender
-from connect.starters import ensure_schedules, trigger_recovery
+from connect.schedules import ensure_schedules, trigger_recovery
 from connect.temporal import connect_client
 from models.db import make_engine, make_session_factory
 from workflows.registry import WORKFLOWS
@@ -59,7 +59,6 @@ def build_worker(client: Client, settings: Settings, *, session_factory=None, em
         task_queue=task_queue or settings.temporal_task_queue,
         workflows=WORKFLOWS,
         activities=activities,
-        activity_executor=ThreadPoolExecutor(max_workers=32),
         interceptors=[HeartbeatInterceptor()],
         # Each cached workflow holds its state and sandbox (~110 KB, see the README); beyond
         # this many the least recently used is evicted and replayed from history when needed.
@@ -70,7 +69,15 @@ def build_worker(client: Client, settings: Settings, *, session_factory=None, em
     )
 
 
+# The threads the activities' database work runs on (asyncio.to_thread; see activities.registry
+# for why the activities themselves are async): one per concurrent database step, bounded so a
+# burst queues here rather than in the database's connection pool.
+ACTIVITY_THREADS = 32
+
+
 async def run_worker(settings: Settings) -> None:
+    asyncio.get_running_loop().set_default_executor(
+        ThreadPoolExecutor(max_workers=ACTIVITY_THREADS, thread_name_prefix="activity"))
     compile_workflow_modules()
     client = await connect_client(settings)
     await ensure_schedules(client, settings)

@@ -18,13 +18,13 @@ from connect.webhook_addresses import internal_addresses
 from models.accounts.tables import Membership
 from models.base import utcnow
 from models.fhir.subscriptions import FhirSubscription
-from workflows.fhir_subscription_contracts import StepResult, SubscriptionStep
+from workflows.fhir_subscription_contracts import FhirSubscriptionActivitiesContract, StepResult, SubscriptionStep
 
 MAX_EVENTS = 100
 """Events told in one notification; more wait for the next round."""
 
 
-class FhirSubscriptionActivities:
+class FhirSubscriptionActivities(FhirSubscriptionActivitiesContract):
     def __init__(self, session_factory: sessionmaker[Session], settings: Settings,
                  http: httpx.AsyncClient | None = None):
         self._db = session_factory

@@ -7,7 +7,7 @@ import asyncio
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 
-from workflows.outbox_contracts import DeliverMessage
+from workflows.outbox_contracts import DeliverMessage, MessagingActivitiesContract
 from connect.mailer import Email, EmailSender, outbox_message_key
 from connect.sms import SmsSender
 from models.base import utcnow
@@ -18,14 +18,14 @@ from workflows.outbox_contracts import SweepOutbox
 DONE = {"sent", "delivered"}
 
 
-class MessagingActivities:
+class MessagingActivities(MessagingActivitiesContract):
     def __init__(self, session_factory: sessionmaker[Session], email: EmailSender, sms: SmsSender):
         self._db = session_factory
         self._email = email
         self._sms = sms
 
-    @activity.defn(name="claim_held_messages")
-    async def claim_held(self, request: SweepOutbox) -> list[int]:
+    @activity.defn
+    async def claim_held_messages(self, request: SweepOutbox) -> list[int]:
         """The held messages (their delivery never started), queued again for this sweep."""
 
         def claim() -> list[int]:

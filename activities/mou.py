@@ -17,7 +17,7 @@ from models.audit import AuditEvent
 from models.db import transaction
 from models.agencies.tables import AgencyMou, Program
 from workflows.failures import business_failure
-from workflows.mou_contracts import MouKind, MouNotice, RecordMouSignature
+from workflows.mou_contracts import MouActivitiesContract, MouKind, MouNotice, RecordMouSignature
 
 
 def gatekeeper_ids(db: Session, program_id: int) -> list[int]:
@@ -29,7 +29,7 @@ def region_admin_ids(db: Session, region: int) -> list[int]:
     return list(db.scalars(select(AdminRegion.user_id).where(AdminRegion.region == region)))
 
 
-class MouActivities:
+class MouActivities(MouActivitiesContract):
     def __init__(self, session_factory: sessionmaker[Session], settings: Settings):
         self._db = session_factory
         self._settings = settings

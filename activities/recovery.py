@@ -9,15 +9,15 @@ from temporalio import activity
 from connect.recovery import recover
 from connect.settings import Settings
 from models.base import utcnow
-from workflows.recovery_contracts import RecoveryReport, RecoverStranded
+from workflows.recovery_contracts import RecoverStranded, RecoveryActivitiesContract, RecoveryReport
 
 
-class RecoveryActivities:
+class RecoveryActivities(RecoveryActivitiesContract):
     def __init__(self, session_factory: sessionmaker[Session], settings: Settings):
         self._db = session_factory
         self._settings = settings
 
-    @activity.defn(name="recover_stranded")
+    @activity.defn
     async def recover_stranded(self, request: RecoverStranded) -> RecoveryReport:
         # Mostly Temporal calls, with small reads between them; a pass stops early when Temporal
         # goes away again, and the next pass goes on.

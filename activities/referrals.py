@@ -14,9 +14,9 @@ from collections.abc import Awaitable, Callable, Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
-from temporalio.service import RPCError, RPCStatusCode
 
 from activities.mou import gatekeeper_ids, region_admin_ids
+from connect.workflow_client import tell_referral_roi_revoked
 from models.messages.notices import notify_users
 from connect.settings import Settings
 from domain.business_days import ESCALATION_BUSINESS_DAYS
@@ -47,9 +47,11 @@ from models.referrals.tables import Escalation, Referral, ReferralNote, Referral
 from models.releases.tables import ReleaseOfInformation
 from models.webhooks import referral_event
 from workflows.failures import business_failure
-from workflows.ids import referral_workflow_id
 from workflows.referral_contracts import (
+    ReferralActivitiesContract,
     ReferralChange,
+    ReferralDeadlines,
+    ReferralDeadlinesRequest,
     ReferralRoiRevoked,
     ReferralTimerFired,
     RoiRevoked,
@@ -68,7 +70,7 @@ def state_team_ids(db: Session) -> list[int]:
     return list(db.scalars(select(User.id).where(User.is_state_team)))
 
 
-class ReferralActivities:
+class ReferralActivities(ReferralActivitiesContract):
     def __init__(self, session_factory: sessionmaker[Session], settings: Settings,
                  after_commit: Callable[[], Awaitable[None]] | None = None):
         self._db = session_factory
@@ -253,6 +255,14 @@ class ReferralActivities:
     # --- the timers ------------------------------------------------------------------------
 
     @activity.defn
+    async def referral_deadlines(self, request: ReferralDeadlinesRequest) -> ReferralDeadlines:
+        """The nudge and the escalation of a referral sent at ``sent_at`` (a local activity of
+        the send): business days and Montana's holidays are computed here, outside the workflow
+        sandbox, and recorded in the history, so a new release of `holidays` cannot move the
+        deadlines of a running referral on replay."""
+        return ReferralDeadlines(*request.policy.referral_deadlines(request.sent_at))
+
+    @activity.defn
     async def referral_timer_fired(self, event: ReferralTimerFired) -> list[int]:
         """The nudge or the escalation: recorded once, people told once."""
         outbox = await asyncio.to_thread(self._timer, event)
@@ -338,13 +348,8 @@ class ReferralActivities:
         client = activity.client()
         told = 0
         for referral_id in ids:
-            try:
-                await client.get_workflow_handle(referral_workflow_id(referral_id)).signal("roi_revoked", event)
-                told += 1
-            except RPCError as err:
-                # No running workflow: nothing to tell. Sending re-checks the ROI in the database.
-                if err.status != RPCStatusCode.NOT_FOUND:
-                    raise
+            # No running workflow: nothing to tell. Sending re-checks the ROI in the database.
+            told += await tell_referral_roi_revoked(client, referral_id, event)
         return told
 
 

@@ -1,4 +1,12 @@
-"""Builds every activity the worker runs, from the clients they need."""
+"""Builds every activity the worker runs, from the clients they need.
+
+The activities are ``async`` on purpose, though most of their work is blocking database work:
+that work runs on a thread (``asyncio.to_thread``, on the pool `worker.run_worker` gives the
+worker's event loop), and the activity then goes on on the loop, where the worker's Temporal
+client lives: it starts the webhook deliveries its transaction queued (``after_commit``) and
+signals other workflows, and the heartbeat interceptor (activities.heartbeats) beats for it. A
+plain sync activity on the worker's activity executor could do neither without a loop of its own.
+"""
 
 from __future__ import annotations
 
@@ -41,9 +49,9 @@ def build_activities(
     recovery = RecoveryActivities(session_factory, settings)
     fhir = FhirSubscriptionActivities(session_factory, settings)
     return [
-        messaging.deliver_message, messaging.claim_held, mou.record_mou_signature, mou.mou_notice,
+        messaging.deliver_message, messaging.claim_held_messages, mou.record_mou_signature, mou.mou_notice,
         referrals.apply_referral_change, referrals.referral_timer_fired, referrals.referral_roi_revoked,
-        referrals.tell_referrals_roi_revoked,
+        referrals.tell_referrals_roi_revoked, referrals.referral_deadlines,
         roi.record_roi_programs, roi.record_roi_completion, roi.record_roi_signature_started,
         roi.issue_roi_sms_code, roi.record_roi_code_attempt, roi.record_roi_signature,
         roi.record_roi_attachment, roi.record_roi_attachment_deleted, roi.record_roi_revocation,

@@ -9,14 +9,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 
 from models.reports.closed_loop_summary import refresh
-from workflows.summary_contracts import SummariseClosedLoop
+from workflows.summary_contracts import ReportActivitiesContract, SummariseClosedLoop
 
 
-class ReportActivities:
+class ReportActivities(ReportActivitiesContract):
     def __init__(self, session_factory: sessionmaker[Session]):
         self.session_factory = session_factory
 
-    @activity.defn(name="summarise_closed_loop")
+    @activity.defn
     async def summarise_closed_loop(self, inp: SummariseClosedLoop) -> int:
         """Rebuilds the settled months that are missing or changed; returns how many."""
         return await asyncio.to_thread(self._summarise)

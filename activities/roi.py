@@ -50,6 +50,7 @@ from workflows.roi_contracts import (
     RecordRevocation,
     RecordSignature,
     RecordSignatureStarted,
+    RoiActivitiesContract,
     RoiNotice,
     SmsCodeIssued,
 )
@@ -89,7 +90,7 @@ def _few(names: list[str], limit: int = 3) -> str:
     return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
-class RoiActivities:
+class RoiActivities(RoiActivitiesContract):
     def __init__(self, session_factory: sessionmaker[Session], settings: Settings, sms_from: str,
                  after_commit: Callable[[], Awaitable[None]] | None = None):
         self._db = session_factory

@@ -18,12 +18,12 @@ from models import audit
 from models.base import utcnow
 from models.db import transaction
 from models.webhooks import DEAD, DELIVERED, QUEUED, WebhookDelivery
-from workflows.webhook_contracts import DeadLetterWebhook, DispatchWebhooks, PostWebhook
+from workflows.webhook_contracts import DeadLetterWebhook, DispatchWebhooks, PostWebhook, WebhookActivitiesContract
 
 log = logging.getLogger(__name__)
 
 
-class WebhookActivities:
+class WebhookActivities(WebhookActivitiesContract):
     def __init__(self, session_factory: sessionmaker[Session], dispatcher: WebhookDispatcher,
                  http: httpx.AsyncClient | None = None, *, allow_internal_addresses: bool = False):
         self._db = session_factory

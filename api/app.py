@@ -21,7 +21,7 @@ from api.routers import routers_for
 from api.templating import make_templates
 from api.updates import UNAVAILABLE
 from connect.settings import Settings
-from connect.starters import trigger_recovery
+from connect.schedules import trigger_recovery
 from models.base import utcnow
 from models.db import make_engine, make_session_factory
 

@@ -12,6 +12,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.client import WorkflowUpdateFailedError
+from temporalio.exceptions import ActivityError, RetryState
+from temporalio.exceptions import TimeoutError as ActivityTimeout
 
 from domain.errors import Conflict as DomainConflict
 from domain.errors import DomainError, InvalidTransition, NotAllowed, TooManyAttempts, ValidationFailed
@@ -91,6 +93,19 @@ MAY_BE_APPLIED = ("CONNECT could not confirm this change in time; it may have be
                   "applied twice.")
 
 
+# A change whose database step gave up (workflows.delivery.db_step) failed and was undone: nothing
+# is applied. Its update id now names that failure, so a retry needs a new key (a page a reload).
+NOT_APPLIED = ("CONNECT's database did not answer in time, so this change was not applied. Try again in a "
+               "few minutes with a new Idempotency-Key (on a page: reload it first).")
+
+
+def _database_gave_up(failure: BaseException | None) -> bool:
+    """An activity out of time: timed out itself, or its last attempt failed with no time left for
+    another (the server then reports that attempt's error, with the retry state TIMEOUT)."""
+    return isinstance(failure, ActivityError) and (
+        isinstance(failure.cause, ActivityTimeout) or failure.retry_state == RetryState.TIMEOUT)
+
+
 def domain_answer(exc: DomainError) -> tuple[int, dict]:
     body = {"error": exc.code, "detail": exc.reason}
     if getattr(exc, "field", None):
@@ -105,6 +120,8 @@ def from_workflow_failure(exc: Exception) -> ApiError | None:
     if isinstance(exc, WorkflowUpdateFailedError):
         refusal = domain_error(exc.cause)
         if refusal is None:
+            if _database_gave_up(exc.cause):
+                return ApiError(503, NOT_APPLIED, code="database_unavailable")
             return None
         status, body = domain_answer(refusal)
         return ApiError(status, body.pop("detail"), code=body.pop("error"), **body)

@@ -6,6 +6,11 @@ the caller, or answers from the earlier use of it. `StoreAnswers`, an ASGI middl
 answer of a request that succeeded (2xx) and frees the key of one that failed, so a corrected
 request may use it again. Keys belong to the caller (a person, or an API client) and last
 `KEY_LIFETIME`.
+
+A create that committed its rows and then answered 503 (its workflow step not confirmed in time)
+names what it created (`remember_created`); its key is then kept as resumable, and the retry with
+the same key takes it over and gets those records (`created_before`) to finish instead of
+creating more: a referral or ROI start retried after a 503 answers like a first success.
 """
 
 from __future__ import annotations
@@ -13,18 +18,31 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request, Response
 from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import ApiError, Conflict
-from models.idempotency import KEY_LIFETIME, Claimed, Earlier, claim, give_up, keep
+from models.idempotency import (
+    KEY_LIFETIME,
+    RESUMABLE,
+    Claimed,
+    Earlier,
+    claim,
+    give_up,
+    keep,
+    keep_resumable,
+    take_over,
+)
 
 HEADER = "Idempotency-Key"
 KEY_MAX = 100
 REPLAYED_HEADER = "Idempotent-Replayed"
 _STATE = "idempotency_claim"
+_CREATED = "idempotency_created"  # what a create committed, kept if it answers 503
+_RESUMED = "idempotency_resumed"  # what the earlier attempt of this retry created
 
 NOT_STORED = frozenset({
     "/api/v1/tokens", "/api/v1/admin/api-clients", "/api/v1/admin/api-clients/{client_pk}/rotate",
@@ -66,6 +84,52 @@ def request_fingerprint(secret: str, program_id: int | None, query: str, body: b
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
+FORM_FIELD = "idempotency_key"  # the hidden field of a page's form (api.updates.IDEMPOTENCY_FIELD)
+
+
+async def claim_form_key(request: Request, actor, moment) -> None:
+    """For a page form that creates rows (it has no update id to make a repeat harmless): claims
+    the form's hidden key like `claim_key` claims an API client's, in the same records. A repeat of
+    the form then finds what the first created (`created_before`), or the first still running
+    (409). Whether the form is the same is judged on its fields (with its CSRF token)."""
+    form = await request.form()
+    key = str(form.get(FORM_FIELD) or "")
+    if not key:
+        return
+    if len(key) > KEY_MAX:
+        raise ApiError(422, f"The form's key must be 1 to {KEY_MAX} characters.", code="bad_key")
+    fields = urlencode(sorted((k, v) for k, v in form.multi_items() if isinstance(v, str))).encode()
+    asked = f"POST {request.url.path}"
+    fingerprint = request_fingerprint(request.app.state.settings.secret_key, actor.program_id, "", fields)
+    db: Session = request.app.state.session_factory()
+    try:
+        outcome = claim(db, principal=principal_of(actor), key=key, request=asked, body_hash=fingerprint,
+                        now=moment)
+        if isinstance(outcome, Claimed):
+            request.state.idempotency_claim = outcome
+            return
+        same = outcome.request == asked and hmac.compare_digest(outcome.body_hash, fingerprint)
+        if same and outcome.status == RESUMABLE and take_over(db, outcome.record_id, moment):
+            request.state.idempotency_claim = Claimed(outcome.record_id)
+        elif not same or outcome.status is None or outcome.status == RESUMABLE:
+            raise Conflict("This form is still being handled, or was sent for another request. Wait a moment "
+                           "and reload the page.", code="idempotency_key_in_use")
+        request.state.idempotency_resumed = json.loads(outcome.body or b"{}")
+    finally:
+        db.close()
+
+
+def remember_created(request: Request, created: dict) -> None:
+    """Names the records this request committed (``{"referral": 12}``), so that if it answers
+    503 its retry with the same key finishes them instead of creating more."""
+    request.state.idempotency_created = created
+
+
+def created_before(request: Request) -> dict:
+    """What the earlier attempt of this retry created ({} on a first attempt)."""
+    return getattr(request.state, _RESUMED, None) or {}
+
+
 class Replay(Exception):
     """Raised while dependencies are solved: answer with the stored answer, do nothing else."""
 
@@ -96,7 +160,17 @@ async def claim_key(request: Request, actor, moment) -> None:
     if outcome.request != asked or not hmac.compare_digest(outcome.body_hash, fingerprint):
         raise ApiError(422, f"This {HEADER} was already used for a different request ({outcome.request}). "
                             "Use a new key for a new request.", code="idempotency_key_reused", field=HEADER)
-    if outcome.status is None:
+    if outcome.status == RESUMABLE:
+        db = request.app.state.session_factory()
+        try:
+            resumed = take_over(db, outcome.record_id, moment)
+        finally:
+            db.close()
+        if resumed:
+            request.state.idempotency_claim = Claimed(outcome.record_id)
+            request.state.idempotency_resumed = json.loads(outcome.body or b"{}")
+            return
+    if outcome.status in (None, RESUMABLE):  # RESUMABLE: another retry took it over first
         raise Conflict(f"A request with this {HEADER} is still being answered. Wait a moment, then retry "
                        "with the same key to get its answer.", code="idempotency_key_in_use")
     raise Replay(outcome)
@@ -130,8 +204,13 @@ class StoreAnswers:
             if claimed is not None:
                 db: Session = scope["app"].state.session_factory()
                 try:
+                    created = scope.get("state", {}).get(_CREATED)
                     if 200 <= status < 300:
                         keep(db, claimed, status, media_type, b"".join(chunks))
+                    elif status == 503 and created:
+                        keep_resumable(db, claimed, json.dumps(created).encode())
+                    elif 300 <= status < 400 and created:  # a page form's creation (claim_form_key)
+                        keep(db, claimed, status, "application/json", json.dumps(created).encode())
                     else:
                         give_up(db, claimed)
                 finally:

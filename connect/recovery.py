@@ -24,9 +24,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.service import RPCError, RPCStatusCode
 
-from connect.referral_workflows import ensure_referral_workflow
 from connect.settings import Settings
-from connect.starters import start_roi_workflow
+from connect.workflow_client import ensure_started, referral_run, roi_run, signal_if_running
 from domain.referral_status import ReferralState
 from domain.roi import RoiState
 from models.referrals.tables import Referral
@@ -49,11 +48,9 @@ async def signal_yes(client: Client, inbound_sms_id: int, roi_ids: list[int]) ->
     reached: the text then stays pending for the sweep. An ended workflow needs nothing."""
     for roi_id in roi_ids:
         try:
-            await client.get_workflow_handle(roi_workflow_id(roi_id)).signal(
-                RoiWorkflow.client_said_yes, ClientSaidYes(inbound_sms_id))
+            await signal_if_running(client, roi_workflow_id(roi_id), RoiWorkflow.client_said_yes,
+                                    ClientSaidYes(inbound_sms_id))
         except RPCError as err:
-            if err.status == RPCStatusCode.NOT_FOUND:
-                continue
             log.warning("inbound text %s not passed to roi-%s yet: %s", inbound_sms_id, roi_id, err.status)
             return False
         except Exception as exc:  # noqa: BLE001 - stored already; the sweep tries again
@@ -99,14 +96,14 @@ async def _start_owed(db: Session, client: Client, settings: Settings, owed: Wor
             return None
         if await _running(client, roi_workflow_id(roi.id)):
             return False
-        await start_roi_workflow(client, settings, roi.id, roi.sending_program_id)
+        await ensure_started(client, settings, roi_run(roi.id, roi.sending_program_id))
         return True
     referral = db.get(Referral, owed.entity_id)
     if referral is None or referral.state != ReferralState.PENDING.value:
         return None
     if await _running(client, referral_workflow_id(referral.id)):
         return False
-    await ensure_referral_workflow(client, settings, referral)
+    await ensure_started(client, settings, referral_run(referral))
     return True
 
 

@@ -128,8 +128,8 @@ async def start_referral_workflows(client, settings, db: Session) -> None:
     """Starts every open demo referral's workflow from the database (those already running are
     kept; the late one escalates). Final ones get no run: a run would only end at once, and each
     stack start would add another to `referral-<id>`'s history."""
-    from connect.referral_workflows import ensure_referral_workflow
+    from connect.workflow_client import ensure_started, referral_run
 
     for row in db.scalars(select(Referral).where(Referral.state.not_in([s.value for s in FINAL_STATES]))
                           .order_by(Referral.id)):
-        await ensure_referral_workflow(client, settings, row)
+        await ensure_started(client, settings, referral_run(row))

@@ -148,7 +148,7 @@ def seed_if_empty(settings: Settings) -> list[Login]:
 
 async def start_demo_workflows(settings: Settings) -> None:
     """Makes sure every user and program with an MOU has its renewal workflow running."""
-    from connect.starters import ensure_mou_workflow
+    from connect.workflow_client import ensure_started, mou_run
     from connect.temporal import connect_client
     from workflows.mou_contracts import MouKind
 
@@ -161,9 +161,9 @@ async def start_demo_workflows(settings: Settings) -> None:
     finally:
         engine.dispose()
     for uid, expires in users:
-        await ensure_mou_workflow(client, settings, MouKind.USER, uid, expires)
+        await ensure_started(client, settings, mou_run(MouKind.USER, uid, expires))
     for pid, expires in programs:
-        await ensure_mou_workflow(client, settings, MouKind.AGENCY, pid, expires)
+        await ensure_started(client, settings, mou_run(MouKind.AGENCY, pid, expires))
     await _start_referral_workflows(client, settings)
 
 

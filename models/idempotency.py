@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Index, Integer, LargeBinary, String, UniqueConstraint, delete, select
+from sqlalchemy import Index, Integer, LargeBinary, String, UniqueConstraint, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -57,6 +57,7 @@ class Earlier:
     status: int | None
     media_type: str | None
     body: bytes | None
+    record_id: int | None = None
 
 
 def claim(db: Session, *, principal: str, key: str, request: str, body_hash: str,
@@ -80,7 +81,7 @@ def claim(db: Session, *, principal: str, key: str, request: str, body_hash: str
         if earlier is None:  # given up meanwhile: one more try
             return claim(db, principal=principal, key=key, request=request, body_hash=body_hash, now=now)
         return Earlier(earlier.request, earlier.body_hash, earlier.status, earlier.media_type,
-                       earlier.response_body)
+                       earlier.response_body, earlier.id)
     return Claimed(row.id)
 
 
@@ -90,6 +91,25 @@ def keep(db: Session, claimed: Claimed, status: int, media_type: str | None, bod
     if row is not None:
         row.status, row.media_type, row.response_body = status, media_type, body
         db.commit()
+
+
+RESUMABLE = 503
+"""The status kept for a request that created its records but answered 503 (Temporal did not
+confirm the workflow step in time): its body says what it created, and a retry with the key takes
+the claim over (`take_over`) and finishes the work on those records instead of creating more."""
+
+
+def keep_resumable(db: Session, claimed: Claimed, created: bytes) -> None:
+    keep(db, claimed, RESUMABLE, "application/json", created)
+
+
+def take_over(db: Session, record_id: int, now: datetime) -> bool:
+    """Claims a resumable key again for its retry; False if another retry took it first."""
+    taken = db.execute(update(IdempotencyRecord).where(IdempotencyRecord.id == record_id,
+                                                       IdempotencyRecord.status == RESUMABLE)
+                       .values(status=None, created_at=now)).rowcount
+    db.commit()
+    return taken == 1
 
 
 def give_up(db: Session, claimed: Claimed) -> None:

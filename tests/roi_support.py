@@ -14,7 +14,7 @@ from temporalio.client import WorkflowHandle
 
 from models.accounts.credentials import keyed_hash
 from connect.settings import Settings
-from connect.starters import start_roi_workflow
+from connect.workflow_client import ensure_started, roi_run
 from models.accounts.tables import User
 from models.clients.tables import Client
 from models.messages.tables import OutboxMessage
@@ -64,7 +64,7 @@ async def start_draft(db: Session, temporal: TemporalClient, settings: Settings,
                               user_id=scene.user.id, program_ids=[scene.receiver.id], one_per_program=False,
                               today=montana_today())
     db.commit()
-    await start_roi_workflow(temporal, settings, roi.id, scene.sender.id, policy)
+    await ensure_started(temporal, settings, roi_run(roi.id, scene.sender.id, policy))
     return roi, temporal.get_workflow_handle(roi_workflow_id(roi.id))
 
 

@@ -9,8 +9,9 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.outbox_contracts import DeliverMessage
+    from workflows.outbox_contracts import DeliverMessage, MessagingActivitiesContract
     from workflows.failures import BUSINESS_TYPES
+    from workflows.policy import TimerPolicy
 
 # Timeouts: every activity heartbeats while it runs (activities.heartbeats), so a worker killed
 # mid-activity is noticed after HEARTBEAT seconds and the activity retried, instead of waiting
@@ -24,6 +25,16 @@ DB_ACTIVITY = dict(
         non_retryable_error_types=list(BUSINESS_TYPES),
     ),
 )
+
+
+def db_step(policy: TimerPolicy) -> dict:
+    """The options of a database activity a person's change (an update) waits for: retried like
+    DB_ACTIVITY, but given up after ``policy.db_step_timeout_seconds``. The update then fails,
+    its mark is undone and the API answers 503 ``database_unavailable``; timers, notices and
+    sweeps (DB_ACTIVITY) keep retrying until the database is back, as nobody waits for them."""
+    return {**DB_ACTIVITY, "schedule_to_close_timeout": timedelta(seconds=policy.db_step_timeout_seconds)}
+
+
 # Mail servers and Twilio can be down for a while: keep trying for a day, a bit slower. One
 # attempt is one connection with a 30-second socket timeout.
 MESSAGE_ACTIVITY = dict(
@@ -36,6 +47,7 @@ MESSAGE_ACTIVITY = dict(
 
 async def deliver_all(outbox_ids: list[int]) -> None:
     await asyncio.gather(*(
-        workflow.execute_activity("deliver_message", DeliverMessage(i), **MESSAGE_ACTIVITY)
+        workflow.execute_activity_method(MessagingActivitiesContract.deliver_message, DeliverMessage(i),
+                                         **MESSAGE_ACTIVITY)
         for i in outbox_ids
     ))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from temporalio import activity
+
 FHIR_SUBSCRIPTION_WORKFLOW = "FhirSubscription"
 ROUNDS_PER_RUN = 500
 """Polling rounds before the workflow continues as new, which keeps its history short."""
@@ -35,3 +37,20 @@ class StepResult:
     sent: int = 0
     """Event notifications sent by this step."""
     heartbeat_seconds: int = 0
+
+
+class FhirSubscriptionActivitiesContract:
+    """A FHIR subscription's deliveries: named by method in the workflow, implemented by
+    `activities.fhir.FhirSubscriptionActivities` (docs/retries.md)."""
+
+    @activity.defn
+    async def fhir_subscription_handshake(self, step: SubscriptionStep) -> StepResult:
+        raise NotImplementedError
+
+    @activity.defn
+    async def fhir_subscription_notify(self, step: SubscriptionStep) -> StepResult:
+        raise NotImplementedError
+
+    @activity.defn
+    async def fhir_subscription_heartbeat(self, step: SubscriptionStep) -> StepResult:
+        raise NotImplementedError

@@ -19,6 +19,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.fhir_subscription_contracts import (
         FHIR_SUBSCRIPTION_WORKFLOW,
         ROUNDS_PER_RUN,
+        FhirSubscriptionActivitiesContract,
         StepResult,
         SubscriptionInput,
         SubscriptionStep,
@@ -42,22 +43,22 @@ class FhirSubscriptionWorkflow:
         step = SubscriptionStep(inp.subscription_id)
         if not inp.handshake_done:
             # The handshake is tried once, as the Backport describes: a failure is the status error.
-            result: StepResult = await workflow.execute_activity(
-                "fhir_subscription_handshake", step, result_type=StepResult,
+            result: StepResult = await workflow.execute_activity_method(
+                FhirSubscriptionActivitiesContract.fhir_subscription_handshake, step,
                 **{**DELIVERY, "retry_policy": RetryPolicy(maximum_attempts=1)})
             if result.status != "active":
                 return result.status
         last_sent = workflow.now()
         for _ in range(ROUNDS_PER_RUN):
-            result = await workflow.execute_activity("fhir_subscription_notify", step, result_type=StepResult,
-                                                     **DELIVERY)
+            result = await workflow.execute_activity_method(
+                FhirSubscriptionActivitiesContract.fhir_subscription_notify, step, **DELIVERY)
             if result.status != "active":
                 return result.status
             if result.sent:
                 last_sent = workflow.now()
             elif workflow.now() - last_sent >= timedelta(seconds=result.heartbeat_seconds or 60):
-                result = await workflow.execute_activity("fhir_subscription_heartbeat", step,
-                                                         result_type=StepResult, **DELIVERY)
+                result = await workflow.execute_activity_method(
+                    FhirSubscriptionActivitiesContract.fhir_subscription_heartbeat, step, **DELIVERY)
                 if result.status != "active":
                     return result.status
                 last_sent = workflow.now()

@@ -17,9 +17,10 @@ with workflow.unsafe.imports_passed_through():
     from domain.mou import days_left, renewal_notice_due
     from workflows import search_attributes as sa
     from workflows.clock import local_date, local_instant, until
-    from workflows.delivery import DB_ACTIVITY, deliver_all
+    from workflows.delivery import DB_ACTIVITY, db_step, deliver_all
     from workflows.failures import reraise_business
     from workflows.mou_contracts import (
+        MouActivitiesContract,
         MouInput,
         MouKind,
         MouNotice,
@@ -40,13 +41,12 @@ class MouRenewalWorkflow:
     def __init__(self, inp: MouInput) -> None:
         self._input = inp
         self._state = MouState(kind=inp.kind, subject_id=inp.subject_id, expires_on=inp.expires_on)
-        self._signed_at: datetime | None = None
         self._changed = False
-        self._sa_status: str | None = None
+        self._search: dict[str, str] = {}
 
     @workflow.run
     async def run(self, inp: MouInput) -> None:
-        workflow.upsert_search_attributes([sa.CONNECT_KIND.value_set(f"{inp.kind.value}-mou")])
+        sa.upsert_changed(sa.mou_attributes(inp.kind), self._search)
         while True:
             self._changed = False
             await self._keep_year()
@@ -83,12 +83,7 @@ class MouRenewalWorkflow:
                 return
 
     def _days_left(self, now: datetime) -> int:
-        policy = self._input.policy
         assert self._state.expires_on is not None
-        if policy.year_override_seconds and self._signed_at is not None:
-            day = timedelta(seconds=policy.year_override_seconds) / 365
-            lapse = self._signed_at + timedelta(seconds=policy.year_override_seconds)
-            return max(round((lapse - now) / day), 0)
         return days_left(self._state.expires_on, local_date(now))
 
     async def _keep_year_before_one_notice(self) -> None:
@@ -111,16 +106,11 @@ class MouRenewalWorkflow:
         policy = self._input.policy
         expires_on = self._state.expires_on
         assert expires_on is not None
-        if policy.year_override_seconds and self._signed_at is not None:
-            year = timedelta(seconds=policy.year_override_seconds)
-            lapse = self._signed_at + year
-            points = [(lapse - year * d / 365, d) for d in policy.reminder_days_before]
-        else:
-            lapse = local_instant(expires_on)
-            points = [
-                (local_instant(expires_on - timedelta(days=d), policy.reminder_local_hour), d)
-                for d in policy.reminder_days_before
-            ]
+        lapse = local_instant(expires_on)
+        points = [
+            (local_instant(expires_on - timedelta(days=d), policy.reminder_local_hour), d)
+            for d in policy.reminder_days_before
+        ]
         points.append((lapse, 0))
         return sorted(points)
 
@@ -133,26 +123,23 @@ class MouRenewalWorkflow:
 
     async def _notice(self, event: str, days_left: int) -> None:
         assert self._state.expires_on is not None
-        outbox_ids = await workflow.execute_activity(
-            "mou_notice",
+        outbox_ids = await workflow.execute_activity_method(
+            MouActivitiesContract.mou_notice,
             MouNotice(self._input.kind, self._input.subject_id, self._state.expires_on, event, days_left),
-            result_type=list[int],
             **DB_ACTIVITY,
         )
         await deliver_all(outbox_ids)
 
     def _set_status(self, status: str) -> None:
         self._state.status = status
-        if status != self._sa_status:
-            self._sa_status = status
-            workflow.upsert_search_attributes([sa.MOU_STATUS.value_set(status)])
+        sa.upsert_changed(sa.mou_attributes(self._input.kind, status), self._search)
 
     @workflow.update
     async def sign(self, request: SignMou) -> MouSigned:
         now = workflow.now()
         expires_on = add_years(local_date(now))
-        await reraise_business(workflow.execute_activity(
-            "record_mou_signature",
+        await reraise_business(workflow.execute_activity_method(
+            MouActivitiesContract.record_mou_signature,
             RecordMouSignature(
                 kind=self._input.kind,
                 subject_id=self._input.subject_id,
@@ -161,9 +148,8 @@ class MouRenewalWorkflow:
                 expires_on=expires_on,
                 idempotency_key=f"{workflow.info().workflow_id}:{workflow.current_update_info().id}",
             ),
-            **DB_ACTIVITY,
+            **db_step(self._input.policy),
         ))
-        self._signed_at = now
         self._state.expires_on = expires_on
         self._state.last_signed_at = now
         self._state.reminders_sent = []

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
+from temporalio import activity
+
 from workflows.policy import TimerPolicy
 
 MOU_VERSION = "2026.1"
@@ -66,3 +68,15 @@ class MouState:
     expires_on: date | None = None
     last_signed_at: datetime | None = None
     reminders_sent: list[int] = field(default_factory=list)
+
+class MouActivitiesContract:
+    """The MOU renewal workflow's activities: named by method in the workflow, implemented by
+    `activities.mou.MouActivities` (docs/retries.md)."""
+
+    @activity.defn
+    async def record_mou_signature(self, request: RecordMouSignature) -> None:
+        raise NotImplementedError
+
+    @activity.defn
+    async def mou_notice(self, notice: MouNotice) -> list[int]:
+        raise NotImplementedError

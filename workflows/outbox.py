@@ -16,7 +16,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from workflows import search_attributes as sa
     from workflows.delivery import DB_ACTIVITY, deliver_all
-    from workflows.outbox_contracts import DeliverOutbox, SweepOutbox
+    from workflows.outbox_contracts import DeliverOutbox, MessagingActivitiesContract, SweepOutbox
 
 
 @workflow.defn(name="DeliverOutbox")
@@ -34,6 +34,7 @@ class SweepHeldOutboxWorkflow:
     async def run(self, inp: SweepOutbox) -> int:
         """Claims the held messages and delivers them; returns how many."""
         workflow.upsert_search_attributes([sa.CONNECT_KIND.value_set("outbox-sweep")])
-        ids: list[int] = await workflow.execute_activity("claim_held_messages", inp, **DB_ACTIVITY)
+        ids = await workflow.execute_activity_method(MessagingActivitiesContract.claim_held_messages, inp,
+                                                     **DB_ACTIVITY)
         await deliver_all(ids)
         return len(ids)

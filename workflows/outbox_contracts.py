@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from temporalio import activity
+
 
 @dataclass
 class DeliverMessage:
@@ -26,3 +28,15 @@ class SweepOutbox:
 
 
 OUTBOX_SWEEP_SCHEDULE_ID = "outbox-sweep"
+
+class MessagingActivitiesContract:
+    """Delivering queued emails and texts (every workflow that tells people): named by method in
+    the workflows, implemented by `activities.messaging.MessagingActivities` (docs/retries.md)."""
+
+    @activity.defn
+    async def deliver_message(self, request: DeliverMessage) -> str:
+        raise NotImplementedError
+
+    @activity.defn
+    async def claim_held_messages(self, request: SweepOutbox) -> list[int]:
+        raise NotImplementedError

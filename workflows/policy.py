@@ -21,9 +21,10 @@ class TimerPolicy:
     escalation_business_days: int = ESCALATION_BUSINESS_DAYS
     nudge_local_hour: int = 17
     reminder_local_hour: int = 9
-    # Tests only: when set, a "one calendar year" validity lasts this many seconds instead, and
-    # reminders fire at the same fractions of it.
-    year_override_seconds: int | None = None
+    # How long a person's change waits for its database step (retries included) before it fails
+    # and is undone (workflows.delivery.db_step): a database outage answers 503, not a change
+    # left pending in the workflow until the database is back.
+    db_step_timeout_seconds: int = 120
 
     def referral_deadlines(self, sent_at: datetime) -> tuple[datetime, datetime]:
         """When a referral sent at ``sent_at`` is nudged (the next business day, at the nudge

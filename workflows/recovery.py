@@ -9,7 +9,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from workflows import search_attributes as sa
     from workflows.delivery import DB_ACTIVITY
-    from workflows.recovery_contracts import RecoveryReport, RecoverStranded
+    from workflows.recovery_contracts import RecoverStranded, RecoveryActivitiesContract, RecoveryReport
 
 
 @workflow.defn(name="RecoverStranded")
@@ -18,4 +18,4 @@ class RecoverStrandedWorkflow:
     async def run(self, inp: RecoverStranded) -> RecoveryReport:
         """Passes pending YES texts on and starts the workflows rows are owed."""
         workflow.upsert_search_attributes([sa.CONNECT_KIND.value_set("recovery-sweep")])
-        return await workflow.execute_activity("recover_stranded", inp, result_type=RecoveryReport, **DB_ACTIVITY)
+        return await workflow.execute_activity_method(RecoveryActivitiesContract.recover_stranded, inp, **DB_ACTIVITY)

@@ -9,7 +9,7 @@ validator of a concurrent update already sees it: of two simultaneous assigns ex
 
 The run ends when the referral is closed, declined or withdrawn. A gatekeeper reopening a closed
 referral starts a new run of the same id from the database projection (see
-connect.referral_workflows), so every update goes through the same validators.
+connect.workflow_client), so every update goes through the same validators.
 """
 
 from __future__ import annotations
@@ -33,14 +33,16 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows import search_attributes as sa
     from workflows.clock import until
-    from workflows.delivery import DB_ACTIVITY, deliver_all
+    from workflows.delivery import DB_ACTIVITY, db_step, deliver_all
     from workflows.failures import business_failure, domain_rules, reraise_business
     from workflows.referral_contracts import (
         AddNote,
         AddProgress,
         AssignReferral,
         DeclineReferral,
+        ReferralActivitiesContract,
         ReferralChange,
+        ReferralDeadlinesRequest,
         ReferralInput,
         ReferralOutcome,
         ReferralRoiRevoked,
@@ -56,6 +58,9 @@ with workflow.unsafe.imports_passed_through():
     )
 
 A, S = ReferralAction, ReferralState
+
+# Runs sent before this patch computed the send's deadlines inside the workflow.
+DEADLINES_BY_ACTIVITY = "referral-deadlines-by-activity"
 
 
 @workflow.defn(name="Referral")
@@ -125,10 +130,10 @@ class ReferralWorkflow:
         moment = self._s.nudge_at if kind is TimerKind.NUDGE else self._s.escalate_at
         key = f"{workflow.info().workflow_id}:{kind.value}:{moment.isoformat() if moment else ''}"
         async with self._lock:
-            outbox_ids = await workflow.execute_activity(
-                "referral_timer_fired",
+            outbox_ids = await workflow.execute_activity_method(
+                ReferralActivitiesContract.referral_timer_fired,
                 ReferralTimerFired(self._s.referral_id, kind, workflow.now(), key),
-                result_type=list[int], **DB_ACTIVITY)
+                **DB_ACTIVITY)
         self._sync_search_attributes()
         self._deliver(outbox_ids)
 
@@ -159,8 +164,8 @@ class ReferralWorkflow:
             state_before=state_before, state_after=self._s.state, **change)
         try:
             async with self._lock:
-                outbox_ids = await reraise_business(workflow.execute_activity(
-                    "apply_referral_change", request, result_type=list[int], **DB_ACTIVITY))
+                outbox_ids = await reraise_business(workflow.execute_activity_method(
+                    ReferralActivitiesContract.apply_referral_change, request, **db_step(self._policy)))
         except Exception:
             for name, value in mark.items():
                 if getattr(self._s, name) == value:
@@ -203,17 +208,23 @@ class ReferralWorkflow:
     def _validate_save(self, request: SaveReferral) -> None:
         self._check(A.SAVE, request.acting)
 
-    def _deadlines(self, sent_at: datetime) -> tuple[datetime, datetime]:
-        """The nudge and the escalation, computed once, when the referral is sent."""
-        # `holidays` reads its translations through gettext/locale, which the sandbox guards;
-        # the result depends only on the date and the package's rules, so it is deterministic.
-        with workflow.unsafe.sandbox_unrestricted():
+    async def _deadlines(self, sent_at: datetime) -> tuple[datetime, datetime]:
+        """The nudge and the escalation, computed once, when the referral is sent, by a local
+        activity: the result is recorded in the history, so replay never recomputes it (a newer
+        `holidays` release cannot move a running referral's deadlines)."""
+        if workflow.patched(DEADLINES_BY_ACTIVITY):
+            found = await workflow.execute_local_activity_method(
+                ReferralActivitiesContract.referral_deadlines, ReferralDeadlinesRequest(sent_at, self._policy),
+                start_to_close_timeout=timedelta(seconds=10))
+            return found.nudge_at, found.escalate_at
+        # Runs sent before the patch computed them here, and replay so (`holidays` is pinned).
+        with workflow.unsafe.sandbox_unrestricted():  # `holidays` reads translations through gettext
             return self._policy.referral_deadlines(sent_at)
 
     @workflow.update
     async def send(self, request: SendReferral) -> ReferralOutcome:
         now = workflow.now()
-        nudge_at, escalate_at = self._deadlines(now)
+        nudge_at, escalate_at = await self._deadlines(now)
         mark = dict(sent_at=now, nudged=False, escalated=False, nudge_at=nudge_at, escalate_at=escalate_at)
         return await self._change(A.SEND, request.acting, mark, form=request.form,
                                   insurance_confirmed=request.insurance_confirmed,
@@ -329,9 +340,9 @@ class ReferralWorkflow:
         if self._s.state is not S.PENDING:
             return
         key = f"{workflow.info().workflow_id}:roi-revoked:{event.roi_id}"
-        outbox_ids = await workflow.execute_activity(
-            "referral_roi_revoked", ReferralRoiRevoked(self._s.referral_id, event.roi_id, key),
-            result_type=list[int], **DB_ACTIVITY)
+        outbox_ids = await workflow.execute_activity_method(
+            ReferralActivitiesContract.referral_roi_revoked, ReferralRoiRevoked(self._s.referral_id, event.roi_id, key),
+            **DB_ACTIVITY)
         self._deliver(outbox_ids)
 
     @workflow.query
@@ -339,21 +350,7 @@ class ReferralWorkflow:
         return self._s
 
     def _sync_search_attributes(self) -> None:
-        wanted = {
-            sa.CONNECT_KIND.name: "referral",
-            sa.REFERRAL_STATUS.name: self._s.state.value,
-            sa.SENDING_PROGRAM.name: str(self._s.sending_program_id),
-            sa.RECEIVING_PROGRAM.name: str(self._s.receiving_program_id),
-            sa.RECEIVING_REGION.name: str(self._s.receiving_region),
-            sa.ESCALATED.name: "true" if self._s.escalated else "false",
-        }
-        keys = {k.name: k for k in (sa.CONNECT_KIND, sa.REFERRAL_STATUS, sa.SENDING_PROGRAM,
-                                    sa.RECEIVING_PROGRAM, sa.RECEIVING_REGION, sa.ESCALATED)}
-        changed = [keys[name].value_set(value) for name, value in wanted.items()
-                   if self._search.get(name) != value]
-        if changed:
-            workflow.upsert_search_attributes(changed)
-            self._search = wanted
+        sa.upsert_changed(sa.referral_attributes(self._s), self._search)
 
 
 _GRACE = timedelta(minutes=10)  # clocks of browsers and servers differ a little

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from temporalio import activity
+
 from domain.referral_permissions import Acting, Parties
 from domain.referral_status import ContactMethod, ContactOutcome, ReferralAction, ReferralState, ServiceStatus
 from workflows.policy import TimerPolicy
@@ -202,3 +204,41 @@ class ReferralTimerFired:
     kind: TimerKind
     at: datetime
     idempotency_key: str
+
+
+@dataclass
+class ReferralDeadlinesRequest:
+    sent_at: datetime
+    policy: TimerPolicy
+
+
+@dataclass
+class ReferralDeadlines:
+    """When a sent referral is nudged and escalated if nobody acknowledges it."""
+
+    nudge_at: datetime
+    escalate_at: datetime
+
+class ReferralActivitiesContract:
+    """The referral workflow's activities: named by method in the workflow, implemented by
+    `activities.referrals.ReferralActivities` (docs/retries.md)."""
+
+    @activity.defn
+    async def apply_referral_change(self, change: ReferralChange) -> list[int]:
+        raise NotImplementedError
+
+    @activity.defn
+    async def referral_timer_fired(self, event: ReferralTimerFired) -> list[int]:
+        raise NotImplementedError
+
+    @activity.defn
+    async def referral_roi_revoked(self, event: ReferralRoiRevoked) -> list[int]:
+        raise NotImplementedError
+
+    @activity.defn
+    async def tell_referrals_roi_revoked(self, event: RoiRevoked) -> int:
+        raise NotImplementedError
+
+    @activity.defn
+    async def referral_deadlines(self, request: ReferralDeadlinesRequest) -> ReferralDeadlines:
+        raise NotImplementedError

@@ -18,13 +18,12 @@ import hmac
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Optional
 
 from temporalio import workflow
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.outbox_contracts import DeliverMessage
+    from workflows.outbox_contracts import DeliverMessage, MessagingActivitiesContract
     from domain.errors import InvalidTransition, NotAllowed, NotFound, ValidationFailed
     from domain.roi import (
         RoiState,
@@ -41,9 +40,9 @@ with workflow.unsafe.imports_passed_through():
     from domain.sms_code import SMS_CODE_MAX_ATTEMPTS, check_sms_code_live, wrong_code_reason
     from workflows import search_attributes as sa
     from workflows.clock import local_date, local_instant, until
-    from workflows.delivery import DB_ACTIVITY, MESSAGE_ACTIVITY
+    from workflows.delivery import DB_ACTIVITY, MESSAGE_ACTIVITY, db_step
     from workflows.failures import business_failure, domain_rules, reraise_business
-    from workflows.referral_contracts import RoiRevoked
+    from workflows.referral_contracts import ReferralActivitiesContract, RoiRevoked
     from workflows.roi_contracts import (
         ROI_WORKFLOW,
         AbandonRoi,
@@ -66,6 +65,7 @@ with workflow.unsafe.imports_passed_through():
         RecordSignatureStarted,
         ResendCode,
         RevokeRoi,
+        RoiActivitiesContract,
         RoiActor,
         RoiInput,
         RoiNotice,
@@ -113,14 +113,11 @@ class RoiWorkflow:
         self._s = RoiWorkflowState(roi_id=inp.roi_id)
         self._sms_lock = asyncio.Lock()
         self._deliveries: list[asyncio.Future] = []
-        self._published: RoiState | None = None
+        self._search: dict[str, str] = {}
 
     @workflow.run
     async def run(self, inp: RoiInput) -> str:
-        workflow.upsert_search_attributes([
-            sa.CONNECT_KIND.value_set("roi"),
-            sa.SENDING_PROGRAM.value_set(str(inp.sending_program_id)),
-        ])
+        sa.upsert_changed(sa.roi_attributes(inp.sending_program_id, None), self._search)
         self._publish()
         while True:
             await workflow.wait_condition(lambda: self._s.status is RoiState.SIGNED or self._s.status in FINAL)
@@ -161,10 +158,6 @@ class RoiWorkflow:
         policy = self._input.policy
         assert self._s.signed_at is not None and self._s.expires_on is not None
         days = policy.roi_reminder_days_before
-        if policy.year_override_seconds:
-            year = timedelta(seconds=policy.year_override_seconds)
-            expire_at = self._s.signed_at + year
-            return expire_at - year * days / 365, expire_at
         expire_at = local_instant(self._s.expires_on)
         remind_at = local_instant(self._s.expires_on - timedelta(days=days), policy.reminder_local_hour)
         return remind_at, expire_at
@@ -179,13 +172,16 @@ class RoiWorkflow:
 
     async def _notice(self, event: str) -> None:
         assert self._s.expires_on is not None
-        outbox_ids = await workflow.execute_activity(
-            "roi_notice", RoiNotice(self._s.roi_id, event, self._s.expires_on),
-            result_type=list[int], **DB_ACTIVITY,
+        outbox_ids = await workflow.execute_activity_method(
+            RoiActivitiesContract.roi_notice, RoiNotice(self._s.roi_id, event, self._s.expires_on),
+            **DB_ACTIVITY,
         )
         self._deliver_later(outbox_ids)
 
     # --- helpers --------------------------------------------------------------------------------
+
+    def _db_step(self) -> dict:
+        return db_step(self._input.policy)
 
     def _key(self) -> str:
         return f"{workflow.info().workflow_id}:{workflow.current_update_info().id}"
@@ -202,16 +198,15 @@ class RoiWorkflow:
         self._publish()
 
     def _publish(self) -> None:
-        if self._s.status is not self._published:
-            self._published = self._s.status
-            workflow.upsert_search_attributes([sa.ROI_STATUS.value_set(self._s.status.value)])
+        sa.upsert_changed(sa.roi_attributes(self._input.sending_program_id, self._s.status), self._search)
 
     def _deliver_later(self, outbox_ids: list[int]) -> None:
         """Texts and emails go out in their own retried activities; an update does not wait for
         a slow provider. The run waits for them before the workflow ends."""
         for outbox_id in outbox_ids:
             self._deliveries.append(
-                workflow.start_activity("deliver_message", DeliverMessage(outbox_id), **MESSAGE_ACTIVITY)
+                workflow.start_activity_method(MessagingActivitiesContract.deliver_message, DeliverMessage(outbox_id),
+                                               **MESSAGE_ACTIVITY)
             )
 
     def _check_actor(self, actor: RoiActor) -> None:
@@ -237,13 +232,14 @@ class RoiWorkflow:
 
     async def _transition(self, change, step) -> None:
         """Applies `change` to the state, then awaits the activity `step`; if the activity refuses
-        (a business failure), the state goes back to what it was and the update fails."""
+        (a business failure) or gives up (the database did not answer in time), the state goes
+        back to what it was and the update fails."""
         before = copy.deepcopy(self._s)
         change()
         self._publish()
         try:
             await reraise_business(step)
-        except ApplicationError:
+        except (ApplicationError, ActivityError):
             self._s = before
             self._publish()
             raise
@@ -267,8 +263,8 @@ class RoiWorkflow:
             self._s.sms_stage = ""
 
         async def step() -> None:
-            recorded.append(await workflow.execute_activity(
-                "record_roi_signature", record(now, expires_on), result_type=Optional[int], **DB_ACTIVITY))
+            recorded.append(await workflow.execute_activity_method(
+                RoiActivitiesContract.record_roi_signature, record(now, expires_on), **self._db_step()))
 
         await self._transition(change, step())
         self._retire_code()
@@ -281,9 +277,9 @@ class RoiWorkflow:
         def change() -> None:
             self._s.completed = False  # the rendered text named the old programs
 
-        await self._transition(change, workflow.execute_activity(
-            "record_roi_programs", RecordPrograms(self._s.roi_id, self._key(), request.actor, request.program_ids),
-            **DB_ACTIVITY))
+        await self._transition(change, workflow.execute_activity_method(
+            RoiActivitiesContract.record_roi_programs,
+            RecordPrograms(self._s.roi_id, self._key(), request.actor, request.program_ids), **self._db_step()))
         return self._view()
 
     @choose_programs.validator
@@ -308,8 +304,9 @@ class RoiWorkflow:
             self._s.completed = True
             self._s.authorizer_name = request.authorizer_name
 
-        await self._transition(change, workflow.execute_activity(
-            "record_roi_completion", RecordCompletion(self._s.roi_id, self._key(), request), **DB_ACTIVITY))
+        await self._transition(change, workflow.execute_activity_method(
+            RoiActivitiesContract.record_roi_completion, RecordCompletion(self._s.roi_id, self._key(), request),
+            **self._db_step()))
         return self._view()
 
     @complete.validator
@@ -358,10 +355,10 @@ class RoiWorkflow:
         outbox_ids: list[int] = []
 
         async def step() -> None:
-            outbox_ids.extend(await workflow.execute_activity(
-                "record_roi_signature_started",
+            outbox_ids.extend(await workflow.execute_activity_method(
+                RoiActivitiesContract.record_roi_signature_started,
                 RecordSignatureStarted(self._s.roi_id, key, request.actor, SignatureMethod.SMS, request.phone_id),
-                result_type=list[int], **DB_ACTIVITY))
+                **self._db_step()))
 
         await self._transition(change, step())
         self._deliver_later(outbox_ids)
@@ -381,17 +378,18 @@ class RoiWorkflow:
             return  # a late or repeated YES changes nothing
         self._s.sms_stage = SmsStage.CODE_SENT
         try:
-            await self._issue_code(f"{workflow.info().workflow_id}:yes:{reply.inbound_sms_id}")
+            # Nobody waits for a signal: its step retries until the database is back.
+            await self._issue_code(f"{workflow.info().workflow_id}:yes:{reply.inbound_sms_id}", DB_ACTIVITY)
         except ApplicationError:
             self._s.sms_stage = SmsStage.AWAITING_YES
 
-    async def _issue_code(self, key: str) -> None:
+    async def _issue_code(self, key: str, options: dict) -> None:
         async with self._sms_lock:  # codes are issued one after the other: the last one texted wins
             now = workflow.now()
             expires_at = now + timedelta(seconds=self._input.policy.sms_code_ttl_seconds)
-            issued: SmsCodeIssued = await reraise_business(workflow.execute_activity(
-                "issue_roi_sms_code", IssueSmsCode(self._s.roi_id, key, now, expires_at),
-                result_type=SmsCodeIssued, **DB_ACTIVITY))
+            issued: SmsCodeIssued = await reraise_business(workflow.execute_activity_method(
+                RoiActivitiesContract.issue_roi_sms_code, IssueSmsCode(self._s.roi_id, key, now, expires_at),
+                **options))
             self._retire_code()
             self._s.code = SmsCode(issued.code_id, issued.code_hmac, expires_at)
             self._deliver_later(issued.outbox_ids)
@@ -409,9 +407,9 @@ class RoiWorkflow:
                 code_id=code.code_id))
             return self._view()
         code.attempts += 1
-        await workflow.execute_activity(
-            "record_roi_code_attempt", RecordCodeAttempt(self._s.roi_id, self._key(), code.code_id, code.attempts),
-            **DB_ACTIVITY)
+        await workflow.execute_activity_method(
+            RoiActivitiesContract.record_roi_code_attempt,
+            RecordCodeAttempt(self._s.roi_id, self._key(), code.code_id, code.attempts), **self._db_step())
         # The wrong entry is counted (that is why it is not refused by the validator), then the
         # update fails with the reason.
         raise business_failure(ValidationFailed(
@@ -444,7 +442,7 @@ class RoiWorkflow:
 
     @workflow.update
     async def resend_code(self, request: ResendCode) -> RoiStatus:
-        await self._issue_code(self._key())
+        await self._issue_code(self._key(), self._db_step())
         return self._view()
 
     @resend_code.validator
@@ -466,10 +464,10 @@ class RoiWorkflow:
             self._s.sms_stage = ""
             self._retire_code()
 
-        await self._transition(change, workflow.execute_activity(
-            "record_roi_signature_started",
+        await self._transition(change, workflow.execute_activity_method(
+            RoiActivitiesContract.record_roi_signature_started,
             RecordSignatureStarted(self._s.roi_id, self._key(), request.actor, SignatureMethod.UPLOAD),
-            result_type=list[int], **DB_ACTIVITY))
+            **self._db_step()))
         return self._view()
 
     @mark_upload_pending.validator
@@ -481,9 +479,9 @@ class RoiWorkflow:
     @workflow.update
     async def attach_upload(self, request: AttachUpload) -> RoiStatus:
         if self._s.status is RoiState.SIGNED:  # a replacement scan: the signature stands
-            self._s.attachment_id = await reraise_business(workflow.execute_activity(
-                "record_roi_attachment", RecordAttachment(self._s.roi_id, self._key(), request),
-                result_type=int, **DB_ACTIVITY))
+            self._s.attachment_id = await reraise_business(workflow.execute_activity_method(
+                RoiActivitiesContract.record_roi_attachment, RecordAttachment(self._s.roi_id, self._key(), request),
+                **self._db_step()))
             return self._view()
         self._s.attachment_id = await self._sign(SignatureMethod.UPLOAD, lambda now, expires_on: RecordSignature(
             self._s.roi_id, self._key(), request.actor, SignatureMethod.UPLOAD, now, expires_on, upload=request))
@@ -515,11 +513,11 @@ class RoiWorkflow:
             self._s.signature_version += 1
             self._s.attachment_id = None
 
-        await self._transition(change, workflow.execute_activity(
-            "record_roi_attachment_deleted",
+        await self._transition(change, workflow.execute_activity_method(
+            RoiActivitiesContract.record_roi_attachment_deleted,
             RecordAttachmentDeleted(self._s.roi_id, self._key(), request.actor, request.attachment_id,
                                     workflow.now()),
-            **DB_ACTIVITY))
+            **self._db_step()))
         return self._view()
 
     @delete_attachment.validator
@@ -544,13 +542,13 @@ class RoiWorkflow:
             self._s.revoked_at = now
 
         async def step() -> None:
-            outbox_ids.extend(await workflow.execute_activity(
-                "record_roi_revocation",
+            outbox_ids.extend(await workflow.execute_activity_method(
+                RoiActivitiesContract.record_roi_revocation,
                 RecordRevocation(self._s.roi_id, self._key(), request.actor, " ".join(request.reason.split()), now),
-                result_type=list[int], **DB_ACTIVITY))
+                **self._db_step()))
             if workflow.patched("roi-revoke-tells-referrals"):
-                await workflow.execute_activity("tell_referrals_roi_revoked", RoiRevoked(self._s.roi_id),
-                                                result_type=int, **DB_ACTIVITY)
+                await workflow.execute_activity_method(ReferralActivitiesContract.tell_referrals_roi_revoked,
+                                                       RoiRevoked(self._s.roi_id), **DB_ACTIVITY)
 
         await self._transition(change, step())
         self._deliver_later(outbox_ids)
@@ -572,9 +570,9 @@ class RoiWorkflow:
             self._move(RoiState.ABANDONED)
             self._retire_code()
 
-        await self._transition(change, workflow.execute_activity(
-            "record_roi_abandoned", RecordAbandoned(self._s.roi_id, self._key(), request.actor, workflow.now()),
-            **DB_ACTIVITY))
+        await self._transition(change, workflow.execute_activity_method(
+            RoiActivitiesContract.record_roi_abandoned,
+            RecordAbandoned(self._s.roi_id, self._key(), request.actor, workflow.now()), **self._db_step()))
         return self._view()
 
     @abandon.validator

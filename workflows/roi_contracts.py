@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from temporalio import activity
+
 from domain.roi import RoiState, SignatureMethod
 from workflows.policy import TimerPolicy
 
@@ -237,3 +239,51 @@ class RoiNotice:
     roi_id: int
     event: str  # "expiring" | "expired"
     expires_on: date
+
+class RoiActivitiesContract:
+    """The ROI workflow's activities: named by method in the workflow, implemented by
+    `activities.roi.RoiActivities` (docs/retries.md)."""
+
+    @activity.defn
+    async def record_roi_programs(self, r: RecordPrograms) -> None:
+        raise NotImplementedError
+
+    @activity.defn
+    async def record_roi_completion(self, r: RecordCompletion) -> str:
+        raise NotImplementedError
+
+    @activity.defn
+    async def record_roi_signature_started(self, r: RecordSignatureStarted) -> list[int]:
+        raise NotImplementedError
+
+    @activity.defn
+    async def issue_roi_sms_code(self, r: IssueSmsCode) -> SmsCodeIssued:
+        raise NotImplementedError
+
+    @activity.defn
+    async def record_roi_code_attempt(self, r: RecordCodeAttempt) -> None:
+        raise NotImplementedError
+
+    @activity.defn
+    async def record_roi_signature(self, r: RecordSignature) -> int | None:
+        raise NotImplementedError
+
+    @activity.defn
+    async def record_roi_attachment(self, r: RecordAttachment) -> int:
+        raise NotImplementedError
+
+    @activity.defn
+    async def record_roi_attachment_deleted(self, r: RecordAttachmentDeleted) -> None:
+        raise NotImplementedError
+
+    @activity.defn
+    async def record_roi_revocation(self, r: RecordRevocation) -> list[int]:
+        raise NotImplementedError
+
+    @activity.defn
+    async def record_roi_abandoned(self, r: RecordAbandoned) -> None:
+        raise NotImplementedError
+
+    @activity.defn
+    async def roi_notice(self, n: RoiNotice) -> list[int]:
+        raise NotImplementedError

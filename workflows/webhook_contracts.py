@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from temporalio import activity
+
 
 @dataclass
 class WebhookPolicy:
@@ -47,3 +49,19 @@ class DispatchWebhooks:
 
 
 WEBHOOK_SWEEP_SCHEDULE_ID = "webhook-sweep"
+
+class WebhookActivitiesContract:
+    """The webhook workflows' activities: named by method in the workflow, implemented by
+    `activities.webhooks.WebhookActivities` (docs/retries.md)."""
+
+    @activity.defn
+    async def post_webhook(self, request: PostWebhook) -> str:
+        raise NotImplementedError
+
+    @activity.defn
+    async def dead_letter_webhook(self, request: DeadLetterWebhook) -> None:
+        raise NotImplementedError
+
+    @activity.defn
+    async def dispatch_webhooks(self, request: DispatchWebhooks) -> int:
+        raise NotImplementedError

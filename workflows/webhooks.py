@@ -17,7 +17,13 @@ from temporalio.exceptions import ActivityError
 with workflow.unsafe.imports_passed_through():
     from workflows import search_attributes as sa
     from workflows.delivery import DB_ACTIVITY
-    from workflows.webhook_contracts import DeadLetterWebhook, DeliverWebhook, DispatchWebhooks, PostWebhook
+    from workflows.webhook_contracts import (
+        DeadLetterWebhook,
+        DeliverWebhook,
+        DispatchWebhooks,
+        PostWebhook,
+        WebhookActivitiesContract,
+    )
 
 
 @workflow.defn(name="WebhookDelivery")
@@ -28,8 +34,8 @@ class WebhookDeliveryWorkflow:
         workflow.upsert_search_attributes([sa.CONNECT_KIND.value_set("webhook")])
         p = inp.policy
         try:
-            return await workflow.execute_activity(
-                "post_webhook", PostWebhook(inp.delivery_id, inp.round),
+            return await workflow.execute_activity_method(
+                WebhookActivitiesContract.post_webhook, PostWebhook(inp.delivery_id, inp.round),
                 start_to_close_timeout=timedelta(seconds=p.attempt_timeout_seconds),
                 retry_policy=RetryPolicy(
                     initial_interval=timedelta(seconds=p.initial_interval_seconds),
@@ -40,8 +46,9 @@ class WebhookDeliveryWorkflow:
             )
         except ActivityError as err:
             reason = str(err.cause.message if hasattr(err.cause, "message") else err.cause)
-            await workflow.execute_activity(
-                "dead_letter_webhook", DeadLetterWebhook(inp.delivery_id, inp.round, reason), **DB_ACTIVITY)
+            await workflow.execute_activity_method(
+                WebhookActivitiesContract.dead_letter_webhook, DeadLetterWebhook(inp.delivery_id, inp.round, reason),
+                **DB_ACTIVITY)
             return "dead"
 
 
@@ -51,4 +58,4 @@ class SweepWebhooksWorkflow:
     async def run(self, inp: DispatchWebhooks) -> int:
         """Starts the deliveries whose start was missed; returns how many it started."""
         workflow.upsert_search_attributes([sa.CONNECT_KIND.value_set("webhook-sweep")])
-        return await workflow.execute_activity("dispatch_webhooks", inp, **DB_ACTIVITY)
+        return await workflow.execute_activity_method(WebhookActivitiesContract.dispatch_webhooks, inp, **DB_ACTIVITY)

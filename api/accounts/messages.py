@@ -16,7 +16,7 @@ from fastapi import BackgroundTasks, Request
 from sqlalchemy.orm import Session
 
 from models.messages.notices import queue_email
-from connect.starters import deliver_outbox
+from connect.workflow_client import deliver_outbox
 from models.db import transaction
 from models.messages.tables import hold_messages
 

@@ -1,6 +1,6 @@
 """The user MOU (/mou) and the agency MOU of each program (/agency/mou/{program_id}).
 
-Signatures go through the MOU renewal workflow (`connect.starters.sign_mou`), which records them
+Signatures go through the MOU renewal workflow (`connect.workflow_client.update`), which records them
 and keeps the year's reminders. Everything that can be refused is refused here first, so a refused
 signature starts no workflow and writes nothing.
 """
@@ -21,7 +21,7 @@ from api.accounts.onboarding import sign_in_step
 from api.schema_types import Id
 from api.updates import key_to_keep, request_key, run_update
 from documents.mou import MouDocument, mou_document
-from connect.starters import sign_mou
+from connect.workflow_client import mou_run, update
 from domain.errors import ValidationFailed
 from domain.montana import local_date
 from domain.mou import DUE_SOON_DAYS, MouStatus, check_signed_name, may_sign, mou_status_on
@@ -29,6 +29,7 @@ from models.accounts.tables import User
 from models.db import release_before_wait
 from models.mou import agency_mou_history, gatekeeper_programs, user_mou_history
 from models.agencies.tables import Program
+from workflows.mou import MouRenewalWorkflow
 from workflows.mou_contracts import MouKind, SignMou
 
 router = APIRouter(tags=["mou"])
@@ -106,10 +107,11 @@ async def _sign(request: Request, kind: MouKind, subject_id: int, signer: User,
     key = await request_key(request)  # the same form sent twice is one signature
     release_before_wait(object_session(signer))
     client = await request.app.state.temporal.get()
-    return await run_update(sign_mou(
-        client, request.app.state.settings, kind, subject_id,
-        SignMou(signer_user_id=signer.id, signed_name=name, version=doc.version,
-                text_sha256=doc.sha256, program_id=program_id), update_id=key), request.app.state.settings)
+    settings = request.app.state.settings
+    sign = SignMou(signer_user_id=signer.id, signed_name=name, version=doc.version, text_sha256=doc.sha256,
+                   program_id=program_id)
+    return await run_update(update(client, settings, mou_run(kind, subject_id), MouRenewalWorkflow.sign, sign,
+                                   update_id=key), settings)
 
 
 # ---------------------------------------------------------------- user MOU

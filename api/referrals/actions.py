@@ -16,9 +16,10 @@ from sqlalchemy.orm import Session
 
 from api.deps import Actor, DbSession, MouActor, Now
 from api.errors import Conflict, NotFound
+from api.idempotency import created_before, remember_created
 from api.schema_types import ID_MAX, PageNumber, PerPage, UpdatedSince, as_utc
 from api.updates import bounded_wait, request_key
-from connect.referral_workflows import ensure_referral_workflow, update_referral
+from connect.workflow_client import ensure_started, referral_run, update
 from domain.errors import ValidationFailed
 from domain.montana import LOCAL, local_date
 from domain.referral_form import check_known_fields, check_ready_to_send, clean_reason, clean_text, clean_values
@@ -138,7 +139,10 @@ class ReferralSteps:
     async def create(self, client_id: int, program_id: int, form: ReferralForm, *, send: bool,
                      insurance_confirmed: bool = False) -> Referral:
         """Start a referral: save it as Pending, or send it at once. Everything is checked before
-        the row is written, so a refusal leaves nothing behind."""
+        the row is written, so a refusal leaves nothing behind. The retry of a create that
+        answered 503 (same Idempotency-Key) finishes the referral that one saved."""
+        if (earlier := created_before(self.request).get("referral")) is not None:
+            return await self._start(self.db.get(Referral, earlier), send, insurance_confirmed)
         client = kept_client(self.db, client_id)
         program = find_program(self.db, program_id)
         check_transition(None, ReferralAction.SEND if send else ReferralAction.SAVE)
@@ -166,11 +170,16 @@ class ReferralSteps:
                      receiving_program_id=program.id)
         expect_start(self.db, REFERRAL, referral.id)  # kept if Temporal fails us: the sweep starts it
         self.db.commit()
+        remember_created(self.request, {"referral": referral.id})
+        return await self._start(referral, send, insurance_confirmed)
+
+    async def _start(self, referral: Referral, send: bool, insurance_confirmed: bool) -> Referral:
+        """The workflow step of a saved referral: its send, or its workflow started."""
         if send:
             await self._update(referral, ReferralWorkflow.send,
                                SendReferral(self.who, insurance_confirmed=insurance_confirmed))
         else:
-            await ensure_referral_workflow(await self._temporal(), self._settings, referral)
+            await ensure_started(await self._temporal(), self._settings, referral_run(referral))
         mark_started(self.db, REFERRAL, [referral.id])
         self.db.commit()
         return referral
@@ -196,8 +205,8 @@ class ReferralSteps:
         if person is None:
             raise ValidationFailed("Choose a provider from the list.", field="provider_id", code="no_provider")
         request = AssignReferral(self.who, person.id, person.full_name, member_program_ids(self.db, person.id))
-        update = ReferralWorkflow.reassign if reassign else ReferralWorkflow.assign
-        return await self._update(referral, update, request)
+        update_fn = ReferralWorkflow.reassign if reassign else ReferralWorkflow.assign
+        return await self._update(referral, update_fn, request)
 
     async def decline(self, referral: Referral, reason: str) -> Referral:
         _short_enough(reason, "reason")
@@ -238,14 +247,14 @@ class ReferralSteps:
     async def _temporal(self):
         return await self.request.app.state.temporal.get()
 
-    async def _update(self, referral: Referral, update, payload) -> Referral:
+    async def _update(self, referral: Referral, update_fn, payload) -> Referral:
         key = await request_key(self.request)
         state = ReferralState(referral.state)
         if state in FINAL_STATES:  # only reopen gets past this, and it alone may start a new run
-            check_transition(state, _ACTION_OF_UPDATE[update])
+            check_transition(state, _ACTION_OF_UPDATE[update_fn])
         release_before_wait(self.db)
-        await bounded_wait(update_referral(await self._temporal(), self._settings, referral, update, payload,
-                                           update_id=key), self._settings)
+        await bounded_wait(update(await self._temporal(), self._settings, referral_run(referral), update_fn,
+                                  payload, update_id=key), self._settings)
         self.db.commit()  # end the read transaction: the activity committed the projection meanwhile
         self.db.expire(referral)
         return referral

@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -15,21 +14,22 @@ from fastapi import Request, UploadFile
 from fastapi.responses import FileResponse
 from pypdf import PdfReader
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, object_session
 from temporalio.client import Client as TemporalClient, WorkflowUpdateFailedError
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.service import RPCError
 
 from api.deps import Actor
 from api.errors import from_workflow_failure
-from api.updates import bounded_wait, request_key
+from api.idempotency import claim_form_key, created_before, remember_created
+from api.updates import IDEMPOTENCY_HEADER, bounded_wait, request_key
 from models.accounts.credentials import keyed_hash
 from connect.settings import Settings
-from connect.starters import start_roi_workflow
+from connect.workflow_client import ensure_started, roi_run, update
 from domain.errors import InvalidTransition, NotAllowed, NotFound, ValidationFailed
 from domain.montana import local_date
 from domain.phones import NO_PHONE, normalize_phone
 from domain.roi import (
+    ROI_TRANSITIONS,
     AuthorizerKind,
     RoiState,
     SignatureMethod,
@@ -57,12 +57,10 @@ from models.releases.queries import (
     check_roi_access,
     create_roi_drafts,
     get_roi,
-    rois_started_with,
     sms_opted_out,
 )
 from models.releases.tables import ReleaseOfInformation, RoiAttachment
 from models.workflow_starts import ROI, mark_started
-from workflows.ids import roi_workflow_id
 from workflows.policy import DEFAULT_POLICY, TimerPolicy
 from workflows.roi import RoiWorkflow
 from workflows.roi_contracts import (
@@ -107,29 +105,30 @@ def roi_for(db: Session, roi_id: int, actor: Actor, moment: datetime, *, manage:
     return roi
 
 
-async def update_roi(request: Request, roi: ReleaseOfInformation, update, argument) -> RoiStatus:
+def _final(state: RoiState) -> InvalidTransition:
+    return InvalidTransition(f"This release of information is {state.label.lower()}; it can no longer change.",
+                             code="roi_final")
+
+
+async def update_roi(request: Request, roi: ReleaseOfInformation, update_fn, argument) -> RoiStatus:
     """Runs a workflow update; a refusal becomes a 4xx ApiError carrying the workflow's reason.
 
-    A draft whose workflow never started (Temporal was down when the row was created) gets it
-    started here, so the draft is not lost.
+    Update-with-start: a draft whose workflow never started (Temporal was down when the row was
+    created) gets it started by the change, so the draft is not lost. A final ROI's workflow has
+    ended with it and is never run again: its changes are refused from the database (an ROI that
+    is not final has a running workflow, as its run ends only with the final states).
     """
+    state = RoiState(roi.state)
+    if not ROI_TRANSITIONS[state]:
+        raise _final(state)
+    run = roi_run(roi.id, roi.sending_program_id, timer_policy(request))
     release_before_wait(object_session(roi))
     # The key is the update id, so a retry after a 503 is applied once by the workflow.
-    key = await request_key(request) or str(uuid.uuid4())
-    temporal = await temporal_of(request)
-    handle = temporal.get_workflow_handle(roi_workflow_id(roi.id))
+    key = await request_key(request)
+    settings = settings_of(request)
     try:
-        try:
-            return await bounded_wait(handle.execute_update(update, argument, id=key), settings_of(request))
-        except RPCError as exc:
-            if exc.status != RPCStatusCode.NOT_FOUND:
-                raise
-            if roi.state != RoiState.DRAFT.value:  # its workflow has ended with it
-                raise InvalidTransition(f"This release of information is {RoiState(roi.state).label.lower()}; "
-                                        "it can no longer change.", code="roi_final") from None
-            await start_roi_workflow(temporal, settings_of(request), roi.id, roi.sending_program_id,
-                                     timer_policy(request))
-            return await bounded_wait(handle.execute_update(update, argument, id=key), settings_of(request))
+        return await bounded_wait(update(await temporal_of(request), settings, run, update_fn, argument,
+                                         update_id=key), settings)
     except (WorkflowUpdateFailedError, RPCError) as exc:
         mapped = from_workflow_failure(exc)
         if mapped is None:
@@ -150,25 +149,23 @@ def audit_client_view(db: Session, actor: Actor, roi: ReleaseOfInformation, via:
 async def start_rois(request: Request, db: Session, actor: Actor, client: Client, program_ids: list[int],
                      one_per_program: bool, moment: datetime) -> list[ReleaseOfInformation]:
     """Creates the draft ROI(s) and starts each one's workflow. A repeat of the request (the same
-    idempotency key: a double click, a retry after a lost answer) gets the ROIs the first one
-    created; their workflows were started by it, or are owed and started by the recovery sweep."""
-    key = await request_key(request)
-    started_with = lambda: rois_started_with(db, actor.user.id, actor.program_id, client.id, key) if key else []  # noqa: E731
-    if earlier := started_with():
-        return earlier
-    try:
+    idempotency key: a double click, a retry after a lost answer or after a 503) gets the ROIs the
+    first one created, through the idempotency records (api.idempotency: the JSON API's layer
+    claims an Idempotency-Key, a page's form claims its hidden key here); their workflows are
+    started again (a running one is kept), or are owed and started by the recovery sweep."""
+    if not request.headers.get(IDEMPOTENCY_HEADER):
+        await claim_form_key(request, actor, moment)
+    if earlier := created_before(request).get("rois"):
+        rows = [get_roi(db, roi_id) for roi_id in earlier]
+    else:
         rows = create_roi_drafts(db, client=client, sending_program_id=actor.program_id, user_id=actor.user.id,
                                  program_ids=program_ids, one_per_program=one_per_program,
-                                 today=local_date(moment), request_key=key)
+                                 today=local_date(moment))
         db.commit()
-    except IntegrityError:  # the same request at the same moment committed first
-        db.rollback()
-        if earlier := started_with():
-            return earlier
-        raise
-    for roi in rows:
-        await start_roi_workflow(await temporal_of(request), settings_of(request), roi.id, roi.sending_program_id,
-                                 timer_policy(request))
+    remember_created(request, {"rois": [roi.id for roi in rows]})
+    for roi in (r for r in rows if r.state == RoiState.DRAFT.value):  # a final one's run has ended
+        await ensure_started(await temporal_of(request), settings_of(request),
+                             roi_run(roi.id, roi.sending_program_id, timer_policy(request)))
     # Started: the recovery sweep need not (had Temporal failed, it would start them later).
     mark_started(db, ROI, [roi.id for roi in rows])
     db.commit()

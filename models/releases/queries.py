@@ -5,7 +5,6 @@ projection (see activities/roi.py) and everything here reads it.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from datetime import date, datetime
 
@@ -84,13 +83,11 @@ def create_roi_drafts(
     program_ids: Iterable[int],
     one_per_program: bool,
     today: date,
-    request_key: str | None = None,
 ) -> list[ReleaseOfInformation]:
     """Draft ROI rows for a client: one covering every chosen program, or one per program.
 
-    The sending program is on each. The caller commits and then starts each ROI's workflow.
-    ``request_key`` (the request's idempotency key) is kept on each ROI's audit event, so a repeat
-    of the request finds these ROIs (`rois_started_with`) and a simultaneous one fails to commit.
+    The sending program is on each. The caller commits and then starts each ROI's workflow (a
+    repeat of the request is answered by the idempotency records, api.idempotency).
     """
     if client.merged_into_id is not None:
         raise ValidationFailed(
@@ -109,29 +106,11 @@ def create_roi_drafts(
         db.add(roi)
         db.flush()
         audit.record(db, action="roi.created", entity_type="roi", entity_id=roi.id, user_id=user_id,
-                     program_id=sending_program_id, programs=[sending_program_id, *group],
-                     idempotency_key=f"{_start_key(user_id, sending_program_id, client.id, request_key)}:{len(rows)}"
-                     if request_key else None)
+                     program_id=sending_program_id, programs=[sending_program_id, *group])
         expect_start(db, ROI, roi.id)
         rows.append(roi)
     return rows
 
-
-def _start_key(user_id: int, sending_program_id: int, client_id: int, request_key: str) -> str:
-    # The key counts for one user, program and client (the same key elsewhere is another request);
-    # hashed, since a key may be 100 characters and the audit key column holds 120.
-    digest = hashlib.sha256(f"{sending_program_id}:{client_id}:{request_key}".encode()).hexdigest()[:40]
-    return f"roi.created:{user_id}:{digest}"
-
-
-def rois_started_with(db: Session, user_id: int, sending_program_id: int, client_id: int,
-                      request_key: str) -> list[ReleaseOfInformation]:
-    """The ROIs an earlier request of this user, for this program and client, with this
-    idempotency key created (none if it did not get as far as committing them)."""
-    prefix = _start_key(user_id, sending_program_id, client_id, request_key)
-    ids = db.scalars(select(audit.AuditEvent.entity_id).where(audit.AuditEvent.idempotency_key.like(f"{prefix}:%"))
-                     .order_by(audit.AuditEvent.id))
-    return [get_roi(db, int(i)) for i in ids]
 
 
 def check_roi_access(roi: ReleaseOfInformation, program_id: int | None, today: date,

@@ -30,7 +30,7 @@ from activities.messaging import MessagingActivities
 from api.accounts.messages import deliver
 from connect.mailer import Email, SmtpEmailSender
 from connect.settings import EmailBackend
-from connect.starters import ensure_outbox_sweep
+from connect.schedules import ensure_outbox_sweep
 from models.messages.tables import HELD, OutboxMessage
 from tests.factories import eventually
 from tests.fakes import RecordingSmsSender, UnreachableTemporal, queue_test_email

@@ -19,7 +19,8 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.testing import ActivityEnvironment
 
 from activities.registry import build_activities
-from connect.starters import mou_workflow_id, sign_mou
+from tests.mou_support import sign_mou
+from workflows.ids import mou_workflow_id
 from connect.temporal import data_converter
 from models.base import Base
 from tests.referral_network import make_network, whole_loop

@@ -13,7 +13,7 @@ from temporalio.api.common.v1 import Payload, Payloads
 from temporalio.client import Client
 
 from connect.codec import ENCODING, WORKFLOW_ID
-from domain.workflow_owners import parse_workflow_id
+from workflows.ids import parse_workflow_id
 from models.audit import AuditEvent
 from tests.factories import make_user
 from tests.referral_network import COMPLETE_FORM, bearer, make_network

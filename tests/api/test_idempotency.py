@@ -155,3 +155,36 @@ def test_every_signed_in_api_post_documents_the_key(app):
     assert not missing
     assert "/api/v1/roi" in schema["paths"] and any(
         p.get("$ref") for p in schema["paths"]["/api/v1/roi"]["post"]["parameters"])
+
+
+async def test_a_referral_create_retried_after_a_503_finishes_the_one_it_saved(
+        client, db, settings, session_factory, temporal_client, email_outbox, sms_outbox):
+    """The create committed the referral, then its send was not confirmed in time (no worker): 503.
+    The retry with the same key is not told the referral exists (409): it takes the key over,
+    sends the referral the first attempt saved (the same update id) and answers 201."""
+    import uuid
+
+    import httpx
+
+    from api.app import create_app
+    from worker import build_worker
+
+    down = settings.model_copy(update={"temporal_task_queue": f"down-{uuid.uuid4().hex}",
+                                       "update_wait_seconds": 1.0})
+    app = create_app(down, session_factory=session_factory, temporal_client=temporal_client)
+    net = make_network(db)
+    headers = {**bearer(db, net.sender, net.sending), "Idempotency-Key": f"create-{uuid.uuid4().hex}"}
+    body = {"client_id": net.client.id, "receiving_program_id": net.receiving.id, "send": True,
+            "insurance_confirmed": True, **COMPLETE_FORM}
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as c:
+        first = await c.post(REFERRALS, json=body, headers=headers)
+        assert first.status_code == 503, first.text
+        async with build_worker(temporal_client, down, session_factory=session_factory,
+                                email=email_outbox, sms=sms_outbox):
+            retried = await c.post(REFERRALS, json=body, headers=headers)
+            again = await c.post(REFERRALS, json=body, headers=headers)
+    assert retried.status_code == 201, retried.text
+    assert retried.json()["state"] == "sent"
+    assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.json()["id"] == retried.json()["id"]
+    assert _count(db, Referral) == 1

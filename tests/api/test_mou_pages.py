@@ -10,7 +10,7 @@ from sqlalchemy import select
 from temporalio.service import RPCError
 
 from documents.mou import mou_document
-from connect.starters import mou_workflow_id
+from workflows.ids import mou_workflow_id
 from models.accounts.tables import User, UserMou
 from models.agencies.tables import AgencyMou, Program
 from tests.factories import HTML, PASSWORD, login, make_program, make_user, montana_today

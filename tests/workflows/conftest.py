@@ -20,8 +20,7 @@ from connect.temporal import data_converter
 from workflows import search_attributes as sa
 
 
-@pytest.fixture(scope="session")
-async def skipping_env(settings: Settings) -> AsyncIterator[WorkflowEnvironment]:
+async def _start_skipping(settings: Settings) -> WorkflowEnvironment:
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=str(Path(sys.executable).parent / "temporal-test-server"),
         data_converter=data_converter(settings),
@@ -30,8 +29,31 @@ async def skipping_env(settings: Settings) -> AsyncIterator[WorkflowEnvironment]
         namespace=env.client.namespace,
         search_attributes={k.name: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD for k in sa.ALL},
     ))
+    return env
+
+
+@pytest.fixture(scope="session")
+async def skipping_env(settings: Settings) -> AsyncIterator[WorkflowEnvironment]:
+    env = await _start_skipping(settings)
     yield env
     await env.shutdown()
+
+
+@pytest.fixture
+async def year_skipping_env(settings, session_factory, email_outbox,
+                            sms_outbox) -> AsyncIterator[WorkflowEnvironment]:
+    """A time-skipping server of the test's own, with a worker on the main settings' task queue,
+    for a test that moves its clock by a year: the shared one's clock would stay a year ahead of
+    the MOUs and ROIs the next tests make."""
+    from worker import build_worker
+
+    env = await _start_skipping(settings)
+    try:
+        async with build_worker(env.client, settings, session_factory=session_factory,
+                                email=email_outbox, sms=sms_outbox):
+            yield env
+    finally:
+        await env.shutdown()
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 from temporalio.testing import WorkflowEnvironment
 
 from api.app import create_app
-from connect.starters import mou_workflow_id, sign_mou
+from tests.mou_support import sign_mou
+from workflows.ids import mou_workflow_id
 from connect.temporal import data_converter
 from models.accounts.tables import User, UserMou
 from models.audit import AuditEvent

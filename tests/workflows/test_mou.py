@@ -1,16 +1,18 @@
-"""The MOU renewal workflow on the real dev server: sign, remind, lapse, re-sign."""
+"""The MOU renewal workflow on the real dev server (sign, re-sign, who may sign) and on the
+time-skipping server (the year: remind, lapse)."""
 
 from __future__ import annotations
 
-import asyncio
 import re
-import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from sqlalchemy import select
 from temporalio.client import Client
 
-from connect.starters import mou_workflow_id, sign_mou
+from connect.workflow_client import ensure_started, mou_run
+from domain.montana import LOCAL
+from tests.mou_support import sign_mou
+from workflows.ids import mou_workflow_id
 from models.accounts.tables import User, UserMou
 from models.messages.tables import Notification
 from models.agencies.tables import AgencyMou, Program
@@ -41,61 +43,50 @@ async def test_user_signs_mou_through_the_workflow(db, worker, temporal_client, 
     assert desc.typed_search_attributes.get(sa.CONNECT_KIND) == "user-mou"
 
 
-async def test_agency_mou_reminds_then_lapses(db, worker, temporal_client, settings, email_outbox):
+async def test_agency_mou_reminds_then_lapses(db, year_skipping_env, settings, email_outbox):
+    """On the time-skipping server: the 30-day reminder at 9:00 thirty days before the MOU's last
+    day, then the lapse, a year after signing."""
+    env = year_skipping_env
     program = make_program(db, mou_valid=False)
     gk = make_user(db, "gk@example.org", gatekeeper_of=(program,))
     db.commit()
-    policy = TimerPolicy(year_override_seconds=3, reminder_days_before=(30,))
-    # 30 of 365 days of a 3-second year: the reminder fires about 2.75 s after signing.
-    await sign_mou(temporal_client, settings, MouKind.AGENCY, program.id,
+    policy = TimerPolicy(reminder_days_before=(30,))
+    await sign_mou(env.client, settings, MouKind.AGENCY, program.id,
                    SignMou(gk.id, "Gina Gatekeeper", MOU_VERSION, "h", program.id), policy)
     db.expire_all()
     assert db.get(Program, program.id).mou_expires_on is not None
     assert db.scalar(select(AgencyMou).where(AgencyMou.program_id == program.id)) is not None
 
-    def kinds():
-        db.expire_all()
-        return [n.text for n in db.scalars(select(Notification).where(Notification.user_id == gk.id))]
-
-    texts = await _eventually(lambda: len(kinds()) >= 2 and kinds())
-    # The true time left: in a 3-second year a day is 8 ms, so the timer's own lag shows.
+    await env.sleep(timedelta(days=367))
+    texts = notices(db, gk.id)
     left = [int(m[1]) for t in texts if (m := re.search(r"is due in (\d+) days", t))]
-    assert len(left) == 1 and 20 <= left[0] <= 30, texts
-    assert any("has lapsed" in t for t in texts)
+    assert left == [30], texts
+    assert len(texts) == 2 and "has lapsed" in texts[1], texts
     await _eventually(lambda: len(email_outbox.to("gk@example.org")) >= 2)
-    handle = temporal_client.get_workflow_handle(mou_workflow_id(MouKind.AGENCY, program.id))
+    handle = env.client.get_workflow_handle(mou_workflow_id(MouKind.AGENCY, program.id))
     assert (await handle.query(MouRenewalWorkflow.state)).status == "lapsed"
+    await handle.terminate()
 
 
-async def test_after_a_pause_only_the_notice_due_now_is_sent(db, temporal_client, settings, session_factory,
-                                                              email_outbox, sms_outbox):
-    from worker import build_worker
-
-    paused = settings.model_copy(update={"temporal_task_queue": f"connect-pause-{uuid.uuid4().hex[:8]}"})
-
-    def worker():
-        return build_worker(temporal_client, paused, session_factory=session_factory,
-                            email=email_outbox, sms=sms_outbox)
-
+async def test_a_wake_up_after_both_reminders_sends_only_the_notice_due_now(db, year_skipping_env, settings):
+    """A run that wakes after both reminders' moments passed (250 and 150 days before the last day:
+    a worker away, or a workflow started late) sends the one notice due now, saying the days truly
+    left, not each reminder it missed; then the lapse."""
+    env = year_skipping_env
     program = make_program(db, mou_valid=False)
     gk = make_user(db, name="Gina Gatekeeper", gatekeeper_of=(program,))
     db.commit()
-    # A 24-second year: the 250-day reminder comes 7.6 s after signing, the 150-day one at 14.1 s,
-    # the lapse at 24 s. No worker runs from signing until 16 s: both reminders' moments pass.
-    policy = TimerPolicy(year_override_seconds=24, reminder_days_before=(250, 150))
-    async with worker():
-        signed = await sign_mou(temporal_client, paused, MouKind.AGENCY, program.id,
-                                SignMou(gk.id, "Gina Gatekeeper", MOU_VERSION, "h", program.id), policy)
-    handle = temporal_client.get_workflow_handle(mou_workflow_id(MouKind.AGENCY, program.id))
+    today = (await env.get_current_time()).astimezone(LOCAL).date()
+    run = mou_run(MouKind.AGENCY, program.id, today + timedelta(days=100),
+                  TimerPolicy(reminder_days_before=(250, 150)))
+    await ensure_started(env.client, settings, run)
+    handle = env.client.get_workflow_handle(run.id)
     try:
-        await asyncio.sleep(max(0.0, (signed.signed_at + timedelta(seconds=16)
-                                      - datetime.now(timezone.utc)).total_seconds()))
-        assert notices(db, gk.id) == []
-        async with worker():
-            got = await _eventually(lambda: len(notices(db, gk.id)) >= 2 and notices(db, gk.id), timeout=30)
-        assert len(got) == 2, got
-        assert "is due in" in got[0] and "250 days" not in got[0] and "150 days" not in got[0]
-        assert "has lapsed" in got[1]
+        got = await _eventually(lambda: notices(db, gk.id))
+        assert len(got) == 1 and "is due in 100 days" in got[0], got
+        await env.sleep(timedelta(days=101))
+        got = notices(db, gk.id)
+        assert len(got) == 2 and "has lapsed" in got[1], got
     finally:
         await handle.terminate()
 

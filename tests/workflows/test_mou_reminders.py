@@ -8,7 +8,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from connect.starters import ensure_mou_workflow, mou_workflow_id
+from connect.workflow_client import ensure_started, mou_run
+from workflows.ids import mou_workflow_id
 from models.messages.tables import Notification
 from tests.factories import eventually, make_program, make_user
 from workflows.clock import local_date
@@ -35,7 +36,7 @@ async def started(env, db, client, settings, days_left: int):
     program.mou_expires_on = local_date(await env.get_current_time()) + timedelta(days=days_left)
     gk = make_user(db, gatekeeper_of=(program,))
     db.commit()
-    await ensure_mou_workflow(client, settings, MouKind.AGENCY, program.id, program.mou_expires_on)
+    await ensure_started(client, settings, mou_run(MouKind.AGENCY, program.id, program.mou_expires_on))
     return program, gk, client.get_workflow_handle(mou_workflow_id(MouKind.AGENCY, program.id))
 
 

@@ -16,7 +16,7 @@ from temporalio.worker.workflow_sandbox import (
 )
 
 import connect.temporal
-from connect.referral_workflows import update_referral
+from connect.workflow_client import referral_run, update
 from domain.business_days import is_business_day
 from domain.montana import LOCAL
 from domain.referral_status import ContactMethod, ContactOutcome, ServiceStatus
@@ -87,7 +87,7 @@ async def test_nudge_then_escalation_skip_the_weekend_and_the_holiday(db, time_s
     send_day, holiday = _before_a_holiday(today)
     await _move_to(env, datetime.combine(send_day, time(10), tzinfo=LOCAL))
     row = _pending_row(db, net)
-    await update_referral(env.client, settings, row, ReferralWorkflow.send,
+    await update(env.client, settings, referral_run(row), ReferralWorkflow.send,
                           SendReferral(Acting(net.sender.id, net.sending.id, False, True), insurance_confirmed=True))
 
     handle = env.client.get_workflow_handle(referral_workflow_id(row.id))
@@ -136,9 +136,9 @@ async def test_assignment_cancels_the_timers(db, time_skipping_env, settings):
     make_user(db, "state2@example.org", state_team=True)
     db.commit()
     row = _pending_row(db, net)
-    await update_referral(env.client, settings, row, ReferralWorkflow.send,
+    await update(env.client, settings, referral_run(row), ReferralWorkflow.send,
                           SendReferral(Acting(net.sender.id, net.sending.id, False, True), insurance_confirmed=True))
-    await update_referral(env.client, settings, row, ReferralWorkflow.assign,
+    await update(env.client, settings, referral_run(row), ReferralWorkflow.assign,
                           AssignReferral(Acting(net.gatekeeper.id, net.receiving.id, True, False),
                                          net.provider.id, net.provider.full_name, [net.receiving.id]))
     handle = env.client.get_workflow_handle(referral_workflow_id(row.id))
@@ -160,21 +160,21 @@ async def test_histories_replay(db, time_skipping_env, settings):
     sender = Acting(net.sender.id, net.sending.id, False, True)
     gatekeeper = Acting(net.gatekeeper.id, net.receiving.id, True, False)
     row = _pending_row(db, net)
-    await update_referral(env.client, settings, row, ReferralWorkflow.send, SendReferral(sender, True))
+    await update(env.client, settings, referral_run(row), ReferralWorkflow.send, SendReferral(sender, True))
     handle = env.client.get_workflow_handle(referral_workflow_id(row.id))
     await _move_to(env, (await handle.query(ReferralWorkflow.state)).nudge_at + timedelta(hours=1))
-    await update_referral(env.client, settings, row, ReferralWorkflow.assign,
+    await update(env.client, settings, referral_run(row), ReferralWorkflow.assign,
                           AssignReferral(gatekeeper, net.gatekeeper.id, net.gatekeeper.full_name, [net.receiving.id]))
-    await update_referral(env.client, settings, row, ReferralWorkflow.add_note,
+    await update(env.client, settings, referral_run(row), ReferralWorkflow.add_note,
                           AddNote(gatekeeper, await env.get_current_time(), ContactMethod.PHONE, ContactOutcome.REACHED))
     with pytest.raises(WorkflowUpdateFailedError):  # refused by the validator: not in the history
-        await update_referral(env.client, settings, row, ReferralWorkflow.decline, DeclineReferral(gatekeeper, "x"))
-    await update_referral(env.client, settings, row, ReferralWorkflow.update_status,
+        await update(env.client, settings, referral_run(row), ReferralWorkflow.decline, DeclineReferral(gatekeeper, "x"))
+    await update(env.client, settings, referral_run(row), ReferralWorkflow.update_status,
                           UpdateServiceStatus(gatekeeper, ServiceStatus.CLOSED_SUCCESSFUL_COMPLETION))
     await handle.result()
     first_run = (await handle.describe()).run_id
     db.expire_all()
-    await update_referral(env.client, settings, db.get(Referral, row.id), ReferralWorkflow.reopen,
+    await update(env.client, settings, referral_run(db.get(Referral, row.id)), ReferralWorkflow.reopen,
                           ReopenReferral(gatekeeper, "came back"))
     replayer = Replayer(workflows=[ReferralWorkflow], data_converter=connect.temporal.data_converter(settings),
                         workflow_runner=_sandbox())

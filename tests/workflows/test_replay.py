@@ -4,15 +4,16 @@ after a deliberate change (and guard the change with `workflow.patched`)."""
 
 from __future__ import annotations
 
-import asyncio
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
-from connect.starters import mou_workflow_id, sign_mou
+from tests.mou_support import sign_mou
+from workflows.ids import mou_workflow_id
 from connect.temporal import data_converter
 from tests.factories import make_program, make_user
 from workflows.mou import MouRenewalWorkflow
@@ -39,20 +40,20 @@ def test_histories_are_recorded():
 
 
 @pytest.mark.skipif(os.environ.get("RECORD_HISTORIES") != "1", reason="records only on request")
-async def test_record_agency_mou_history(db, worker, temporal_client, settings):
+async def test_record_agency_mou_history(db, year_skipping_env, settings):
+    """Signed, reminded 30 days before its last day, lapsed: a year on the time-skipping server."""
+    env = year_skipping_env
     program = make_program(db, mou_valid=False)
     gk = make_user(db, gatekeeper_of=(program,))
     db.commit()
-    await sign_mou(temporal_client, settings, MouKind.AGENCY, program.id,
+    await sign_mou(env.client, settings, MouKind.AGENCY, program.id,
                    SignMou(gk.id, "Recorded Signer", MOU_VERSION, "h", program.id),
-                   TimerPolicy(year_override_seconds=2, reminder_days_before=(30,)))
-    handle = temporal_client.get_workflow_handle(mou_workflow_id(MouKind.AGENCY, program.id))
-
-    for _ in range(100):
-        if (await handle.query(MouRenewalWorkflow.state)).status == "lapsed":
-            break
-        await asyncio.sleep(0.1)
+                   TimerPolicy(reminder_days_before=(30,)))
+    handle = env.client.get_workflow_handle(mou_workflow_id(MouKind.AGENCY, program.id))
+    await env.sleep(timedelta(days=367))
+    assert (await handle.query(MouRenewalWorkflow.state)).status == "lapsed"
     history = await handle.fetch_history()
+    await handle.terminate()
     (HISTORIES / "agency-mou__signed-reminded-lapsed-one-notice-each.json").write_text(history.to_json())
 
 
@@ -67,4 +68,7 @@ async def test_record_referral_history(client, db, worker, temporal_client):
     handle = temporal_client.get_workflow_handle(referral_workflow_id(rid))
     await handle.result()
     history = await handle.fetch_history()
-    (HISTORIES / "referral__sent-noted-assigned-reassigned-updated-closed.json").write_text(history.to_json())
+    # referral__sent-noted-...-closed.json is kept as recorded before the send's deadlines came
+    # from a local activity (workflow.patched): it is what running referrals of then look like.
+    name = "referral__deadlines-by-activity-sent-noted-assigned-reassigned-updated-closed.json"
+    (HISTORIES / name).write_text(history.to_json())

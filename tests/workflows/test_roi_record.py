@@ -5,6 +5,7 @@ tests/histories with today's code. Re-record only after a deliberate change guar
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,6 @@ from tests.roi_support import (
     make_scene,
     start_draft,
 )
-from workflows.policy import TimerPolicy
 from workflows.roi import RoiWorkflow
 from workflows.roi_contracts import (
     AttachUpload,
@@ -59,10 +59,10 @@ async def test_record_sms_signature_then_revocation(db, worker, temporal_client,
     await _save(handle, "sms-wrong-resend-signed-revoked")
 
 
-async def test_record_upload_withdrawn_reuploaded_expired(db, worker, temporal_client, settings):
+async def test_record_upload_withdrawn_reuploaded_expired(db, year_skipping_env, settings):
+    """On a time-skipping server of its own, so the year of validity passes."""
     scene = make_scene(db)
-    roi, handle = await start_draft(db, temporal_client, settings, scene,
-                                    TimerPolicy(year_override_seconds=3))
+    roi, handle = await start_draft(db, year_skipping_env.client, settings, scene)
     await complete(handle, scene)
     await handle.execute_update(RoiWorkflow.mark_upload_pending, MarkUploadPending(scene.actor))
     first = await handle.execute_update(RoiWorkflow.attach_upload,
@@ -70,5 +70,6 @@ async def test_record_upload_withdrawn_reuploaded_expired(db, worker, temporal_c
     await handle.execute_update(RoiWorkflow.delete_attachment, DeleteAttachment(scene.actor, first.attachment_id))
     await handle.execute_update(RoiWorkflow.attach_upload,
                                 AttachUpload(scene.actor, f"roi/{roi.id}/{'b' * 64}.pdf", "b" * 64, 2000))
+    await year_skipping_env.sleep(timedelta(days=367))
     assert await handle.result() == "expired"
     await _save(handle, "upload-withdrawn-reuploaded-expired")

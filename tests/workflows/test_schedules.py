@@ -12,7 +12,7 @@ from types import SimpleNamespace
 from sqlalchemy import select
 
 from api.accounts.messages import deliver
-from connect.starters import ensure_outbox_sweep, ensure_schedules
+from connect.schedules import ensure_outbox_sweep, ensure_schedules
 from models.messages.tables import HELD, OutboxMessage, claim_held_messages
 from tests.factories import eventually
 from tests.fakes import UnreachableTemporal, queue_test_email
