@@ -126,7 +126,7 @@ def measure(url: str, count: int, seed: int, program_id: int | None = None) -> t
             if result is None:
                 db.rollback()
                 continue
-            hit = any(h.id == target for h in result.hits)
+            hit = any(h.id == target for h in result.items)
             on_page[kind] += hit
             on_page[ALL] += hit
             found[kind] += target in result.ids

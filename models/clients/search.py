@@ -86,6 +86,9 @@ class SearchPage(Page[SearchHit]):
     MAX_RESULTS are paged (ask for more of the name or a DOB)."""
 
     capped: bool = False
+    ids: tuple[int, ...] = ()
+    """Every result in order (at most MAX_RESULTS), not only this page's: the benchmark measures
+    from it whether a search finds the person at all, beside whether it shows them on page 1."""
 
 
 NO_SEARCH = SearchPage((), 1, PER_PAGE, 0)
@@ -304,7 +307,7 @@ def _page_of(db: Session, ids: list[int], *, program_id: int, today: date, page:
     page = min(max(1, page), pages_for(len(ids), per_page))
     page_ids = ids[(page - 1) * per_page : page * per_page]
     return SearchPage(load_hits(db, page_ids, program_id=program_id, today=today), page, per_page, len(ids),
-                      capped=capped)
+                      capped=capped, ids=tuple(ids))
 
 
 def _dob_matches(db: Session, exact: list[int], by_name: list[int], dob: date, program_id: int,
