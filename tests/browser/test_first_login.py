@@ -79,6 +79,6 @@ async def test_a_gatekeeper_whose_agency_mou_lapsed_is_prompted_at_sign_in(page,
     assert "hidden from CONNECT's directory and other agencies cannot send it referrals" in warning
     await page.fill("#signed_name", "Gina Gatekeeper")
     await page.click("label[for=agree]")
-    await page.click("form.usa-form button[type=submit]")
+    await page.get_by_role("button", name="Sign the MOU").click()
     await page.wait_for_url(f"**/agency/mou/{program.id}?done=signed")
     assert "the agency MOU is signed" in await page.inner_text("main")
