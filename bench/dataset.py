@@ -36,6 +36,7 @@ import json
 import math
 import random
 import time
+import uuid
 from bisect import bisect
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
@@ -541,13 +542,14 @@ def staff_rows(net: Network, today: date, now: datetime, password_hash: str) -> 
     rows: dict[str, list] = {name: [] for name in (
         "agency", "program", "program_service", "program_insurance", "program_county", "app_user",
         "membership", "admin_region")}
-    rows["agency"] = [(i + 1, name, now) for i, name in enumerate(net.agencies)]
+    rows["agency"] = [(i + 1, name, _stable_uuid("agency", i + 1), now) for i, name in enumerate(net.agencies)]
     users: list[tuple[str, str]] = []
     memberships: list[tuple[int, int, bool, bool]] = []
     for i, p in enumerate(net.programs):
         rows["program"].append((i + 1, p["agency"] + 1, p["name"], "", p["region"], "4065550100",
                                 f"program{i + 1}@example.org", "", "", False, True,
-                                today + timedelta(days=200), now))
+                                today + timedelta(days=200), _stable_uuid("program", i + 1),
+                                _stable_uuid("location", i + 1), "", "", now, now))
         rows["program_service"] += [(i + 1, s) for s in p["services"]]
         rows["program_insurance"] += [(i + 1, s) for s in p["insurance"]]
         rows["program_county"] += [(i + 1, p["county"], False)] + [(i + 1, c, True) for c in p["telemedicine"]]
@@ -568,10 +570,17 @@ def staff_rows(net: Network, today: date, now: datetime, password_hash: str) -> 
     return rows
 
 
+def _stable_uuid(kind: str, number: int) -> str:
+    """The HSDS id of a generated agency, program or location: the same for the same seed, as COPY
+    fills no column defaults."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"https://bench.connect.example/{kind}/{number}"))
+
+
 STAFF_COLUMNS = {
-    "agency": ("id", "name", "created_at"),
+    "agency": ("id", "name", "hsds_id", "created_at"),
     "program": ("id", "agency_id", "name", "description", "region", "phone", "email", "address",
-                "website", "is_part2", "is_active", "mou_expires_on", "created_at"),
+                "website", "is_part2", "is_active", "mou_expires_on", "hsds_id", "hsds_location_id",
+                "capacity", "assurer_email", "created_at", "updated_at"),
     "program_service": ("program_id", "service"),
     "program_insurance": ("program_id", "insurance"),
     "program_county": ("program_id", "county", "telemedicine"),
